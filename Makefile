@@ -1,0 +1,38 @@
+# Every target works from a fresh clone: it creates .venv and installs the project when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install demo test dev bench lint format clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(BIN)/python -m jobbatch_dagster.demo
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+dev: $(INSTALLED)
+	$(BIN)/python -m jobbatch_dagster.dev
+
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/dagster_home data/emulator data/batches data/incoming

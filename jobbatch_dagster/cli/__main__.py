@@ -1,0 +1,3 @@
+from jobbatch_dagster.cli import main
+
+main()
