@@ -32,7 +32,9 @@ class StageConfig:
 
     task: str
     model: str = DEFAULT_MODEL
-    after: str | None = None  # None: runs on every new posting; else on those that qualify in `after`
+    after: str | None = (
+        None  # None: runs on every new posting; else on those that qualify in `after`
+    )
     threshold: int = 60
 
 
@@ -72,12 +74,16 @@ class Settings:
         return self.stage("qualify").threshold
 
 
-def _get(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], default: Any, where: str) -> Any:
+def _get(
+    table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], default: Any, where: str
+) -> Any:
     if key not in table:
         return default
     value = table[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise ConfigError(f"{where}: {key} must be {kind}, got {value!r}")
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        expected = " or ".join(k.__name__ for k in kinds)
+        raise ConfigError(f"{where}: {key} must be {expected}, got {value!r}")
     return value
 
 
@@ -109,12 +115,30 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
         batches_dir=Path(_get(paths, "batches", str, str(base.batches_dir), f"{where} [paths]")),
         warehouse_path=Path(warehouse),
         schedule_cron=_get(schedule, "cron", str, base.schedule_cron, f"{where} [schedule]"),
-        schedule_timezone=_get(schedule, "timezone", str, base.schedule_timezone, f"{where} [schedule]"),
-        first_partition=_get(schedule, "first_partition", str, base.first_partition, f"{where} [schedule]"),
-        max_requests_per_batch=_get(limits, "max_requests_per_batch", int, base.max_requests_per_batch, f"{where} [limits]"),
-        max_bytes_per_batch=_get(limits, "max_bytes_per_batch", int, base.max_bytes_per_batch, f"{where} [limits]"),
-        max_description_chars=_get(limits, "max_description_chars", int, base.max_description_chars, f"{where} [limits]"),
-        max_rejection_rate=float(_get(limits, "max_rejection_rate", (int, float), base.max_rejection_rate, f"{where} [limits]")),
+        schedule_timezone=_get(
+            schedule, "timezone", str, base.schedule_timezone, f"{where} [schedule]"
+        ),
+        first_partition=_get(
+            schedule, "first_partition", str, base.first_partition, f"{where} [schedule]"
+        ),
+        max_requests_per_batch=_get(
+            limits, "max_requests_per_batch", int, base.max_requests_per_batch, f"{where} [limits]"
+        ),
+        max_bytes_per_batch=_get(
+            limits, "max_bytes_per_batch", int, base.max_bytes_per_batch, f"{where} [limits]"
+        ),
+        max_description_chars=_get(
+            limits, "max_description_chars", int, base.max_description_chars, f"{where} [limits]"
+        ),
+        max_rejection_rate=float(
+            _get(
+                limits,
+                "max_rejection_rate",
+                (int, float),
+                base.max_rejection_rate,
+                f"{where} [limits]",
+            )
+        ),
         max_usd_per_submission=float(max_usd) if max_usd else None,
         stages=stages,
         lead_profile=LeadProfile.from_mapping(data.get("lead_profile")),
@@ -133,7 +157,9 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"configuration file {file} does not exist (set {CONFIG_ENV} or create it)") from exc
+        raise ConfigError(
+            f"configuration file {file} does not exist (set {CONFIG_ENV} or create it)"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     return settings_from_mapping(data, source=file)

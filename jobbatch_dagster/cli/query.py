@@ -1,11 +1,77 @@
-"""`jobbatch query "SQL"`: open the warehouse read-only and print the result as a table."""
+"""`jobbatch query "SQL"`: open the warehouse read-only and print the result.
+
+Read-only on purpose: a query can never change the tables the pipeline owns, and it runs beside
+`dagster dev` as long as no run is writing at that moment (DuckDB allows one writing process).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
+import duckdb
+
+from jobbatch_dagster.settings import load_settings
+
+FORMATS = ("table", "csv", "json")
+
+
+def _default_db() -> Path:
+    return load_settings().warehouse_path
 
 
 @click.command()
 @click.argument("sql")
-def query(sql: str) -> None:
-    """(being built)"""
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="DuckDB file (default: [paths] warehouse in jobbatch.toml, or JOBBATCH_WAREHOUSE).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--max-rows", type=int, default=100, show_default=True, help="Rows printed as a table."
+)
+def query(sql: str, db_path: Path | None, fmt: str, max_rows: int) -> None:
+    """Run SQL against the warehouse (read-only) and print the result.
+
+    \b
+    Examples:
+      jobbatch query "SELECT * FROM top_leads LIMIT 10"
+      jobbatch query "SELECT * FROM daily_funnel" --format csv
+    """
+    path = db_path or _default_db()
+    if not path.is_file():
+        raise click.ClickException(
+            f"no warehouse at {path}: run `make demo` (or materialize the pipeline) first, "
+            "or point --db / JOBBATCH_WAREHOUSE at your DuckDB file"
+        )
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            relation = con.sql(sql)
+            frame = relation.df() if relation is not None else None
+    except duckdb.IOException as exc:
+        raise click.ClickException(
+            f"cannot open {path} read-only: {exc}. A pipeline run may be writing it; try again when it ends."
+        ) from exc
+    except duckdb.Error as exc:
+        raise click.ClickException(f"query failed: {exc}") from exc
+    if frame is None:
+        click.echo("OK (statement returned no rows)")
+        return
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif fmt == "json":
+        click.echo(
+            json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2)
+        )
+    else:
+        with_more = len(frame) > max_rows
+        click.echo(frame.head(max_rows).to_string(index=False, max_colwidth=60))
+        click.echo(
+            f"({len(frame)} row{'s' if len(frame) != 1 else ''}"
+            + (f", first {max_rows} shown)" if with_more else ")")
+        )

@@ -1,0 +1,70 @@
+"""The one configuration file: defaults, overrides and errors that name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobbatch_dagster.settings import ConfigError, load_settings
+
+
+def test_shipped_config_matches_defaults_and_lists_four_stages() -> None:
+    settings = load_settings(Path(__file__).parents[2] / "jobbatch.toml")
+    assert [s.task for s in settings.stages] == [
+        "qualify",
+        "analyze",
+        "extract_pain_points",
+        "parse",
+    ]
+    assert [s.after for s in settings.stages] == [None, "qualify", "qualify", "qualify"]
+    assert settings.qualify_threshold == 60
+    assert settings.max_requests_per_batch == 50_000
+    assert settings.max_bytes_per_batch == 209_715_200
+
+
+def test_overrides_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "custom.toml"
+    config.write_text(
+        '[stages.qualify]\nmodel = "gpt-4.1-mini"\nthreshold = 75\n'
+        "[limits]\nmax_requests_per_batch = 10\n"
+        '[lead_profile]\nname = "Acme RPA"\nfit_signals = ["invoices"]\n'
+    )
+    monkeypatch.setenv("JOBBATCH_CONFIG", str(config))
+    monkeypatch.setenv("JOBBATCH_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    settings = load_settings()
+    assert settings.stage("qualify").model == "gpt-4.1-mini"
+    assert settings.qualify_threshold == 75
+    assert [s.task for s in settings.stages] == ["qualify"]
+    assert settings.max_requests_per_batch == 10
+    assert settings.lead_profile.name == "Acme RPA"
+    assert settings.lead_profile.fit_signals == ("invoices",)
+    assert settings.warehouse_path == tmp_path / "w.duckdb"
+    assert settings.source == config
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[limits]\nmax_requests_per_batch = 'many'\n", "max_requests_per_batch must be int"),
+        ("[stages.qualify]\nthreshold = true\n", "threshold must be int"),
+        ("[limits\n", "not valid TOML"),
+    ],
+)
+def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings(config)
+    assert str(config) in str(info.value)
+
+
+def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_unknown_stage_lists_known_ones() -> None:
+    settings = load_settings(Path(__file__).parents[2] / "jobbatch.toml")
+    with pytest.raises(ConfigError, match="stages are: qualify, analyze"):
+        settings.stage("summarize")
