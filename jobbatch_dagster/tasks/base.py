@@ -59,7 +59,15 @@ class Task:
     instructions: str  # static template; "{profile}" is replaced by the lead profile section
     schema: Mapping[str, Any]  # strict JSON schema of the answer (Structured Outputs)
     result_model: type[BaseModel]
-    max_output_tokens: int
+    max_output_tokens: int  # the request's max_completion_tokens: a ceiling, not a forecast
+    # The size of a typical answer, which the cost estimate charges for each request. Measured as
+    # the estimated tokens of realistic answers (see tests/tasks); None falls back to the ceiling.
+    expected_output_tokens: int | None = None
+
+    @property
+    def typical_output_tokens(self) -> int:
+        """Output tokens the cost estimate expects per request."""
+        return self.expected_output_tokens or self.max_output_tokens
 
     @property
     def schema_name(self) -> str:
