@@ -69,9 +69,9 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = dict(os.environ, DAGSTER_HOME=str(home))
     env.pop("OPENAI_API_KEY", None)
     log = (home / "webserver.log").open("w")
+    command = [sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml"]
-        + ["-h", "127.0.0.1", "-p", str(port)],
+        [*command, "-h", "127.0.0.1", "-p", str(port)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
