@@ -1,0 +1,72 @@
+"""Who a posting is (its stable id) and what it says (its content fingerprint).
+
+The id follows a posting across days, so a repost updates ``last_seen`` instead of adding a row.
+The fingerprint covers only what the model reads, so a posting reposted under a new id with the same
+words has the same fingerprint and the engine reuses the answer instead of paying again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_ID_HASH_CHARS = 20  # 80 bits: collisions are out of reach for any number of postings we will see
+
+
+def _digest(*parts: str | None) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update((part or "").encode("utf-8"))
+        digest.update(b"\x1f")  # unit separator: ("ab", "c") and ("a", "bc") hash differently
+    return digest.hexdigest()
+
+
+def fold(text: str | None) -> str:
+    """The comparison form of a field: unicode-compatible, case-folded, whitespace collapsed."""
+    if not text:
+        return ""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def slug(text: str) -> str:
+    """A short lower-case name safe inside ids: ``Craigslist SF`` -> ``craigslist-sf``."""
+    return _NOT_SLUG.sub("-", text.lower()).strip("-") or "unknown"
+
+
+def content_fingerprint(
+    *,
+    title: str,
+    company: str | None,
+    location: str | None,
+    compensation: str | None,
+    description: str,
+) -> str:
+    """sha256 (hex) of the fields a model reads, insensitive to case and whitespace.
+
+    URL, id and dates are left out on purpose: they change on a repost while the answer would not.
+    """
+    return _digest(*(fold(v) for v in (title, company, location, compensation, description)))
+
+
+def stable_job_id(
+    *,
+    source: str,
+    source_id: str | None,
+    url: str | None,
+    title: str,
+    company: str | None,
+    description: str,
+) -> str:
+    """``<source>:<source id>``; else ``<source>:url-<hash of canonical URL>``; else a content hash.
+
+    ``url`` must already be canonical. The content form (``<source>:content-<hash>``) covers title,
+    company and description, for scrapers that give neither an id nor a URL.
+    """
+    source = slug(source)
+    if source_id:
+        return f"{source}:{source_id}"
+    if url:
+        return f"{source}:url-{_digest(url)[:_ID_HASH_CHARS]}"
+    return f"{source}:content-{_digest(fold(title), fold(company), fold(description))[:_ID_HASH_CHARS]}"

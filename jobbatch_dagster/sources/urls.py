@@ -1,0 +1,87 @@
+"""Canonical posting URLs and the site they come from.
+
+The same posting reaches us under many URLs (tracking parameters, fragments, upper-case hosts, a
+trailing slash). Its stable id is derived from the canonical URL, so all of them must map to one.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PARAMS = frozenset(
+    [
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referrer",
+        "source_ref",
+        "trk",
+        "trackingid",
+    ]
+)
+_TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SCHEMELESS_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/|$)", re.I)
+# Second-level labels under which the registered name sits one label further left (bbc.co.uk).
+_GENERIC_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per posting URL; raises ValueError when ``url`` is not an http(s) address.
+
+    Lower-cases scheme and host, drops default ports, the fragment, tracking parameters (utm_*,
+    fbclid, gclid, ref, ...) and a trailing slash, and sorts the remaining query parameters.
+    A missing scheme (``sfbay.craigslist.org/...`` or ``//host/...``) is taken as https.
+    """
+    text = url.strip()
+    if text.startswith("//"):
+        text = "https:" + text
+    elif _SCHEMELESS_HOST.match(text):
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"url {url!r} cannot be parsed: {exc}") from exc
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in _DEFAULT_PORTS or not host:
+        raise ValueError(f"url {url!r} is not a web address (http or https, with a host)")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    # User info is dropped: it never identifies a posting and must not be stored.
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    query = sorted(
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(name)
+    )
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), urlencode(query), ""))
+
+
+def site_of(url: str) -> str:
+    """The site's short name from a canonical URL's host: ``sfbay.craigslist.org`` -> ``craigslist``."""
+    host = urlsplit(url).hostname or ""
+    labels = [label for label in host.split(".") if label]
+    if len(labels) >= 3 and labels[-2] in _GENERIC_SECOND_LEVEL and len(labels[-1]) == 2:
+        return labels[-3]
+    if len(labels) >= 2 and not labels[-1].isdigit():
+        return labels[-2]
+    return host or "unknown"
