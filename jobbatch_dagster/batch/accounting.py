@@ -1,0 +1,94 @@
+"""Every request of a shard in exactly one state: answered, failed (dead letter) or pending.
+
+``requests = answered + failed + pending`` holds by construction: the manifest lists the requests,
+and each is classified once. Pending means "send again": the request is in neither file (a batch
+still running, cancelled or expired before it ran) or it failed for a reason that is not its own
+(``batch_expired``, rate limits, server errors). Failed means retrying the same request would fail
+the same way; the provider's error is kept for the dead-letter record.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jobbatch_dagster.batch.results import RequestError, RequestResult
+from jobbatch_dagster.batch.shards import ManifestEntry
+
+RequestState = Literal["answered", "failed", "pending"]
+RETRYABLE_ERROR_CODES = frozenset(
+    {
+        "batch_expired",
+        "batch_cancelled",
+        "rate_limit_exceeded",
+        "server_error",
+        "timeout",
+        "http_408",
+        "http_409",
+        "http_429",
+    }
+)
+
+
+def is_retryable(error: RequestError | None, status_code: int | None = None) -> bool:
+    """Whether the same request could succeed if sent again."""
+    if error is None:
+        return False
+    return (
+        error.code in RETRYABLE_ERROR_CODES
+        or (status_code or 0) >= 500
+        or error.code.startswith("http_5")
+    )
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    entry: ManifestEntry
+    state: RequestState
+    result: RequestResult | None  # None when the request is in neither file
+
+
+@dataclass
+class ShardAccounting:
+    outcomes: list[RequestOutcome] = field(default_factory=list)
+    unexpected: list[RequestResult] = field(default_factory=list)  # custom ids not in the manifest
+
+    @property
+    def counts(self) -> dict[RequestState, int]:
+        counted = Counter(outcome.state for outcome in self.outcomes)
+        return {
+            "answered": counted["answered"],
+            "failed": counted["failed"],
+            "pending": counted["pending"],
+        }
+
+    def by_state(self, state: RequestState) -> list[RequestOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.state == state]
+
+
+def _preferred(old: RequestResult | None, new: RequestResult) -> RequestResult:
+    """A custom id reported twice keeps its success (an answer is never thrown away)."""
+    return new if old is None or (new.success and not old.success) else old
+
+
+def classify_requests(
+    manifest: Iterable[ManifestEntry], results: Iterable[RequestResult]
+) -> ShardAccounting:
+    """Join a shard's manifest with its results (from output and error files, any order)."""
+    by_id: dict[str, RequestResult] = {}
+    for result in results:
+        by_id[result.custom_id] = _preferred(by_id.get(result.custom_id), result)
+    accounting = ShardAccounting()
+    for entry in manifest:
+        result = by_id.pop(entry.custom_id, None)
+        if result is None or (
+            not result.success and is_retryable(result.error, result.status_code)
+        ):
+            state: RequestState = "pending"
+        else:
+            state = "answered" if result.success else "failed"
+        accounting.outcomes.append(RequestOutcome(entry, state, result))
+    accounting.unexpected.extend(by_id.values())
+    return accounting

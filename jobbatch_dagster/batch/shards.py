@@ -1,0 +1,221 @@
+"""Streaming postings into JSONL shards that each fit one batch, with a manifest beside each.
+
+A shard never holds more than ``max_requests`` lines or ``max_bytes`` bytes; bytes are counted on
+the encoded lines themselves, newlines included, so the limit is exact. Lines go straight through a
+buffered file and a running sha256, so a 50,000-request / 200 MB shard is never in memory.
+When a shard is closed it is renamed to ``<prefix>-<index>-<fingerprint[:16]>.jsonl``: the name
+then says what is inside, which lets a retried upload recognise the file it already sent.
+The manifest (``<shard>.manifest.jsonl``) ties every custom id to its job and request fingerprint,
+so results can be joined back to postings long after this process is gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from jobbatch_dagster.batch.custom_ids import CustomIdAllocator
+from jobbatch_dagster.batch.requests import (
+    EncodedRequest,
+    JobRejection,
+    PreparedPosting,
+    RequestEncoder,
+    prepare_posting,
+)
+from jobbatch_dagster.contract import MAX_BATCH_FILE_BYTES, MAX_REQUESTS_PER_BATCH
+from jobbatch_dagster.settings import Settings
+from jobbatch_dagster.tasks.base import Task
+from jobbatch_dagster.tasks.profile import LeadProfile
+
+MANIFEST_SUFFIX = ".manifest.jsonl"
+_BUFFER_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """Where one request came from and where it sits in its shard (1-based line)."""
+
+    custom_id: str
+    job_id: str | None
+    index: int  # position of the job in the build's input
+    fingerprint: str
+    line: int
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One JSONL file that fits one batch."""
+
+    path: Path
+    manifest_path: Path
+    index: int
+    task: str
+    model: str
+    request_count: int
+    bytes: int
+    input_fingerprint: str  # sha256 of the file's bytes
+    estimated_prompt_tokens: int
+
+    def manifest(self) -> Iterator[ManifestEntry]:
+        return read_manifest(self.manifest_path)
+
+
+@dataclass
+class BuildResult:
+    """The shards of one build, plus what was left out and why."""
+
+    shards: list[Shard] = field(default_factory=list)
+    rejections: list[JobRejection] = field(default_factory=list)
+    skipped: list[ManifestEntry] = field(default_factory=list)  # already answered (line = 0)
+    truncated: int = 0
+
+    @property
+    def request_count(self) -> int:
+        return sum(s.request_count for s in self.shards)
+
+
+def read_manifest(path: str | os.PathLike[str]) -> Iterator[ManifestEntry]:
+    """Stream the entries of a shard manifest."""
+    with open(path, encoding="utf-8") as fh:
+        for raw in fh:
+            if raw.strip():
+                yield ManifestEntry(**json.loads(raw))
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
+
+
+class _OpenShard:
+    """The shard being written: its two files, byte and line counts, and running hash."""
+
+    def __init__(self, directory: Path, prefix: str, index: int) -> None:
+        self.index = index
+        self.tmp_path = directory / f".{prefix}-{index:03d}.jsonl.partial"
+        self.tmp_manifest = directory / f".{prefix}-{index:03d}{MANIFEST_SUFFIX}.partial"
+        self.out: IO[bytes] = open(self.tmp_path, "wb", buffering=_BUFFER_BYTES)  # noqa: SIM115
+        self.manifest: IO[str] = open(self.tmp_manifest, "w", encoding="utf-8")  # noqa: SIM115
+        self.digest = hashlib.sha256()
+        self.count = 0
+        self.bytes = 0
+        self.tokens = 0
+
+    def fits(self, size: int, max_requests: int, max_bytes: int) -> bool:
+        return self.count + 1 <= max_requests and self.bytes + size <= max_bytes
+
+    def add(self, request: EncodedRequest, prepared: PreparedPosting, fingerprint: str) -> None:
+        self.out.write(request.line)
+        self.digest.update(request.line)
+        self.count += 1
+        self.bytes += len(request.line)
+        self.tokens += request.prompt_tokens
+        entry = ManifestEntry(
+            request.custom_id,
+            prepared.job_id,
+            prepared.index,
+            fingerprint,
+            self.count,
+            prepared.truncated,
+        )
+        self.manifest.write(json.dumps(entry.__dict__, ensure_ascii=False) + "\n")
+
+    def close(self, prefix: str, task: str, model: str) -> Shard:
+        self.out.close()
+        self.manifest.close()
+        fingerprint = self.digest.hexdigest()
+        path = self.tmp_path.with_name(f"{prefix}-{self.index:03d}-{fingerprint[:16]}.jsonl")
+        manifest_path = path.with_name(path.name + MANIFEST_SUFFIX)
+        os.replace(self.tmp_manifest, manifest_path)
+        os.replace(self.tmp_path, path)
+        return Shard(
+            path,
+            manifest_path,
+            self.index,
+            task,
+            model,
+            self.count,
+            self.bytes,
+            fingerprint,
+            self.tokens,
+        )
+
+    def discard(self) -> None:
+        self.out.close()
+        self.manifest.close()
+        self.tmp_path.unlink(missing_ok=True)
+        self.tmp_manifest.unlink(missing_ok=True)
+
+
+def build_shards(
+    jobs: Iterable[Any],
+    task: Task,
+    model: str,
+    out_dir: str | os.PathLike[str],
+    *,
+    profile: LeadProfile | None = None,
+    max_requests: int = MAX_REQUESTS_PER_BATCH,
+    max_bytes: int = MAX_BATCH_FILE_BYTES,
+    max_description_chars: int = Settings.max_description_chars,
+    prefix: str | None = None,
+    skip_fingerprints: Collection[str] = (),
+) -> BuildResult:
+    """Turn jobs into as few shards as the limits allow; invalid jobs become rejections.
+
+    ``skip_fingerprints`` holds request fingerprints that already have an answer: those postings
+    are listed in ``BuildResult.skipped`` and not sent again.
+    """
+    if max_requests < 1 or max_bytes < 1:
+        raise ValueError("max_requests and max_bytes must be positive")
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    prefix = _safe_name(prefix or f"{task.name}-{model}")
+    encoder = RequestEncoder(task, model, profile or LeadProfile())
+    ids = CustomIdAllocator()
+    result = BuildResult()
+    current: _OpenShard | None = None
+    try:
+        for index, job in enumerate(jobs):
+            try:
+                prepared = prepare_posting(job, index, max_description_chars)
+            except (TypeError, ValueError) as exc:
+                job_id = job.get("id") if isinstance(job, dict) else None
+                result.rejections.append(JobRejection(index, str(exc), _str_or_none(job_id)))
+                continue
+            fingerprint = encoder.fingerprint(prepared.posting)
+            title = prepared.posting["title"]
+            if fingerprint in skip_fingerprints:
+                entry = ManifestEntry(
+                    "", prepared.job_id, index, fingerprint, 0, prepared.truncated
+                )
+                result.skipped.append(entry)
+                continue
+            custom_id = ids.allocate(prepared.job_id or str(index), title)
+            request = encoder.encode(custom_id, prepared.posting)
+            if len(request.line) > max_bytes:
+                reason = f"its request is {len(request.line)} bytes, over the {max_bytes}-byte file limit"
+                result.rejections.append(JobRejection(index, reason, prepared.job_id))
+                continue
+            if current is None or not current.fits(len(request.line), max_requests, max_bytes):
+                if current is not None:
+                    result.shards.append(current.close(prefix, task.name, model))
+                current = _OpenShard(directory, prefix, len(result.shards))
+            current.add(request, prepared, fingerprint)
+            result.truncated += prepared.truncated
+        if current is not None:
+            result.shards.append(current.close(prefix, task.name, model))
+            current = None
+    finally:
+        if current is not None:
+            current.discard()
+    return result
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None or isinstance(value, dict | list) else str(value)
