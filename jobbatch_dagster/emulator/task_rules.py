@@ -1,13 +1,41 @@
-"""The emulator's rules for our four task schemas (being built; see the tasks issue)."""
+"""The emulator's answers to our four task schemas: deterministic, explainable rules on the posting.
+
+The responder calls :func:`task_answer` for every request whose ``response_format`` names a
+``jobbatch_<task>`` schema. The rules read the posting between the ``<posting>`` markers and the lead
+profile from the system message (``rules_evidence``), then answer as the task's schema requires
+(``rules_lead`` for qualify / analyze / extract_pain_points, ``rules_posting`` for parse). Every
+judgement names the rule that made it ("emulator rule: ..."), so the answers are never mistaken for
+a model's. Another schema gets None, and the responder falls back to its generic answer.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from jobbatch_dagster.emulator.rules_evidence import Evidence, gather_evidence
+from jobbatch_dagster.emulator.rules_lead import analyze_answer, pain_points_answer, qualify_answer
+from jobbatch_dagster.emulator.rules_posting import parse_answer
+from jobbatch_dagster.tasks import TASKS
+
+_RULES: dict[str, Callable[[Evidence], dict[str, Any]]] = {
+    "qualify": qualify_answer,
+    "analyze": analyze_answer,
+    "extract_pain_points": pain_points_answer,
+    "parse": parse_answer,
+}
+_BY_SCHEMA_NAME = {task.schema_name: _RULES[name] for name, task in TASKS.items()}
 
 
 def task_answer(
     schema_name: str, schema: Mapping[str, Any], messages: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any] | None:
-    """A schema-valid answer for one of our task schemas, or None when the schema is not ours."""
-    return None
+    """A schema-valid answer for one of our task schemas, or None when the schema is not ours.
+
+    ``schema`` is the request's own schema; the rules answer the registered task's shape, which is
+    the same one whenever the request was built by ``Task.build_body``.
+    """
+    rule = _BY_SCHEMA_NAME.get(schema_name)
+    if rule is None:
+        return None
+    return rule(gather_evidence(messages))
