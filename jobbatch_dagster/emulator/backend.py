@@ -1,0 +1,191 @@
+"""The emulator's state and rules (moto style): the HTTP layer parses and renders, this decides.
+
+Holds the store, the fault registry and the worker's wake-up event. Every method either returns
+records or raises :class:`ApiError` with the provider's status, message and code.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from typing import Any, BinaryIO
+
+from jobbatch_dagster.contract import (
+    ACTIVE_STATUSES,
+    BATCH_FILE_DEFAULT_TTL_SECONDS,
+    COMPLETION_WINDOW_SECONDS,
+    FILE_PURPOSE_BATCH,
+)
+from jobbatch_dagster.emulator.config import EmulatorConfig
+from jobbatch_dagster.emulator.errors import ApiError, invalid, no_such_batch, no_such_file
+from jobbatch_dagster.emulator.faults import Faults
+from jobbatch_dagster.emulator.records import BatchRecord, FileRecord, new_id
+from jobbatch_dagster.emulator.store import Store
+from jobbatch_dagster.emulator.validation import parse_create_request, parse_expiry
+
+# Purposes a client may upload with. "evals" is in the spec's upload enum but not in the File
+# object's purpose enum, so the SDK's strict mode could not read such a file back: refused here.
+UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data")
+MAX_FILES_PAGE = 10_000
+MAX_BATCHES_PAGE = 100
+DEFAULT_BATCHES_PAGE = 20
+CANCELLABLE = ("validating", "in_progress", "finalizing")
+COPY_CHUNK_BYTES = 1 << 20
+
+
+class EmulatorBackend:
+    """Files and batches of one emulator server."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(config.data_dir)
+        self.faults = Faults()
+        self.wake = threading.Event()  # set when the worker has new work
+
+    # Files
+
+    def create_file(
+        self, source: BinaryIO, filename: str, purpose: str, expires_after: Any
+    ) -> FileRecord:
+        if purpose not in UPLOAD_PURPOSES:
+            raise invalid(
+                f"Invalid value: '{purpose}'. Supported values are: "
+                + ", ".join(f"'{p}'" for p in UPLOAD_PURPOSES)
+                + ".",
+                "purpose",
+            )
+        if purpose == FILE_PURPOSE_BATCH and not filename.lower().endswith(".jsonl"):
+            raise invalid("Invalid file format for Batch API. Must be .jsonl", "file", None)
+        ttl = parse_expiry(expires_after, "expires_after")
+        if ttl is None and purpose == FILE_PURPOSE_BATCH:
+            ttl = BATCH_FILE_DEFAULT_TTL_SECONDS
+        file_id = new_id("file-")
+        partial = self.store.body_path(file_id).with_suffix(".upload")
+        with partial.open("wb") as body:
+            shutil.copyfileobj(source, body, COPY_CHUNK_BYTES)
+            size = body.tell()
+        partial.rename(self.store.body_path(file_id))
+        now = int(time.time())
+        record = FileRecord(
+            id=file_id,
+            bytes=size,
+            created_at=now,
+            filename=filename,
+            purpose=purpose,
+            expires_at=None if ttl is None else now + ttl,
+        )
+        self.store.insert_file(record)
+        return record
+
+    def get_file(self, file_id: str) -> FileRecord:
+        record = self.store.get_file(file_id)
+        if record is None:
+            raise no_such_file(file_id)
+        return record
+
+    def list_files(
+        self, purpose: str | None, limit: int, order: str, after: str | None
+    ) -> tuple[list[FileRecord], bool]:
+        if not 1 <= limit <= MAX_FILES_PAGE:
+            raise invalid(f"limit must be between 1 and {MAX_FILES_PAGE}.", "limit")
+        if order not in ("asc", "desc"):
+            raise invalid("order must be 'asc' or 'desc'.", "order")
+        after_seq = None if after is None else self._cursor("files", after)
+        page = self.store.list_files(purpose, order == "desc", after_seq, limit + 1)
+        return page[:limit], len(page) > limit
+
+    def delete_file(self, file_id: str) -> None:
+        if not self.store.delete_file(file_id):
+            raise no_such_file(file_id)
+        # A batch still reading this file keeps its body; the worker removes it when done.
+        if not any(
+            b.input_file_id == file_id
+            for b in self.store.batches_with_status(tuple(ACTIVE_STATUSES))
+        ):
+            self.store.body_path(file_id).unlink(missing_ok=True)
+
+    def file_content_path(self, file_id: str) -> Any:
+        self.get_file(file_id)
+        return self.store.body_path(file_id)
+
+    # Batches
+
+    def create_batch(self, body: Any) -> BatchRecord:
+        request = parse_create_request(body)
+        source = self.get_file(request.input_file_id)
+        if source.purpose != FILE_PURPOSE_BATCH:
+            raise invalid(
+                f"File {source.id} has purpose '{source.purpose}'; a batch needs a file uploaded "
+                f"with purpose '{FILE_PURPOSE_BATCH}'.",
+                "input_file_id",
+            )
+        now = time.time()
+        record = BatchRecord(
+            id=new_id("batch_"),
+            endpoint=request.endpoint,
+            input_file_id=request.input_file_id,
+            completion_window=request.completion_window,
+            status="validating",
+            created_at=int(now),
+            expires_at=int(now) + COMPLETION_WINDOW_SECONDS,
+            phase_ts=now,
+            output_body_id=new_id("file-"),
+            error_body_id=new_id("file-"),
+            metadata=request.metadata,
+            output_expires_seconds=request.output_expires_seconds,
+            faults=self.faults.take_for_new_batch(),
+        )
+        self.store.insert_batch(record)
+        self.wake.set()
+        return record
+
+    def get_batch(self, batch_id: str) -> BatchRecord:
+        record = self.store.get_batch(batch_id)
+        if record is None:
+            raise no_such_batch(batch_id)
+        return record
+
+    def list_batches(self, after: str | None, limit: int) -> tuple[list[BatchRecord], bool]:
+        if not 1 <= limit <= MAX_BATCHES_PAGE:
+            raise invalid(f"limit must be between 1 and {MAX_BATCHES_PAGE}.", "limit")
+        after_seq = None if after is None else self._cursor("batches", after)
+        page = self.store.list_batches(after_seq, limit + 1)
+        return page[:limit], len(page) > limit
+
+    def cancel_batch(self, batch_id: str) -> BatchRecord:
+        record = self.get_batch(batch_id)
+        if record.status in CANCELLABLE:
+            changes = {
+                "status": "cancelling",
+                "cancelling_at": int(time.time()),
+                "phase_ts": time.time(),
+            }
+            self.store.update_batch(batch_id, changes, only_if_status=CANCELLABLE)
+            self.wake.set()
+            record = self.get_batch(batch_id)
+        if record.status in ("cancelling", "cancelled"):
+            return record  # cancelling twice is harmless, as with the real API
+        raise ApiError(
+            409,
+            f"Cannot cancel batch {batch_id}: its status is '{record.status}'. Only validating, "
+            "in_progress or finalizing batches can be cancelled.",
+            retryable=False,
+        )
+
+    def release_finalizing(self, batch_id: str | None) -> list[str]:
+        """End the ``stall_finalizing`` fault of one batch (or of all); returns the released ids."""
+        released = []
+        for record in self.store.batches_with_status(("finalizing",)):
+            if record.stall_until and (batch_id is None or record.id == batch_id):
+                self.store.update_batch(record.id, {"stall_until": None})
+                released.append(record.id)
+        self.wake.set()
+        return released
+
+    def _cursor(self, table: str, after: str) -> int:
+        seq = self.store.seq_of(table, after)
+        if seq is None:
+            raise invalid(f"The cursor 'after={after}' names no known object.", "after")
+        return seq

@@ -1,0 +1,57 @@
+"""API errors in OpenAI's envelope: ``{"error": {message, type, param, code}}`` plus a status.
+
+The backend raises :class:`ApiError`; the HTTP layer renders it. Constructors for the errors the
+contract pins down live here so their wording is defined once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ApiError(Exception):
+    """One error response. ``retryable=False`` adds ``x-should-retry: false`` for the SDK."""
+
+    status: int
+    message: str
+    type: str = "invalid_request_error"
+    param: str | None = None
+    code: str | None = None
+    retryable: bool | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+
+    def response_headers(self) -> dict[str, str]:
+        headers = dict(self.headers)
+        if self.retryable is not None:
+            headers["x-should-retry"] = "true" if self.retryable else "false"
+        return headers
+
+
+def invalid(message: str, param: str | None, code: str | None = "invalid_value") -> ApiError:
+    """A 400 the caller must fix; retrying the same request cannot help."""
+    return ApiError(400, message, param=param, code=code, retryable=False)
+
+
+def missing(param: str) -> ApiError:
+    return invalid(f"Missing required parameter: '{param}'.", param, "missing_required_parameter")
+
+
+def no_such_file(file_id: str) -> ApiError:
+    return ApiError(404, f"No such File object: {file_id}", param="id", retryable=False)
+
+
+def no_such_batch(batch_id: str) -> ApiError:
+    # Unconfirmed wording: we mirror the File message, which the contract does confirm.
+    return ApiError(404, f"No such Batch object: {batch_id}", param="id", retryable=False)
