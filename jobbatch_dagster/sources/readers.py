@@ -82,6 +82,12 @@ def _row(value: Any, *, name: str, line: int, raw: str, source: str, where: str 
     return SourceRejection(file=name, line=line, reason=where + reason, raw=_clip(raw))
 
 
+def _json_error(exc: json.JSONDecodeError, *, line: bool) -> str:
+    """``Expecting ',' delimiter at column 17`` (json's own messages, some of which end in "at")."""
+    where = f"line {exc.lineno} column {exc.colno}" if line else f"column {exc.colno}"
+    return f"{exc.msg} {where}" if exc.msg.endswith(" at") else f"{exc.msg} at {where}"
+
+
 def _json_lines(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:
     for number, text in enumerate(handle, start=1):
         if not text.strip():
@@ -89,7 +95,7 @@ def _json_lines(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            reason = f"invalid JSON: {exc.msg} at column {exc.colno}"
+            reason = f"invalid JSON: {_json_error(exc, line=False)}"
             yield SourceRejection(
                 file=name, line=number, reason=reason, raw=_clip(text.rstrip("\n"))
             )
@@ -130,7 +136,7 @@ def _json_array(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:
     except json.JSONDecodeError as exc:
         yield _file_rejection(
             name,
-            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; no rows were read "
+            f"invalid JSON: {_json_error(exc, line=True)}; no rows were read "
             "from this file: fix it, or write JSONL so one bad row cannot block the others",
             text,
         )
