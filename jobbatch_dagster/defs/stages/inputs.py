@@ -1,0 +1,157 @@
+"""Building a (stage, day)'s request shards, sending nothing that already has or awaits an answer.
+
+Every posting the stage covers that day gets a ``stage_postings`` row saying how it is covered:
+``sent`` (one request per distinct fingerprint), ``reused`` (an answer exists, from any day) or
+``in_flight`` (a request with this fingerprint is already built or running). Only ``sent``
+postings become request lines, so a repost never costs a second request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from jobbatch_dagster.batch.requests import posting_fingerprint
+from jobbatch_dagster.batch.shards import MANIFEST_SUFFIX, BuildResult, Shard, build_shards
+from jobbatch_dagster.settings import Settings, StageConfig
+from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse.ledger import (
+    blocked_fingerprints,
+    replace_stage_postings,
+    replace_unsubmitted_requests,
+)
+from jobbatch_dagster.warehouse.loads import day_jobs, qualified_day_jobs
+from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
+
+
+@dataclass
+class StageInput:
+    """What one build produced and why the rest was not sent."""
+
+    candidates: int = 0
+    reused: int = 0
+    in_flight: int = 0
+    invalid: list[str] = field(default_factory=list)  # "job_id: reason"
+    build: BuildResult = field(default_factory=BuildResult)
+
+
+def stage_dir(settings: Settings, stage: str, day: date) -> Path:
+    """Where a (stage, day)'s shards and downloaded files live."""
+    return settings.batches_dir / stage / day.isoformat()
+
+
+def candidate_jobs(
+    con: duckdb.DuckDBPyConnection, settings: Settings, stage: StageConfig, day: date
+) -> list[dict[str, Any]]:
+    """The postings a stage runs on: all of the day's, or those the previous stage qualified."""
+    if stage.after is None:
+        return day_jobs(con, day)
+    threshold = settings.stage(stage.after).threshold
+    return qualified_day_jobs(con, day, stage.after, RESULT_TABLES[stage.after], threshold)
+
+
+def _clear_unsubmitted_shards(directory: Path, submitted: set[str]) -> None:
+    """Remove shard files of an earlier build that never became a batch (they are rebuilt)."""
+    if not directory.is_dir():
+        return
+    for path in directory.glob("*.jsonl"):
+        if path.name.endswith(MANIFEST_SUFFIX):
+            continue
+        if not any(fp[:16] in path.name for fp in submitted):
+            path.unlink()
+            Path(str(path) + MANIFEST_SUFFIX).unlink(missing_ok=True)
+
+
+def build_stage_input(
+    con: duckdb.DuckDBPyConnection, settings: Settings, stage: StageConfig, day: date
+) -> StageInput:
+    """Write the day's new requests as shards and record them as ``pending`` in the ledger."""
+    task = get_task(stage.task)
+    profile = settings.lead_profile
+    summary = StageInput()
+    jobs = candidate_jobs(con, settings, stage, day)
+    summary.candidates = len(jobs)
+    fingerprints: dict[str, str] = {}
+    for job in jobs:
+        try:
+            fingerprints[job["id"]] = posting_fingerprint(
+                job, task, stage.model, profile, settings.max_description_chars
+            )
+        except (TypeError, ValueError) as exc:
+            summary.invalid.append(f"{job.get('id')}: {exc}")
+    blocked = blocked_fingerprints(con, stage.task, set(fingerprints.values()))
+    to_send: list[dict[str, Any]] = []
+    postings: list[dict[str, Any]] = []
+    for job in jobs:
+        fp = fingerprints.get(job["id"])
+        if fp is None:
+            continue
+        if fp in blocked:
+            disposition = "reused" if blocked[fp] == "answered" else "in_flight"
+        else:
+            disposition = "sent"
+            blocked[fp] = "in_flight"  # a same-day repost waits on this request
+            to_send.append(job)
+        summary.reused += disposition == "reused"
+        summary.in_flight += disposition == "in_flight"
+        postings.append(
+            {"job_id": job["id"], "request_fingerprint": fp, "disposition": disposition}
+        )
+    directory = stage_dir(settings, stage.task, day) / "input"
+    submitted = {
+        r[0]
+        for r in con.execute(
+            "SELECT input_fingerprint FROM batches WHERE stage = ? AND scrape_date = ?",
+            [stage.task, day],
+        ).fetchall()
+        if r[0]
+    }
+    _clear_unsubmitted_shards(directory, submitted)
+    summary.build = build_shards(
+        to_send,
+        task,
+        stage.model,
+        directory,
+        profile=profile,
+        max_requests=settings.max_requests_per_batch,
+        max_bytes=settings.max_bytes_per_batch,
+        max_description_chars=settings.max_description_chars,
+        prefix=f"{stage.task}-{day.isoformat()}",
+    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        replace_stage_postings(con, stage.task, day, postings)
+        replace_unsubmitted_requests(
+            con, stage.task, day, _request_rows(summary.build.shards, stage)
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return summary
+
+
+def _request_rows(shards: list[Shard], stage: StageConfig) -> list[dict[str, Any]]:
+    return [
+        {
+            "custom_id": entry.custom_id,
+            "job_id": entry.job_id,
+            "request_fingerprint": entry.fingerprint,
+            "model": stage.model,
+            "shard": shard.index,
+            "attempt": 1,
+        }
+        for shard in shards
+        for entry in shard.manifest()
+    ]
+
+
+def pending_shards(directory: Path) -> list[Path]:
+    """The shard files a build left in a (stage, day)'s input folder, in index order."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob("*.jsonl") if not p.name.endswith(MANIFEST_SUFFIX))

@@ -1,0 +1,58 @@
+"""Bulk inserts through a pandas frame: one SQL statement per load, not one per row.
+
+Values travel as data in a registered frame, never as SQL text; only our own table and column
+names are spliced into the statement. Each column is cast to the table's type in the SELECT, so
+upsert expressions compare like with like (a date is a DATE, not the string it arrived as).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+_FRAME = "_jobbatch_frame"
+
+
+def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type of one table, in table order."""
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return dict(rows)
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    on_conflict: str = "",
+) -> int:
+    """Insert rows (dicts keyed by column) into ``table``; ``on_conflict`` is our own SQL clause."""
+    if not rows:
+        return 0
+    types = column_types(con, table)
+    columns = [name for name in rows[0] if name in types]
+    frame = pd.DataFrame.from_records([{c: row.get(c) for c in columns} for row in rows])
+    frame = frame.astype(object).where(frame.notna(), None)
+    select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
+    con.register(_FRAME, frame)
+    try:
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {select} FROM {_FRAME} {on_conflict}")
+    finally:
+        # In an aborted transaction unregistering fails too; the insert's own error must surface.
+        with contextlib.suppress(duckdb.TransactionException):
+            con.unregister(_FRAME)
+    return len(rows)
+
+
+def update_set(columns: Sequence[str]) -> str:
+    """``ON CONFLICT ... DO UPDATE SET`` list taking each column from the incoming row."""
+    return ", ".join(f'"{c}" = excluded."{c}"' for c in columns)

@@ -1,0 +1,158 @@
+"""The durable ledgers: every request and its state, every batch and its status, every raw line, costs.
+
+``batch_requests`` is written when a request is built (``pending``), moved to ``submitted`` when its
+shard becomes a batch, and to ``answered`` or ``dead_lettered`` when the batch's files are read; a
+request a terminal batch never ran (expired, cancelled) stays ``pending`` with the provider's error
+code, waiting for a follow-up attempt. All writes are upserts keyed on the provider's ids, so a
+crash and re-run never duplicates a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+
+from jobbatch_dagster.warehouse.frames import column_types, insert_rows, update_set
+
+_FRAME = "_jobbatch_states"
+
+
+def blocked_fingerprints(
+    con: duckdb.DuckDBPyConnection, stage: str, fingerprints: Iterable[str]
+) -> dict[str, str]:
+    """Fingerprint -> why it must not be sent again: ``answered`` or ``in_flight``.
+
+    In flight means built or submitted and not finished; a request left pending by an expired or
+    cancelled batch (it has an error code) is not in flight and may be sent again.
+    """
+    rows = con.execute(
+        """
+        SELECT request_fingerprint,
+               CASE WHEN bool_or(state = 'answered') THEN 'answered' ELSE 'in_flight' END
+        FROM batch_requests
+        WHERE stage = ?
+          AND request_fingerprint IN (SELECT unnest(?::VARCHAR[]))
+          AND (state IN ('answered', 'submitted') OR (state = 'pending' AND error_code IS NULL))
+        GROUP BY request_fingerprint
+        """,
+        [stage, list(fingerprints)],
+    ).fetchall()
+    return dict(rows)
+
+
+def replace_stage_postings(
+    con: duckdb.DuckDBPyConnection, stage: str, day: date, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """The postings a stage covers on a day (sent, reused or in flight), replaced as a whole."""
+    con.execute("DELETE FROM stage_postings WHERE stage = ? AND scrape_date = ?", [stage, day])
+    insert_rows(con, "stage_postings", [{"stage": stage, "scrape_date": day, **r} for r in rows])
+
+
+def replace_unsubmitted_requests(
+    con: duckdb.DuckDBPyConnection, stage: str, day: date, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Drop the (stage, day) requests not yet in any batch and record the new build's requests."""
+    con.execute(
+        "DELETE FROM batch_requests WHERE stage = ? AND scrape_date = ? AND batch_id IS NULL",
+        [stage, day],
+    )
+    now = datetime.now()
+    insert_rows(
+        con,
+        "batch_requests",
+        [
+            {"stage": stage, "scrape_date": day, "state": "pending", "updated_at": now, **r}
+            for r in rows
+        ],
+        on_conflict="ON CONFLICT (stage, scrape_date, custom_id) DO NOTHING",
+    )
+
+
+def mark_submitted(
+    con: duckdb.DuckDBPyConnection, stage: str, day: date, custom_ids: Sequence[str], batch_id: str
+) -> int:
+    """Attach the shard's unsubmitted requests to the batch that now carries them."""
+    con.execute(
+        """
+        UPDATE batch_requests SET batch_id = ?, state = 'submitted', updated_at = now()
+        WHERE stage = ? AND scrape_date = ? AND batch_id IS NULL
+          AND custom_id IN (SELECT unnest(?::VARCHAR[]))
+        """,
+        [batch_id, stage, day, list(custom_ids)],
+    )
+    return len(custom_ids)
+
+
+def _upsert_stamped(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Insert or refresh rows keyed by batch id, stamping ``updated_at``."""
+    if not rows:
+        return 0
+    changing = [c for c in rows[0] if c != "batch_id"]
+    stamped = [{**r, "updated_at": datetime.now()} for r in rows]
+    return insert_rows(
+        con,
+        table,
+        stamped,
+        on_conflict=f"ON CONFLICT (batch_id) DO UPDATE SET {update_set([*changing, 'updated_at'])}",
+    )
+
+
+def upsert_batches(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert or refresh ``batches`` rows (status, counts, file ids) by batch id."""
+    return _upsert_stamped(con, "batches", rows)
+
+
+def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert or replace downloaded lines by (batch_id, custom_id)."""
+    if not rows:
+        return 0
+    changing = [c for c in rows[0] if c not in ("batch_id", "custom_id")]
+    return insert_rows(
+        con,
+        "raw_outputs",
+        rows,
+        on_conflict=f"ON CONFLICT (batch_id, custom_id) DO UPDATE SET {update_set(changing)}",
+    )
+
+
+def set_request_states(
+    con: duckdb.DuckDBPyConnection, batch_id: str, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Move a batch's requests to their harvested state: rows of custom_id, state, error_code, error_message."""
+    if not rows:
+        return 0
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _jobbatch_states "
+                "(custom_id VARCHAR, state VARCHAR, error_code VARCHAR, error_message VARCHAR)")  # fmt: skip
+    con.execute("DELETE FROM _jobbatch_states")
+    insert_rows(con, _FRAME, rows)
+    con.execute(
+        """
+        UPDATE batch_requests AS r
+        SET state = s.state, error_code = s.error_code, error_message = s.error_message,
+            updated_at = now()
+        FROM _jobbatch_states AS s
+        WHERE r.batch_id = ? AND r.custom_id = s.custom_id
+        """,
+        [batch_id],
+    )
+    return len(rows)
+
+
+def upsert_costs(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert or refresh the cost ledger, one row per batch."""
+    return _upsert_stamped(con, "costs", rows)
+
+
+def stage_batches(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[dict[str, Any]]:
+    """The ``batches`` rows of one (stage, day), oldest shard first."""
+    names = list(column_types(con, "batches"))
+    rows = con.execute(
+        "SELECT * FROM batches WHERE stage = ? AND scrape_date = ? ORDER BY shard, attempt",
+        [stage, day],
+    ).fetchall()
+    return [dict(zip(names, row, strict=True)) for row in rows]

@@ -1,0 +1,175 @@
+"""The warehouse's tables, defined once: names, columns and keys.
+
+Every ledger has a primary key so that loads can upsert (re-running a night never duplicates a row),
+and every partitioned table carries ``scrape_date`` so a re-materialized day can replace its rows.
+``batch_requests`` is the durable record of each request and its state; ``batches`` links a batch to
+its parent (``parent_batch_id``, ``attempt``) so resubmission of unfinished work fits without a
+migration. The typed result tables take their answer columns from the tasks' result models (see
+:mod:`jobbatch_dagster.warehouse.results_schema`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import duckdb
+
+from jobbatch_dagster.warehouse.results_schema import result_table_ddl
+from jobbatch_dagster.warehouse.views import create_views
+
+# The request states of ``batch_requests``: pending (built, not yet in a batch), submitted (in a
+# batch that has not finished), answered (schema-valid answer stored) or dead_lettered (no usable
+# answer; error_code says why). pending + submitted are what the accounting identity calls pending.
+REQUEST_STATES: Final = ("pending", "submitted", "answered", "dead_lettered")
+IN_FLIGHT_STATES: Final = ("pending", "submitted")
+
+TABLE_DDL: Final[dict[str, str]] = {
+    "jobs": """
+        CREATE TABLE IF NOT EXISTS jobs (
+            job_id VARCHAR PRIMARY KEY,
+            source VARCHAR NOT NULL,
+            source_id VARCHAR,
+            url VARCHAR,
+            title VARCHAR NOT NULL,
+            company VARCHAR,
+            location VARCHAR,
+            compensation VARCHAR,
+            description VARCHAR NOT NULL,
+            posted_date DATE,
+            content_fingerprint VARCHAR NOT NULL,
+            source_file VARCHAR,
+            source_line INTEGER,
+            first_seen DATE NOT NULL,
+            last_seen DATE NOT NULL,
+            job_json JSON NOT NULL  -- the dict the engine builds requests from
+        )""",
+    # Which postings a scrape day saw: the funnel counts per day from here, and a re-read day
+    # replaces its sightings without touching other days.
+    "job_sightings": """
+        CREATE TABLE IF NOT EXISTS job_sightings (
+            scrape_date DATE NOT NULL,
+            job_id VARCHAR NOT NULL,
+            content_fingerprint VARCHAR NOT NULL,
+            PRIMARY KEY (scrape_date, job_id)
+        )""",
+    "rejected_jobs": """
+        CREATE TABLE IF NOT EXISTS rejected_jobs (
+            scrape_date DATE NOT NULL,
+            file VARCHAR NOT NULL,
+            line INTEGER,  -- NULL when the whole file was rejected
+            reason VARCHAR NOT NULL,
+            raw VARCHAR
+        )""",
+    # The postings a stage covered on a day and how: sent in a request, reused an existing answer,
+    # or waiting on a request already in flight. Typed results are loaded from here.
+    "stage_postings": """
+        CREATE TABLE IF NOT EXISTS stage_postings (
+            stage VARCHAR NOT NULL,
+            scrape_date DATE NOT NULL,
+            job_id VARCHAR NOT NULL,
+            request_fingerprint VARCHAR NOT NULL,
+            disposition VARCHAR NOT NULL,  -- sent | reused | in_flight
+            PRIMARY KEY (stage, scrape_date, job_id)
+        )""",
+    "batches": """
+        CREATE TABLE IF NOT EXISTS batches (
+            batch_id VARCHAR PRIMARY KEY,
+            stage VARCHAR NOT NULL,
+            scrape_date DATE NOT NULL,
+            shard INTEGER NOT NULL,
+            model VARCHAR NOT NULL,
+            backend VARCHAR NOT NULL,  -- openai | emulator
+            input_file_id VARCHAR,
+            output_file_id VARCHAR,
+            error_file_id VARCHAR,
+            input_fingerprint VARCHAR,
+            status VARCHAR NOT NULL,
+            request_total INTEGER,
+            request_completed INTEGER,
+            request_failed INTEGER,
+            estimated_input_tokens BIGINT,
+            estimated_usd DOUBLE,
+            errors JSON,
+            parent_batch_id VARCHAR,  -- the batch this one resubmits, NULL for a first attempt
+            attempt INTEGER NOT NULL DEFAULT 1,
+            created_at TIMESTAMP,
+            finished_at TIMESTAMP,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+    "batch_requests": """
+        CREATE TABLE IF NOT EXISTS batch_requests (
+            custom_id VARCHAR NOT NULL,  -- unique within a (stage, scrape_date) build
+            stage VARCHAR NOT NULL,
+            scrape_date DATE NOT NULL,
+            job_id VARCHAR NOT NULL,
+            request_fingerprint VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            shard INTEGER NOT NULL,
+            batch_id VARCHAR,
+            state VARCHAR NOT NULL,
+            error_code VARCHAR,
+            error_message VARCHAR,
+            attempt INTEGER NOT NULL DEFAULT 1,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (stage, scrape_date, custom_id)
+        )""",
+    "raw_outputs": """
+        CREATE TABLE IF NOT EXISTS raw_outputs (
+            batch_id VARCHAR NOT NULL,
+            custom_id VARCHAR NOT NULL,
+            stage VARCHAR NOT NULL,
+            scrape_date DATE NOT NULL,
+            kind VARCHAR NOT NULL,  -- answered | failed | missing
+            status_code INTEGER,
+            content VARCHAR,  -- the assistant message, for answered lines
+            error_code VARCHAR,
+            error_message VARCHAR,
+            input_tokens BIGINT,
+            output_tokens BIGINT,
+            line JSON,  -- the provider's line as downloaded (NULL for missing)
+            PRIMARY KEY (batch_id, custom_id)
+        )""",
+    "qualified_leads": """
+        CREATE TABLE IF NOT EXISTS qualified_leads (
+            job_id VARCHAR PRIMARY KEY,
+            scrape_date DATE NOT NULL,
+            title VARCHAR,
+            company VARCHAR,
+            location VARCHAR,
+            compensation VARCHAR,
+            url VARCHAR,
+            score INTEGER NOT NULL,
+            confidence VARCHAR,
+            reasons JSON,
+            analysis JSON,
+            pain_points JSON,
+            parsed JSON,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+    "costs": """
+        CREATE TABLE IF NOT EXISTS costs (
+            batch_id VARCHAR PRIMARY KEY,
+            stage VARCHAR NOT NULL,
+            scrape_date DATE NOT NULL,
+            model VARCHAR NOT NULL,
+            backend VARCHAR NOT NULL,
+            requests INTEGER,
+            input_tokens BIGINT,
+            cached_input_tokens BIGINT,
+            output_tokens BIGINT,
+            estimated_usd DOUBLE,
+            batch_usd DOUBLE,  -- NULL when the model's price is unknown
+            live_usd DOUBLE,
+            saving_usd DOUBLE,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+}
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table and view that does not exist yet; safe to call on every connection."""
+    for ddl in TABLE_DDL.values():
+        con.execute(ddl)
+    for ddl in result_table_ddl().values():
+        con.execute(ddl)
+    create_views(con)

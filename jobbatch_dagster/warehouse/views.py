@@ -1,0 +1,102 @@
+"""The morning views: best leads first, the funnel per scrape day, and what each batch cost.
+
+Views, not tables, so they are never stale and never need loading; they are recreated on every
+``ensure_schema`` so a changed definition reaches an existing warehouse.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import duckdb
+
+VIEW_DDL: Final[dict[str, str]] = {
+    "top_leads": """
+        CREATE OR REPLACE VIEW top_leads AS
+        SELECT
+            l.job_id, l.scrape_date, l.score, l.confidence, l.title, l.company, l.location,
+            l.compensation, l.url,
+            json_extract_string(l.analysis, '$.summary') AS summary,
+            TRY_CAST(json_extract(l.analysis, '$.estimated_deal_value_usd') AS BIGINT)
+                AS deal_value_usd,
+            json_extract_string(l.pain_points, '$.urgency') AS urgency,
+            l.reasons
+        FROM qualified_leads AS l
+        ORDER BY l.score DESC, deal_value_usd DESC NULLS LAST, l.scrape_date DESC, l.job_id
+    """,
+    "daily_funnel": """
+        CREATE OR REPLACE VIEW daily_funnel AS
+        WITH days AS (
+            SELECT scrape_date FROM job_sightings
+            UNION SELECT scrape_date FROM rejected_jobs
+        ),
+        seen AS (
+            SELECT s.scrape_date, count(*) AS postings,
+                   count(*) FILTER (WHERE j.first_seen = s.scrape_date) AS new_postings
+            FROM job_sightings AS s JOIN jobs AS j USING (job_id)
+            GROUP BY s.scrape_date
+        ),
+        rejected AS (
+            SELECT scrape_date, count(*) AS rejected FROM rejected_jobs GROUP BY scrape_date
+        ),
+        qualify_stage AS (
+            SELECT scrape_date,
+                   count(*) FILTER (WHERE disposition = 'sent') AS qualify_sent,
+                   count(*) FILTER (WHERE disposition <> 'sent') AS qualify_reused
+            FROM stage_postings WHERE stage = 'qualify' GROUP BY scrape_date
+        ),
+        requests AS (
+            SELECT scrape_date, count(*) AS requests,
+                   count(*) FILTER (WHERE state = 'answered') AS answered,
+                   count(*) FILTER (WHERE state = 'dead_lettered') AS dead_lettered,
+                   count(*) FILTER (WHERE state IN ('pending', 'submitted')) AS pending
+            FROM batch_requests GROUP BY scrape_date
+        ),
+        leads AS (
+            SELECT scrape_date, count(*) AS leads FROM qualified_leads GROUP BY scrape_date
+        ),
+        spend AS (
+            SELECT scrape_date, sum(batch_usd) AS batch_usd, sum(saving_usd) AS saving_usd
+            FROM costs GROUP BY scrape_date
+        )
+        SELECT
+            d.scrape_date,
+            coalesce(seen.postings, 0) AS postings,
+            coalesce(seen.new_postings, 0) AS new_postings,
+            coalesce(rejected.rejected, 0) AS rejected,
+            coalesce(qualify_stage.qualify_sent, 0) AS qualify_sent,
+            coalesce(qualify_stage.qualify_reused, 0) AS qualify_reused,
+            coalesce(requests.requests, 0) AS requests,
+            coalesce(requests.answered, 0) AS answered,
+            coalesce(requests.dead_lettered, 0) AS dead_lettered,
+            coalesce(requests.pending, 0) AS pending,
+            coalesce(leads.leads, 0) AS leads,
+            spend.batch_usd,
+            spend.saving_usd
+        FROM days AS d
+        LEFT JOIN seen USING (scrape_date)
+        LEFT JOIN rejected USING (scrape_date)
+        LEFT JOIN qualify_stage USING (scrape_date)
+        LEFT JOIN requests USING (scrape_date)
+        LEFT JOIN leads USING (scrape_date)
+        LEFT JOIN spend USING (scrape_date)
+        ORDER BY d.scrape_date
+    """,
+    "batch_costs": """
+        CREATE OR REPLACE VIEW batch_costs AS
+        SELECT
+            b.batch_id, b.stage, b.scrape_date, b.backend, b.model, b.status, b.attempt,
+            b.parent_batch_id, b.request_total, b.request_completed, b.request_failed,
+            c.input_tokens, c.cached_input_tokens, c.output_tokens,
+            b.estimated_usd, c.batch_usd, c.live_usd, c.saving_usd
+        FROM batches AS b
+        LEFT JOIN costs AS c USING (batch_id)
+        ORDER BY b.scrape_date, b.stage, b.shard, b.attempt
+    """,
+}
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or replace the three views (the tables they read must exist)."""
+    for ddl in VIEW_DDL.values():
+        con.execute(ddl)
