@@ -7,6 +7,7 @@ line, and keeps at most ``max_issues`` issues so a file that is wrong everywhere
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ class ValidationReport:
     requests: int = 0
     bytes: int = 0
     model: str | None = None
+    schema_name: str | None = None  # response_format name of the first request, if any
+    sha256: str = ""  # of the whole file: the input fingerprint a shard of this content has
     issues: list[LineIssue] = field(default_factory=list)
     issues_left_out: int = 0
 
@@ -113,6 +116,11 @@ def _check_request(
         issue("missing_required_parameter", "body.model is missing or not a string")
     elif report.model is None:
         report.model = model
+        response_format = body.get("response_format")
+        if isinstance(response_format, dict) and isinstance(
+            response_format.get("json_schema"), dict
+        ):
+            report.schema_name = response_format["json_schema"].get("name")
     elif model != report.model:
         issue(
             "mismatched_model", f"model {model!r} differs from {report.model!r}: one model per file"
@@ -132,8 +140,10 @@ def validate_jsonl(
     """Every problem the provider would reject this file for, up to ``max_issues``."""
     report = ValidationReport(str(path))
     seen: dict[str, int] = {}
+    digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            digest.update(raw)
             report.bytes += len(raw)
             if not raw.strip():
                 report.add(lineno, "invalid_json_line", "empty line", max_issues)
@@ -152,6 +162,7 @@ def validate_jsonl(
                 report.add(lineno, "invalid_json_line", f"invalid JSON: {exc}", max_issues)
                 continue
             _check_request(obj, lineno, endpoint, seen, report, max_issues)
+    report.sha256 = digest.hexdigest()
     if report.requests == 0:
         report.add(None, "empty_file", "the file has no requests", max_issues)
     if report.bytes > max_bytes:

@@ -1,0 +1,210 @@
+"""The provider, through the official ``openai`` SDK only: files and batches, nothing else.
+
+``openai.OpenAI()`` reads ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` itself, so the same code talks
+to OpenAI or to the emulator; the key is never passed around, logged or stored here. Retries of 408,
+409, 429 and 5xx are the SDK's own (``max_retries``). Downloads stream to disk through
+``with_streaming_response`` so a 200 MB output file never sits in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import openai
+from openai.types import Batch, FileObject
+
+from jobbatch_dagster.contract import (
+    CHAT_COMPLETIONS_ENDPOINT,
+    COMPLETION_WINDOW,
+    EMULATOR_HEADER,
+    FILE_PURPOSE_BATCH,
+    TERMINAL_STATUSES,
+)
+
+Backend = Literal["openai", "emulator"]
+_LIST_PAGE = 100  # the largest page the batches list accepts
+_CHUNK = 1 << 20
+
+
+class BatchWaitTimeout(TimeoutError):
+    """A batch that did not reach a terminal status in time; it keeps running at the provider."""
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    """What a user (or a sensor) needs to know about a batch, in plain types."""
+
+    id: str
+    status: str
+    total: int
+    completed: int
+    failed: int
+    created_at: int
+    completed_at: int | None = None
+    input_file_id: str | None = None
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    finished_at: int | None = None  # when it became terminal, whichever way
+
+    @classmethod
+    def from_batch(cls, batch: Batch) -> BatchStatus:
+        counts = batch.request_counts
+        errors = [e.model_dump() for e in (batch.errors.data or [])] if batch.errors else []
+        return cls(
+            id=batch.id,
+            status=batch.status,
+            total=counts.total if counts else 0,
+            completed=counts.completed if counts else 0,
+            failed=counts.failed if counts else 0,
+            created_at=batch.created_at,
+            completed_at=batch.completed_at,
+            input_file_id=batch.input_file_id or None,
+            output_file_id=batch.output_file_id or None,  # "" and None alike
+            error_file_id=batch.error_file_id or None,
+            errors=errors,
+            metadata=dict(batch.metadata or {}),
+            finished_at=batch.completed_at
+            or batch.failed_at
+            or batch.expired_at
+            or batch.cancelled_at,
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def progress(self) -> float:
+        """Share of requests finished (answered or failed), 0.0 to 1.0."""
+        return (self.completed + self.failed) / self.total if self.total else 0.0
+
+    @property
+    def request_counts(self) -> dict[str, int]:
+        return {"total": self.total, "completed": self.completed, "failed": self.failed}
+
+
+class BatchClient:
+    """Files and batches over one ``openai.OpenAI`` client."""
+
+    def __init__(
+        self,
+        sdk: openai.OpenAI | None = None,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        max_retries: int = openai.DEFAULT_MAX_RETRIES,
+        timeout: float | None = None,
+    ) -> None:
+        if sdk is None:
+            options: dict[str, Any] = {"max_retries": max_retries}
+            if api_key is not None:
+                options["api_key"] = api_key
+            if base_url is not None:
+                options["base_url"] = base_url
+            if timeout is not None:
+                options["timeout"] = timeout
+            sdk = openai.OpenAI(**options)
+        self.sdk = sdk
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"BatchClient(base_url={str(self.sdk.base_url)!r}, backend={self.__dict__.get('backend', '?')!r})"
+
+    @cached_property
+    def backend(self) -> Backend:
+        """``emulator`` when the server marks its responses so, else ``openai``; asked once."""
+        raw = self.sdk.batches.with_raw_response.list(limit=1)
+        return "emulator" if EMULATOR_HEADER in raw.headers else "openai"
+
+    def upload(self, path: str | os.PathLike[str]) -> FileObject:
+        with open(path, "rb") as fh:
+            return self.sdk.files.create(file=(Path(path).name, fh), purpose=FILE_PURPOSE_BATCH)
+
+    def find_file(self, filename: str, size: int) -> FileObject | None:
+        """An uploaded batch input file with this name and size (the name embeds the fingerprint)."""
+        for file in self.sdk.files.list(purpose=FILE_PURPOSE_BATCH):
+            if file.filename == filename and file.bytes == size and file.status != "error":
+                return file
+        return None
+
+    def create(self, input_file_id: str, metadata: dict[str, str]) -> BatchStatus:
+        batch = self.sdk.batches.create(
+            input_file_id=input_file_id,
+            endpoint=CHAT_COMPLETIONS_ENDPOINT,
+            completion_window=COMPLETION_WINDOW,
+            metadata=metadata,
+        )
+        return BatchStatus.from_batch(batch)
+
+    def status(self, batch_id: str) -> BatchStatus:
+        return BatchStatus.from_batch(self.sdk.batches.retrieve(batch_id))
+
+    def cancel(self, batch_id: str) -> BatchStatus:
+        return BatchStatus.from_batch(self.sdk.batches.cancel(batch_id))
+
+    def list(
+        self, limit: int | None = None, *, page_size: int = _LIST_PAGE
+    ) -> Iterator[BatchStatus]:
+        """Newest first, across all pages (the SDK follows the cursor), at most ``limit``."""
+        page = min(limit, page_size) if limit else page_size
+        for n, batch in enumerate(self.sdk.batches.list(limit=page)):
+            if limit is not None and n >= limit:
+                return
+            yield BatchStatus.from_batch(batch)
+
+    def find_batch(self, key: str, value: str) -> BatchStatus | None:
+        """The newest batch whose metadata ``key`` equals ``value``, unless it failed.
+
+        A failed batch ran nothing (validation or token limit), so it is safe to submit again;
+        any other batch with the same input already holds, or will hold, these answers.
+        """
+        for status in self.list():
+            if status.metadata.get(key) == value and status.status != "failed":
+                return status
+        return None
+
+    def wait(
+        self,
+        batch_id: str,
+        *,
+        interval: float = 60.0,
+        timeout: float = 86_400.0,
+        on_progress: Callable[[BatchStatus], None] | None = None,
+    ) -> BatchStatus:
+        """Poll until the batch is terminal; raise :class:`BatchWaitTimeout` naming it otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status(batch_id)
+            if on_progress is not None:
+                on_progress(status)
+            if status.is_terminal:
+                return status
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BatchWaitTimeout(
+                    f"batch {batch_id} is still {status.status!r} after {timeout:g} s "
+                    f"({status.completed + status.failed} of {status.total} requests done); "
+                    "it keeps running: check it later with its id"
+                )
+            time.sleep(min(interval, left))
+
+    def download(self, file_id: str, dest: str | os.PathLike[str]) -> Path:
+        """Stream a file's content to ``dest`` (written beside, then renamed: never half a file)."""
+        target = Path(dest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        with (
+            self.sdk.files.with_streaming_response.content(file_id) as response,
+            open(partial, "wb") as out,
+        ):
+            for chunk in response.iter_bytes(_CHUNK):
+                out.write(chunk)
+        os.replace(partial, target)
+        return target

@@ -1,0 +1,204 @@
+"""The original guide's verbs, with the names, arguments and return shapes its users know.
+
+``BatchProcessor`` is the seed's ``BatchProcessorAgent`` rebuilt over the engine: every verb is a thin
+layer over :mod:`~jobbatch_dagster.batch.shards`, :mod:`~jobbatch_dagster.batch.client`,
+:mod:`~jobbatch_dagster.batch.submit` and :mod:`~jobbatch_dagster.batch.harvest`, so the guide's
+Examples 1-3 keep working while gaining sharding, validation, idempotent submits and streamed files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from jobbatch_dagster.batch import verbs
+from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.batch.harvest import DownloadedResults, download_results
+from jobbatch_dagster.batch.shards import BuildResult, build_shards
+from jobbatch_dagster.batch.submit import FINGERPRINT_KEY, batch_metadata
+from jobbatch_dagster.batch.validate import InvalidBatchFileError, ValidationReport, validate_jsonl
+from jobbatch_dagster.settings import DEFAULT_MODEL, Settings, load_settings
+from jobbatch_dagster.tasks import get_task
+
+log = logging.getLogger(__name__)
+
+
+class BatchProcessor:
+    """Create, submit, watch and read batches of job postings (the guide's ``BatchProcessorAgent``)."""
+
+    def __init__(
+        self,
+        client: BatchClient | openai.OpenAI | None = None,
+        *,
+        work_dir: str | os.PathLike[str] = "data/batches",
+        settings: Settings | None = None,
+        max_retries: int = openai.DEFAULT_MAX_RETRIES,
+    ) -> None:
+        self.settings = settings or load_settings()
+        self.work_dir = Path(work_dir)
+        self._client = BatchClient(client) if isinstance(client, openai.OpenAI) else client
+        self._max_retries = max_retries
+        self._inputs: dict[str, ValidationReport] = {}  # file id -> what was uploaded
+        self.last_build: BuildResult | None = None
+
+    @property
+    def client(self) -> BatchClient:
+        """Created on first use, so building files needs no key or network."""
+        if self._client is None:
+            self._client = BatchClient(max_retries=self._max_retries)
+        return self._client
+
+    def build(
+        self, jobs: Any, task_type: str = "analyze", model: str = DEFAULT_MODEL
+    ) -> BuildResult:
+        """Shards for these jobs under ``work_dir``, with rejections logged (never raised)."""
+        settings = self.settings
+        result = build_shards(
+            jobs,
+            get_task(task_type),
+            model,
+            self.work_dir / "inputs",
+            profile=settings.lead_profile,
+            max_requests=settings.max_requests_per_batch,
+            max_bytes=settings.max_bytes_per_batch,
+            max_description_chars=settings.max_description_chars,
+        )
+        for rejection in result.rejections:
+            log.warning("job %d rejected: %s", rejection.index, rejection.reason)
+        self.last_build = result
+        return result
+
+    def create_batch_input_file(
+        self, jobs: Any, task_type: str = "analyze", model: str = DEFAULT_MODEL
+    ) -> str:
+        """Step 1: the JSONL input file for these jobs; its path."""
+        result = self.build(jobs, task_type, model)
+        if not result.shards:
+            raise ValueError(f"none of the jobs can be sent ({len(result.rejections)} rejected)")
+        if len(result.shards) > 1:
+            raise ValueError(
+                f"{result.request_count} requests need {len(result.shards)} batch files (limits: "
+                f"{self.settings.max_requests_per_batch} requests, {self.settings.max_bytes_per_batch}"
+                " bytes); use process_jobs_batch(), which shards automatically"
+            )
+        return str(result.shards[0].path)
+
+    def upload_batch_file(self, path: str | os.PathLike[str]) -> str:
+        """Step 2: validate, then upload (or find the identical file already uploaded); the file id."""
+        report = validate_jsonl(
+            path,
+            max_requests=self.settings.max_requests_per_batch,
+            max_bytes=self.settings.max_bytes_per_batch,
+        )
+        if not report.ok:
+            raise InvalidBatchFileError(report)
+        file = self.client.find_file(Path(path).name, report.bytes) or self.client.upload(path)
+        self._inputs[file.id] = report
+        return file.id
+
+    def create_batch(self, file_id: str, description: str | None = None) -> str:
+        """Step 3: the batch for an uploaded file; an existing one for the same content is reused."""
+        report = self._inputs.get(file_id)
+        if report is None:  # uploaded elsewhere: nothing known to reconcile on
+            return self.client.create(
+                file_id, {"description": description} if description else {}
+            ).id
+        existing = self.client.find_batch(FINGERPRINT_KEY, report.sha256)
+        if existing is not None:
+            return existing.id
+        task = (report.schema_name or "").removeprefix("jobbatch_") or None
+        metadata = batch_metadata(
+            input_fingerprint=report.sha256,
+            task=task,
+            model=report.model,
+            shard_index=0,
+            request_count=report.requests,
+            description=description,
+        )
+        return self.client.create(file_id, metadata).id
+
+    def check_batch_status(self, batch_id: str) -> dict[str, Any]:
+        """Step 4: status, request counts, timestamps, file ids and errors."""
+        return verbs.status_dict(self.client.status(batch_id))
+
+    def wait_for_batch(
+        self, batch_id: str, check_interval: float = 60, timeout: float = 86_400
+    ) -> dict[str, Any]:
+        """Block until the batch is terminal; raises TimeoutError (naming it) after ``timeout``."""
+        return verbs.status_dict(
+            self.client.wait(batch_id, interval=check_interval, timeout=timeout)
+        )
+
+    def download_results(self, batch_id: str) -> str:
+        """Step 5: the output file's path; failed requests are saved beside it and parsed with it."""
+        return str(download_results(self.client, batch_id, self.work_dir / "results").output_path)
+
+    def parse_results(
+        self, path: str | os.PathLike[str], task_type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """One dict per request (custom_id, success, content, error, parsed, ...), failures included."""
+        downloaded = DownloadedResults.beside(path)
+        task = get_task(task_type) if task_type else None
+        results = [r.as_dict() for r in downloaded.results(task)]
+        return results + [verbs.corrupt_dict(c) for c in downloaded.corrupt]
+
+    def cancel_batch(self, batch_id: str) -> dict[str, Any]:
+        """Ask the provider to stop; a finished batch cannot be cancelled and says so."""
+        try:
+            status = self.client.cancel(batch_id)
+        except openai.ConflictError as exc:
+            current = self.client.status(batch_id)
+            return {
+                "success": False,
+                "batch_id": batch_id,
+                "status": current.status,
+                "error": exc.message,
+            }
+        return {"success": True, "batch_id": batch_id, "status": status.status}
+
+    def list_batches(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest batches, newest first."""
+        return [verbs.summary_dict(status) for status in self.client.list(limit)]
+
+    def process_jobs_batch(
+        self,
+        jobs: Any,
+        task_type: str = "analyze",
+        wait_for_completion: bool = False,
+        model: str = DEFAULT_MODEL,
+        *,
+        description: str | None = None,
+        check_interval: float = 60,
+        timeout: float = 86_400,
+    ) -> dict[str, Any]:
+        """Everything at once: build (sharding as needed), submit each shard, optionally wait and read."""
+        return verbs.process(
+            self,
+            jobs,
+            task_type,
+            model,
+            wait_for_completion,
+            description=description,
+            check_interval=check_interval,
+            timeout=timeout,
+        )
+
+
+def process_jobs_batch(
+    jobs: Any,
+    task_type: str = "analyze",
+    wait_for_completion: bool = False,
+    model: str = DEFAULT_MODEL,
+    **options: Any,
+) -> dict[str, Any]:
+    """The guide's one-call entry point; ``options`` go to :class:`BatchProcessor` and the verb."""
+    init = {
+        k: options.pop(k) for k in ("client", "work_dir", "settings", "max_retries") if k in options
+    }
+    return BatchProcessor(**init).process_jobs_batch(
+        jobs, task_type, wait_for_completion, model, **options
+    )

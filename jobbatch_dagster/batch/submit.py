@@ -1,0 +1,162 @@
+"""Submitting one shard so that a retry after any crash never pays twice.
+
+Order matters: (1) reconcile — a batch whose metadata carries this shard's input fingerprint and
+that did not fail already holds these answers, so it is returned as is; (2) the budget guard, before
+anything is uploaded; (3) upload, unless a file with the shard's name (which embeds the fingerprint)
+and size is already there; (4) create, with the fingerprint in the metadata so step 1 finds it next
+time. A crash between create and whatever records the batch id is therefore harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from jobbatch_dagster.batch.client import Backend, BatchClient
+from jobbatch_dagster.batch.shards import Shard
+from jobbatch_dagster.contract import (
+    MAX_METADATA_KEY_CHARS,
+    MAX_METADATA_PAIRS,
+    MAX_METADATA_VALUE_CHARS,
+)
+
+FINGERPRINT_KEY = "input_fingerprint"
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """What to record about a submitted shard (the batch may have been created earlier)."""
+
+    batch_id: str
+    input_file_id: str
+    backend: Backend
+    input_fingerprint: str
+    status: str
+    reused: bool  # the batch existed already: nothing new was created or paid for
+    file_reused: bool
+    shard_index: int
+    request_count: int
+    created_at: int
+
+
+def batch_metadata(
+    *,
+    input_fingerprint: str,
+    task: str | None,
+    model: str | None,
+    shard_index: int,
+    request_count: int,
+    description: str | None = None,
+    partition: str | None = None,
+    **extra: str,
+) -> dict[str, str]:
+    """Metadata within the contract's limits: the fingerprint first, long values shortened."""
+    pairs: dict[str, str] = {
+        FINGERPRINT_KEY: input_fingerprint,
+        "shard": str(shard_index),
+        "requests": str(request_count),
+        "source": "jobbatch",
+    }
+    if task:
+        pairs["task"] = task
+    if model:
+        pairs["model"] = model
+    if description:
+        pairs["description"] = description
+    if partition:
+        pairs["partition"] = partition
+    pairs.update(extra)
+    if len(pairs) > MAX_METADATA_PAIRS:
+        raise ValueError(
+            f"at most {MAX_METADATA_PAIRS} metadata pairs are allowed, got {len(pairs)}"
+        )
+    for key in pairs:
+        if len(key) > MAX_METADATA_KEY_CHARS:
+            raise ValueError(
+                f"metadata key {key[:20]!r}... is over {MAX_METADATA_KEY_CHARS} characters"
+            )
+    return {k: _shorten(str(v), MAX_METADATA_VALUE_CHARS) for k, v in pairs.items()}
+
+
+def _shorten(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def submit_shard(
+    client: BatchClient,
+    shard: Shard,
+    *,
+    description: str | None = None,
+    partition: str | None = None,
+    extra_metadata: Mapping[str, str] | None = None,
+    budget_check: Callable[[Shard], None] | None = None,
+) -> SubmissionRecord:
+    """Reconcile, guard the budget, upload and create: one batch per shard, however often called.
+
+    ``budget_check`` raises to refuse the shard; it runs before any upload, so a refusal leaves
+    nothing at the provider.
+    """
+    existing = client.find_batch(FINGERPRINT_KEY, shard.input_fingerprint)
+    if existing is not None:
+        return _record(
+            client,
+            shard,
+            existing.id,
+            existing.input_file_id or "",
+            existing.status,
+            existing.created_at,
+            reused=True,
+            file_reused=True,
+        )
+    if budget_check is not None:
+        budget_check(shard)
+    file = client.find_file(shard.path.name, shard.bytes)
+    file_reused = file is not None
+    if file is None:
+        file = client.upload(shard.path)
+    metadata = batch_metadata(
+        input_fingerprint=shard.input_fingerprint,
+        task=shard.task,
+        model=shard.model,
+        shard_index=shard.index,
+        request_count=shard.request_count,
+        description=description,
+        partition=partition,
+        **dict(extra_metadata or {}),
+    )
+    created = client.create(file.id, metadata)
+    return _record(
+        client,
+        shard,
+        created.id,
+        file.id,
+        created.status,
+        created.created_at,
+        reused=False,
+        file_reused=file_reused,
+    )
+
+
+def _record(
+    client: BatchClient,
+    shard: Shard,
+    batch_id: str,
+    file_id: str,
+    status: str,
+    created_at: int,
+    *,
+    reused: bool,
+    file_reused: bool,
+) -> SubmissionRecord:
+    return SubmissionRecord(
+        batch_id=batch_id,
+        input_file_id=file_id,
+        backend=client.backend,
+        input_fingerprint=shard.input_fingerprint,
+        status=status,
+        reused=reused,
+        file_reused=file_reused,
+        shard_index=shard.index,
+        request_count=shard.request_count,
+        created_at=created_at,
+    )

@@ -1,0 +1,119 @@
+"""The plain-dict shapes the guide's verbs return, and the one-call ``process_jobs_batch`` flow.
+
+Kept apart from :mod:`~jobbatch_dagster.batch.processor` so the class stays a list of small verbs;
+the dict shapes are the seed's (``id``, ``status``, ``request_counts``, ``created_at``, ...), with
+extra keys only added, never renamed, so existing dashboards keep reading them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from jobbatch_dagster.batch.client import BatchStatus
+from jobbatch_dagster.batch.harvest import download_results
+from jobbatch_dagster.batch.results import CorruptLine
+from jobbatch_dagster.batch.submit import submit_shard
+
+if TYPE_CHECKING:
+    from jobbatch_dagster.batch.processor import BatchProcessor
+
+
+def status_dict(status: BatchStatus) -> dict[str, Any]:
+    return {
+        "id": status.id,
+        "status": status.status,
+        "request_counts": status.request_counts,
+        "progress": status.progress,
+        "created_at": status.created_at,
+        "completed_at": status.completed_at,
+        "output_file_id": status.output_file_id,
+        "error_file_id": status.error_file_id,
+        "errors": status.errors,
+        "metadata": status.metadata,
+    }
+
+
+def summary_dict(status: BatchStatus) -> dict[str, Any]:
+    """The seed's list item (id, status, created_at, request_counts) plus what the batch is for."""
+    full = status_dict(status)
+    summary = {key: full[key] for key in ("id", "status", "created_at", "request_counts")}
+    return summary | {key: status.metadata.get(key) for key in ("description", "task")}
+
+
+def corrupt_dict(corrupt: CorruptLine) -> dict[str, Any]:
+    """An unreadable results line, shaped like a failed result so it is counted, not lost."""
+    message = f"{corrupt.path}:{corrupt.line}: {corrupt.reason}"
+    return {
+        "custom_id": None,
+        "success": False,
+        "content": None,
+        "parsed": None,
+        "error": {"code": "corrupt_line", "message": message},
+        "line": corrupt.line,
+    }
+
+
+def process(
+    processor: BatchProcessor,
+    jobs: Any,
+    task_type: str,
+    model: str,
+    wait: bool,
+    *,
+    description: str | None,
+    check_interval: float,
+    timeout: float,
+) -> dict[str, Any]:
+    """Build, guard the budget, submit every shard; when waiting, also read every result."""
+    build = processor.build(jobs, task_type, model)
+    outcome: dict[str, Any] = {
+        "success": False,
+        "task_type": task_type,
+        "model": model,
+        "job_count": build.request_count,
+        "rejected": [r.as_dict() for r in build.rejections],
+        "batch_id": None,
+        "batch_ids": [],
+        "file_id": None,
+        "file_ids": [],
+        "shards": len(build.shards),
+    }
+    if not build.shards:
+        outcome["message"] = f"No batch created: all {len(build.rejections)} jobs were rejected."
+        return outcome
+    records = [
+        submit_shard(processor.client, shard, description=description) for shard in build.shards
+    ]
+    outcome.update(
+        success=True,
+        batch_id=records[0].batch_id,
+        batch_ids=[r.batch_id for r in records],
+        file_id=records[0].input_file_id,
+        file_ids=[r.input_file_id for r in records],
+        reused=[r.reused for r in records],
+        backend=records[0].backend,
+        message=f"Processing {build.request_count} jobs in {len(records)} batch(es). "
+        "Results available within 24 hours.",
+    )
+    if wait:
+        outcome.update(_wait_and_read(processor, outcome["batch_ids"], check_interval, timeout))
+    return outcome
+
+
+def _wait_and_read(
+    processor: BatchProcessor, batch_ids: list[str], interval: float, timeout: float
+) -> dict[str, Any]:
+    statuses, results = [], []
+    for batch_id in batch_ids:
+        status = processor.client.wait(batch_id, interval=interval, timeout=timeout)
+        statuses.append(status_dict(status))
+        if status.output_file_id or status.error_file_id:
+            downloaded = download_results(processor.client, status, processor.work_dir / "results")
+            results.extend(r.as_dict() for r in downloaded.results())
+            results.extend(corrupt_dict(c) for c in downloaded.corrupt)
+    return {
+        "statuses": statuses,
+        "results": results,
+        "successful": sum(1 for r in results if r["success"]),
+        "failed": sum(1 for r in results if not r["success"]),
+    }
