@@ -81,5 +81,5 @@ ANALYZE = Task(
     schema=SCHEMA,
     result_model=Analysis,
     max_output_tokens=1000,
-    expected_output_tokens=350,
+    expected_output_tokens=280,
 )

@@ -60,8 +60,9 @@ class Task:
     schema: Mapping[str, Any]  # strict JSON schema of the answer (Structured Outputs)
     result_model: type[BaseModel]
     max_output_tokens: int  # the request's max_completion_tokens: a ceiling, not a forecast
-    # The size of a typical answer, which the cost estimate charges for each request. Measured as
-    # the estimated tokens of realistic answers (see tests/tasks); None falls back to the ceiling.
+    # The size of a typical answer, which the cost estimate charges for each request: the
+    # estimated tokens of a realistic compact JSON answer plus 10% (tests/tasks/model_answers.py
+    # holds those answers and keeps this number honest). None falls back to the ceiling.
     expected_output_tokens: int | None = None
 
     @property

@@ -78,5 +78,5 @@ EXTRACT_PAIN_POINTS = Task(
     schema=SCHEMA,
     result_model=PainPoints,
     max_output_tokens=800,
-    expected_output_tokens=250,
+    expected_output_tokens=170,
 )

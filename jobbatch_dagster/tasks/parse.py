@@ -89,5 +89,5 @@ PARSE = Task(
     schema=SCHEMA,
     result_model=ParsedJob,
     max_output_tokens=600,
-    expected_output_tokens=170,
+    expected_output_tokens=95,
 )

@@ -66,5 +66,5 @@ QUALIFY = Task(
     schema=SCHEMA,
     result_model=Qualification,
     max_output_tokens=400,
-    expected_output_tokens=120,
+    expected_output_tokens=110,
 )
