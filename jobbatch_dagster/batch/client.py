@@ -100,18 +100,22 @@ class BatchClient:
         *,
         api_key: str | None = None,
         base_url: str | None = None,
-        max_retries: int = openai.DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
         timeout: float | None = None,
     ) -> None:
+        options: dict[str, Any] = {}
+        if max_retries is not None:
+            options["max_retries"] = max_retries
+        if timeout is not None:
+            options["timeout"] = timeout
         if sdk is None:
-            options: dict[str, Any] = {"max_retries": max_retries}
             if api_key is not None:
                 options["api_key"] = api_key
             if base_url is not None:
                 options["base_url"] = base_url
-            if timeout is not None:
-                options["timeout"] = timeout
-            sdk = openai.OpenAI(**options)
+            sdk = openai.OpenAI(**options)  # no key given: the SDK reads OPENAI_API_KEY itself
+        elif options:
+            sdk = sdk.with_options(**options)
         self.sdk = sdk
 
     def __repr__(self) -> str:  # never shows the key

@@ -36,11 +36,13 @@ class BatchProcessor:
         *,
         work_dir: str | os.PathLike[str] = "data/batches",
         settings: Settings | None = None,
-        max_retries: int = openai.DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
     ) -> None:
         self.settings = settings or load_settings()
         self.work_dir = Path(work_dir)
-        self._client = BatchClient(client) if isinstance(client, openai.OpenAI) else client
+        if isinstance(client, openai.OpenAI):
+            client = BatchClient(client, max_retries=max_retries)
+        self._client = client
         self._max_retries = max_retries
         self._inputs: dict[str, ValidationReport] = {}  # file id -> what was uploaded
         self.last_build: BuildResult | None = None
