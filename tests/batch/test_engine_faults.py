@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from jobbatch_dagster import BatchProcessor
-from jobbatch_dagster.batch.accounting import classify_requests
-from jobbatch_dagster.batch.client import BatchClient
-from jobbatch_dagster.batch.harvest import ResultsNotReadyError, download_results
+from jobbatch_dagster.batch.accounting import ShardAccounting, classify_requests
+from jobbatch_dagster.batch.client import BatchClient, BatchStatus
+from jobbatch_dagster.batch.harvest import DownloadedResults, ResultsNotReadyError, download_results
+from jobbatch_dagster.batch.results import RequestResult
 from jobbatch_dagster.batch.shards import Shard, build_shards
 from jobbatch_dagster.batch.submit import submit_shard
 from jobbatch_dagster.emulator.process import EmulatorProcess
@@ -29,7 +31,15 @@ def shard(tmp_path: Path, n: int) -> Shard:
     return build_shards(jobs, QUALIFY, "gpt-4o-mini", tmp_path / "in").shards[0]
 
 
-def run(emulator: EmulatorProcess, tmp_path: Path, n: int, **fault):
+class Run(NamedTuple):
+    status: BatchStatus
+    shard: Shard
+    downloaded: DownloadedResults
+    results: list[RequestResult]
+    accounting: ShardAccounting
+
+
+def run(emulator: EmulatorProcess, tmp_path: Path, n: int, **fault) -> Run:
     client = BatchClient(emulator.client())
     if fault:
         emulator.inject(**fault)
@@ -37,7 +47,7 @@ def run(emulator: EmulatorProcess, tmp_path: Path, n: int, **fault):
     status = client.wait(submit_shard(client, item).batch_id, interval=0.05, timeout=30)
     downloaded = download_results(client, status, tmp_path / "out")
     results = list(downloaded.results())
-    return status, item, downloaded, results, classify_requests(item.manifest(), results)
+    return Run(status, item, downloaded, results, classify_requests(item.manifest(), results))
 
 
 def test_malformed_schema_invalid_and_failed_lines_are_per_request_errors(
@@ -55,7 +65,7 @@ def test_malformed_schema_invalid_and_failed_lines_are_per_request_errors(
             }
         },
     }
-    status, item, downloaded, results, accounting = run(fresh_emulator, tmp_path, 5, **fault)
+    status, _, downloaded, results, accounting = run(fresh_emulator, tmp_path, 5, **fault)
     assert status.status == "completed" and status.request_counts == {
         "total": 5,
         "completed": 4,
@@ -79,9 +89,7 @@ def test_malformed_schema_invalid_and_failed_lines_are_per_request_errors(
 def test_an_expired_batch_keeps_its_answers_and_leaves_the_rest_pending(
     fresh_emulator, tmp_path: Path
 ) -> None:
-    status, item, downloaded, results, accounting = run(
-        fresh_emulator, tmp_path, 8, expire_after_requests=3
-    )
+    status, item, _, _, accounting = run(fresh_emulator, tmp_path, 8, expire_after_requests=3)
     assert status.status == "expired"
     assert accounting.counts == {"answered": 3, "failed": 0, "pending": 5}
     expired = [o.result.error.code for o in accounting.by_state("pending")]
