@@ -45,28 +45,38 @@ def _type_name(value: object) -> str:
 
 
 def encoding_problem(path: Path) -> str | None:
-    """Why ``path`` is not UTF-8 (with the line and byte where it breaks), or None when it is.
+    """Why ``path`` is not UTF-8 (line, column and the offending byte), or None when it is.
 
     Checked in a first streaming pass so a file is read either whole or not at all.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    newlines = 0
+    offset = 0  # file offset of the current chunk
+    newlines = 0  # newlines before the current chunk
+    line_start = 0  # file offset where the current line starts
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK_BYTES):
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                # The decoder holds back up to 3 bytes of a split character from the last chunk.
+                # exc.object is the bytes held back from the last chunk (a split character) + chunk.
                 bad = offset - len(decoder.getstate()[0]) + exc.start
-                line = newlines + chunk.count(b"\n", 0, max(0, bad - offset)) + 1
-                return f"not valid UTF-8 at line {line} (byte {bad}): {exc.reason}"
-            offset += len(chunk)
+                upto = max(0, bad - offset)
+                line = newlines + chunk.count(b"\n", 0, upto) + 1
+                last_newline = chunk.rfind(b"\n", 0, upto)
+                if last_newline >= 0:
+                    line_start = offset + last_newline + 1
+                return (
+                    f"not valid UTF-8 at line {line} column {bad - line_start + 1} "
+                    f"(byte 0x{exc.object[exc.start]:02x}): {exc.reason}"
+                )
             newlines += chunk.count(b"\n")
+            if (last_newline := chunk.rfind(b"\n")) >= 0:
+                line_start = offset + last_newline + 1
+            offset += len(chunk)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
-            return f"not valid UTF-8 at the end of the file (byte {offset}): {exc.reason}"
+            return f"not valid UTF-8: the file ends inside a character ({exc.reason})"
     return None
 
 
@@ -92,6 +102,7 @@ def _json_lines(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:
     for number, text in enumerate(handle, start=1):
         if not text.strip():
             continue  # blank lines are layout, not rows
+        text = text.rstrip("\r\n")
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -100,7 +111,7 @@ def _json_lines(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:
                 file=name, line=number, reason=reason, raw=_clip(text.rstrip("\n"))
             )
             continue
-        yield _row(value, name=name, line=number, raw=text.rstrip("\n"), source=source)
+        yield _row(value, name=name, line=number, raw=text, source=source)
 
 
 def _json_array(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:

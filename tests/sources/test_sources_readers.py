@@ -1,0 +1,231 @@
+"""Reading one file: each format, and every way a row or a file can be refused (file, line, reason)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jobbatch_dagster.sources import Posting, SourceRejection, read_file
+
+GOOD = {
+    "title": "Line Cook",
+    "description": "Busy kitchen, weekends.",
+    "url": "https://denver.craigslist.org/den/fbh/d/cook/1.html",
+}
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def split(path: Path) -> tuple[list[Posting], list[SourceRejection]]:
+    rows = list(read_file(path))
+    return [r for r in rows if isinstance(r, Posting)], [
+        r for r in rows if isinstance(r, SourceRejection)
+    ]
+
+
+def test_json_lines(tmp_path: Path) -> None:
+    lines = [json.dumps(GOOD), "", json.dumps({**GOOD, "title": "Prep Cook", "url": None, "id": 2})]
+    postings, rejections = split(write(tmp_path, "east.jsonl", "\n".join(lines) + "\n"))
+    assert rejections == []
+    assert [(p.title, p.source_line, p.source_file) for p in postings] == [
+        ("Line Cook", 1, "east.jsonl"),
+        ("Prep Cook", 3, "east.jsonl"),  # the blank line is not a row but still counts as a line
+    ]
+    assert postings[1].job_id == "east:2"  # no URL: the file's stem is the source
+
+
+def test_json_array_rows_carry_their_line(tmp_path: Path) -> None:
+    text = "[\n  " + json.dumps(GOOD) + ",\n\n  " + json.dumps({**GOOD, "id": 7}) + "\n]\n"
+    postings, rejections = split(write(tmp_path, "west.json", text))
+    assert rejections == []
+    assert [p.source_line for p in postings] == [2, 4]
+
+
+def test_csv_with_bom_multiline_fields_and_padded_header(tmp_path: Path) -> None:
+    text = (
+        "\ufeffid, title ,description,compensation,posted_date\r\n"
+        '1,Barista,"Morning shift\r\nlatte art",$17/hr,11/18/2026\r\n'
+        "\r\n"
+        "2,Server,Evenings,DOE,not a date\r\n"
+    )
+    postings, rejections = split(write(tmp_path, "board.csv", text))
+    assert rejections == []
+    assert [(p.source_id, p.source_line, p.description, p.posted_date) for p in postings] == [
+        ("1", 2, "Morning shift\nlatte art", "2026-11-18"),
+        ("2", 5, "Evenings", None),  # a date we cannot read is dropped, not the posting
+    ]
+
+
+def test_aliases_and_numbers_are_accepted(tmp_path: Path) -> None:
+    row = {
+        "post_id": 9,
+        "title": "Driver",
+        "body": "Routes",
+        "salary": 52000,
+        "date_posted": "Nov 18, 2026",
+    }
+    [posting], _ = split(write(tmp_path, "a.jsonl", json.dumps(row)))
+    assert (posting.source_id, posting.description, posting.compensation, posting.posted_date) == (
+        "9",
+        "Routes",
+        "52000",
+        "2026-11-18",
+    )
+
+
+JSONL_REJECTIONS = [
+    ('{"title": "Cook", "description": "x"', "invalid JSON: Expecting ',' delimiter at column 37"),
+    ('{"title": "Cook", "desc', "invalid JSON: Unterminated string starting at column 19"),
+    ("[1, 2]", "row is not an object (got array)"),
+    ('"just text"', "row is not an object (got string)"),
+    ("42", "row is not an object (got int)"),
+    ("null", "row is not an object (got null)"),
+    ("{}", "empty row (no fields)"),
+    ('{"description": "x"}', "missing title"),
+    ('{"title": "  ", "description": "x"}', "missing title"),
+    ('{"title": "Cook"}', "missing description"),
+    ('{"title": "Cook", "description": null}', "missing description"),
+    ('{"title": "Cook", "description": "<br><br>&nbsp;"}', "missing description"),
+    ('{"title": 5, "description": "x"}', "title is not a string (got int)"),
+    ('{"title": "Cook", "description": ["a", "b"]}', "description is not a string (got array)"),
+    (
+        '{"title": "Cook", "description": "x", "company": {"n": 1}}',
+        "company is not a string (got object)",
+    ),
+    (
+        '{"title": "Cook", "description": "x", "location": true}',
+        "location is not a string (got boolean)",
+    ),
+    ('{"title": "Cook", "description": "x", "id": [1]}', "id is not a string (got array)"),
+    (
+        '{"title": "Cook", "description": "x", "url": "javascript:void(0)"}',
+        "url 'javascript:void(0)' is not a web address",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), JSONL_REJECTIONS)
+def test_each_bad_jsonl_row_is_rejected_with_file_line_reason_and_raw(
+    tmp_path: Path, line: str, reason: str
+) -> None:
+    path = write(
+        tmp_path, "east.jsonl", json.dumps(GOOD) + "\n" + line + "\n" + json.dumps(GOOD) + "\n"
+    )
+    postings, rejections = split(path)
+    assert [p.source_line for p in postings] == [1, 3]  # the rest of the file is still read
+    [rejection] = rejections
+    assert (rejection.file, rejection.line, rejection.raw) == ("east.jsonl", 2, line)
+    assert rejection.reason.startswith(reason)
+
+
+def test_bad_json_array_element_names_its_index_and_line(tmp_path: Path) -> None:
+    text = "[\n" + json.dumps(GOOD) + ",\n" + json.dumps({"title": "x"}) + ",\n3\n]"
+    postings, rejections = split(write(tmp_path, "west.json", text))
+    assert len(postings) == 1
+    assert [(r.line, r.reason, r.raw) for r in rejections] == [
+        (3, "array element 1: missing description", '{"title": "x"}'),
+        (4, "array element 2: row is not an object (got int)", "3"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            '[\n{"title": "a", "description": "b"}\n{"title": "c"}\n]',
+            "invalid JSON: Expecting ',' delimiter at line 3 column 1",
+        ),
+        (
+            '[\n{"title": "a", "description": "b"},\n{"title": "c',
+            "invalid JSON: Unterminated string starting at line 3 column 11",
+        ),
+        ('[{"title": "a", "description": "b"}] []', "invalid JSON: Extra data at line 1 column 38"),
+        ('{"title": "a", "description": "b"}', "top level is an object, expected a JSON array"),
+        ("", "top level is no array"),
+    ],
+)
+def test_broken_json_array_rejects_the_whole_file(tmp_path: Path, text: str, reason: str) -> None:
+    postings, rejections = split(write(tmp_path, "west.json", text))
+    assert postings == []  # half a file would look like a complete one
+    [rejection] = rejections
+    assert rejection.line is None and rejection.file == "west.json"
+    assert rejection.reason.startswith(reason)
+
+
+def test_bad_csv_rows(tmp_path: Path) -> None:
+    text = (
+        "id,title,description\n1,Cook,Kitchen\n,,\n2,Cook,Kitchen, weekends\n3,,Kitchen\n4,Cook\n"
+    )
+    postings, rejections = split(write(tmp_path, "board.csv", text))
+    assert [p.source_id for p in postings] == ["1"]
+    assert [(r.line, r.reason, r.raw) for r in rejections] == [
+        (3, "empty row (every field blank)", ",,"),
+        (
+            4,
+            "row has 1 more field(s) than the header (3): quote values that contain commas",
+            "2,Cook,Kitchen, weekends",
+        ),
+        (5, "missing title", "3,,Kitchen"),
+        (6, "missing description", "4,Cook"),
+    ]
+
+
+def test_file_that_is_not_utf8_is_rejected_whole_with_its_line(tmp_path: Path) -> None:
+    text = "id,title,description\n1,Cook,Kitchen\n2,Barista,Caf\xe9 au lait\n".encode("cp1252")
+    postings, [rejection] = split(write(tmp_path, "legacy.csv", text))
+    assert postings == []
+    assert rejection.line is None
+    assert rejection.reason.startswith("not valid UTF-8 at line 3 column 14 (byte 0xe9)")
+    assert "re-save the file as UTF-8" in rejection.reason
+
+
+def test_bad_byte_after_the_first_chunk_has_the_right_line_and_column(tmp_path: Path) -> None:
+    good = (json.dumps({"title": "Cook", "description": "x" * 1000}) + "\n").encode()
+    lines = 1200  # about 1.2 MB: the bad byte is in the second 1 MiB chunk
+    path = write(tmp_path, "a.jsonl", good * lines + b'{"title": "Caf\xe9"}\n')
+    [rejection] = read_file(path)
+    assert isinstance(rejection, SourceRejection)
+    assert rejection.reason.startswith(f"not valid UTF-8 at line {lines + 1} column 15 (byte 0xe9)")
+
+
+def test_file_ending_inside_a_character_is_rejected(tmp_path: Path) -> None:
+    [rejection] = read_file(write(tmp_path, "a.jsonl", b'{"title": "Caf' + "é".encode()[:1]))
+    assert isinstance(rejection, SourceRejection)
+    assert rejection.reason.startswith("not valid UTF-8: the file ends inside a character")
+
+
+def test_utf8_split_across_read_chunks_is_fine(tmp_path: Path) -> None:
+    description = "é" * (
+        1 << 20
+    )  # 2 MiB of two-byte characters: one straddles the 1 MiB chunk edge
+    path = write(
+        tmp_path,
+        "big.jsonl",
+        json.dumps({"title": "Café", "description": description}, ensure_ascii=False),
+    )
+    [posting] = read_file(path)
+    assert isinstance(posting, Posting) and len(posting.description) == len(description)
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "export.xlsx", "README"])
+def test_unknown_file_type_is_rejected_with_what_to_do(tmp_path: Path, name: str) -> None:
+    [rejection] = read_file(write(tmp_path, name, "whatever"))
+    assert isinstance(rejection, SourceRejection) and rejection.line is None
+    assert rejection.reason.startswith("unsupported file type") and ".jsonl" in rejection.reason
+
+
+def test_long_raw_text_is_clipped(tmp_path: Path) -> None:
+    [rejection] = read_file(
+        write(tmp_path, "a.jsonl", json.dumps({"title": 1, "description": "x" * 10_000}))
+    )
+    assert isinstance(rejection, SourceRejection)
+    assert len(rejection.raw) < 2_100 and rejection.raw.endswith("[truncated]")
