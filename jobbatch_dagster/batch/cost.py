@@ -1,10 +1,12 @@
 """What a batch will cost before it is sent, what it did cost afterwards, and the budget guard.
 
 Estimate (before submission, from the request bodies alone, offline):
-- input tokens: ``tasks.tokens.estimate_prompt_tokens`` of each body's messages (UTF-8 bytes / 4
-  plus the chat framing), the same count the emulator reports as usage;
+- input tokens: ``tasks.tokens.estimate_body_prompt_tokens`` of each body: its messages (UTF-8
+  bytes / 4 plus the chat framing) and its response schema as compact JSON, since OpenAI feeds the
+  schema to the model (the emulator counts the messages only, so on it the estimate runs high);
 - cached tokens: none. Our static prefix (instructions + profile) is below the 1,024 tokens OpenAI
-  needs before it caches a prompt, so charging it as fresh input is what will happen;
+  needs before it caches a prompt; a profile long enough to be cached makes the estimate high, the
+  safe side for a budget;
 - output tokens: the task's ``typical_output_tokens`` per request (a realistic compact answer plus
   10%, see ``Task.expected_output_tokens``), never more than the body's ``max_completion_tokens``.
 Tolerance: the input rule is within about 15% of a real tokenizer for English text; answer sizes
@@ -25,7 +27,7 @@ from typing import Any
 
 from jobbatch_dagster.batch.pricing import price_for
 from jobbatch_dagster.tasks import Task
-from jobbatch_dagster.tasks.tokens import estimate_prompt_tokens
+from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens
 
 ESTIMATE_TOLERANCE = 0.25
 BUDGET_SETTING = "[budget] max_usd_per_submission in jobbatch.toml"
@@ -128,7 +130,7 @@ def _tokens(body: Mapping[str, Any], task: Task) -> tuple[int, int]:
     ceiling = body.get("max_completion_tokens") or body.get("max_tokens")
     if isinstance(ceiling, int) and ceiling > 0:
         output = min(output, ceiling)
-    return estimate_prompt_tokens(body.get("messages") or ()), output
+    return estimate_body_prompt_tokens(body), output
 
 
 def estimate_request_cost(body: Mapping[str, Any], task: Task) -> CostBreakdown:

@@ -79,9 +79,12 @@ class Task:
         return self.instructions.replace("{profile}", profile.as_prompt_section())
 
     def prompt_version(self, profile: LeadProfile) -> str:
-        """A short hash of template, profile and schema: a new version whenever any of them changes."""
+        """A short hash of everything the model reads besides the posting: template, profile, schema
+        and the user message's wrapper. Any change makes a new version (and new fingerprints), so
+        answers to an old prompt are never reused for a new one."""
         digest = hashlib.sha256()
-        for part in (self.name, self.instructions, profile.as_prompt_section()):
+        wrapper = (USER_PREAMBLE, POSTING_OPEN, POSTING_CLOSE)
+        for part in (self.name, self.instructions, profile.as_prompt_section(), *wrapper):
             digest.update(part.encode())
             digest.update(b"\0")
         digest.update(json.dumps(self.schema, sort_keys=True).encode())

@@ -5,10 +5,14 @@ one token per 4 characters of UTF-8 text (rounded up), which is OpenAI's publish
 English, plus the chat format's framing as in OpenAI's cookbook: 3 tokens per message and 3 to prime
 the reply. Real counts for English prose land within about 10-15% of this; the engine documents the
 tolerance it reports against.
+
+A Structured Outputs schema is turned into text the model reads, so it is billed as prompt tokens
+too; :func:`estimate_body_prompt_tokens` counts it (as compact JSON) on top of the messages.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -36,4 +40,15 @@ def estimate_prompt_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
                 if isinstance(part, Mapping) and isinstance(part.get("text"), str):
                     total += estimate_text_tokens(part["text"])
         total += estimate_text_tokens(str(message.get("role", "")))
+    return total
+
+
+def estimate_body_prompt_tokens(body: Mapping[str, Any]) -> int:
+    """Prompt tokens of a whole chat request body: its messages plus its response schema, if any."""
+    total = estimate_prompt_tokens(body.get("messages") or ())
+    response_format = body.get("response_format")
+    if isinstance(response_format, Mapping) and response_format.get("type") == "json_schema":
+        spec = response_format.get("json_schema")
+        if isinstance(spec, Mapping):
+            total += estimate_text_tokens(json.dumps(spec, separators=(",", ":"), sort_keys=True))
     return total

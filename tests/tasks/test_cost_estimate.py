@@ -19,7 +19,11 @@ from jobbatch_dagster.batch.cost import (
     format_usd,
 )
 from jobbatch_dagster.tasks import TASK_NAMES, TASKS, LeadProfile, get_task
-from jobbatch_dagster.tasks.tokens import estimate_prompt_tokens, estimate_text_tokens
+from jobbatch_dagster.tasks.tokens import (
+    estimate_body_prompt_tokens,
+    estimate_prompt_tokens,
+    estimate_text_tokens,
+)
 from tests.tasks.model_answers import MODEL_ANSWERS
 from tests.tasks.postings import ALL_POSTINGS, EXCEL_ASAP
 
@@ -68,12 +72,24 @@ def test_impossible_usage_is_refused(input_tokens: int, cached: int, output: int
 def test_estimate_counts_prompt_tokens_and_the_expected_answer() -> None:
     (body,) = bodies("qualify")
     estimate = estimate_request_cost(body, get_task("qualify"))
-    assert estimate.input_tokens == estimate_prompt_tokens(body["messages"])
+    assert estimate.input_tokens == estimate_body_prompt_tokens(body)
+    schema_text = json.dumps(
+        body["response_format"]["json_schema"], separators=(",", ":"), sort_keys=True
+    )
+    assert estimate.input_tokens == estimate_prompt_tokens(body["messages"]) + estimate_text_tokens(
+        schema_text
+    )
     assert estimate.output_tokens == get_task("qualify").expected_output_tokens
     assert estimate.cached_input_tokens == 0
     assert estimate.tolerance == ESTIMATE_TOLERANCE
     expected = actual_cost("gpt-4o-mini", estimate.input_tokens, 0, estimate.output_tokens)
     assert estimate.batch_usd == pytest.approx(expected.batch_usd)
+
+
+def test_a_body_without_a_schema_counts_its_messages_only() -> None:
+    (body,) = bodies("qualify")
+    del body["response_format"]
+    assert estimate_body_prompt_tokens(body) == estimate_prompt_tokens(body["messages"])
 
 
 def test_estimate_of_a_batch_sums_its_requests_and_accepts_input_lines() -> None:
