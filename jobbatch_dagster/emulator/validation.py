@@ -192,7 +192,9 @@ def _check_line(
         )
         return
     if not isinstance(line, dict):
-        report.add_error("invalid_json_line", f"Line {number} must be a JSON object.", None, number)
+        report.add_error(
+            "invalid_json_line", f"Each line must be a JSON object (line {number}).", None, number
+        )
         return
     for key in REQUIRED_LINE_KEYS:
         if key not in line:
