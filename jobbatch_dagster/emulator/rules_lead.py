@@ -4,7 +4,8 @@ Every rule is a plain, stated arithmetic on the evidence, and every answer says 
 ("emulator rule: ..."), so no one takes it for a model's judgement:
 
 - score = 10 + 20 per distinct fit signal (at most 4 counted) + 20 when an urgency phrase is found,
-  capped at 100; any disqualifier caps it at 5. qualified = score >= 60 (the default threshold).
+  capped at 100; any disqualifier caps it at 5. qualified = score >= the qualify prompt's
+  worth-contacting score (60).
 - fit: none (disqualified or no signal), strong (score >= 80), moderate (>= 60), else weak.
 - deal value = the profile's average deal value x 1.25 (strong), 1.0 (moderate), 0.5 (weak).
 - annual savings = half of a year's pay for the job (half the work assumed automatable).
@@ -17,8 +18,9 @@ from typing import Any
 from jobbatch_dagster.emulator.rules_evidence import Evidence, Hit
 from jobbatch_dagster.emulator.rules_pay import HOURS_PER_YEAR, find_pay
 from jobbatch_dagster.emulator.rules_posting import employment_type
+from jobbatch_dagster.tasks.qualify import WORTH_CONTACTING_SCORE
 
-QUALIFY_THRESHOLD = 60
+QUALIFY_THRESHOLD = WORTH_CONTACTING_SCORE
 _BASE, _PER_SIGNAL, _MAX_SIGNALS, _URGENCY_BONUS, _DISQUALIFIED_CAP = 10, 20, 4, 20, 5
 _DEAL_FACTOR = {"strong": 1.25, "moderate": 1.0, "weak": 0.5}
 _AUTOMATABLE_SHARE = 0.5
