@@ -141,22 +141,30 @@ def _find(pattern: re.Pattern[str] | None, fields: Mapping[str, str]) -> tuple[H
     return tuple(hits.values())
 
 
+def _content_text(message: Mapping[str, Any] | None) -> str:
+    """A message's text, whether its content is a string or a list of text parts."""
+    content = message.get("content") if message else None
+    if isinstance(content, list):
+        return "\n".join(
+            part["text"]
+            for part in content
+            if isinstance(part, Mapping) and isinstance(part.get("text"), str)
+        )
+    return content if isinstance(content, str) else ""
+
+
 def user_posting(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The posting in the last user message; its whole text as the description if it has no markers."""
-    user = next((m for m in reversed(messages) if m.get("role") == "user"), None)
-    content = user.get("content") if user else None
-    if not isinstance(content, str):
+    content = _content_text(next((m for m in reversed(messages) if m.get("role") == "user"), None))
+    if not content:
         return {}
     return decode_posting(content) or {"description": content}
 
 
 def system_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
-    for message in messages:
-        if message.get("role") in ("system", "developer") and isinstance(
-            message.get("content"), str
-        ):
-            return message["content"]
-    return ""
+    return _content_text(
+        next((m for m in messages if m.get("role") in ("system", "developer")), None)
+    )
 
 
 def gather_evidence(messages: Sequence[Mapping[str, Any]]) -> Evidence:
