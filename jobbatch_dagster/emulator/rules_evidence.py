@@ -24,7 +24,7 @@ _PROFILE_LINE = re.compile(
     r"^(Fit signals|Disqualifiers|Average deal value \(USD\)):[ \t]*(.*)$", re.M
 )
 _URGENT = re.compile(
-    r"(?<![a-z])(asap|a\.s\.a\.p|urgent(?:ly)?|immediate(?:ly| start)?|right away"
+    r"(?<![a-z])(asap|a\.s\.a\.p|urgent(?:ly)?|immediately|immediate (?:start|opening|hire)|right away"
     r"|as soon as possible|start (?:today|tomorrow)|needed now)(?![a-z])"
 )
 _SOON = re.compile(r"(?<![a-z])(soon|backlog|next week|quickly|this month|behind on)(?![a-z])")

@@ -4,7 +4,7 @@ Every rule is a plain, stated arithmetic on the evidence, and every answer says 
 ("emulator rule: ..."), so no one takes it for a model's judgement:
 
 - score = 10 + 20 per distinct fit signal (at most 4 counted) + 20 when an urgency phrase is found,
-  capped at 100; any disqualifier caps it at 5. qualified = score >= the qualify prompt's
+  capped at 100; any disqualifier sets it to 5. qualified = score >= the qualify prompt's
   worth-contacting score (60).
 - fit: none (disqualified or no signal), strong (score >= 80), moderate (>= 60), else weak.
 - deal value = the profile's average deal value x 1.25 (strong), 1.0 (moderate), 0.5 (weak).
@@ -57,7 +57,7 @@ def fit(evidence: Evidence) -> str:
 
 def _score_reason(evidence: Evidence) -> str:
     if evidence.disqualifiers:
-        return f"emulator rule: score capped at {_DISQUALIFIED_CAP} by a disqualifier"
+        return f"emulator rule: score = {_DISQUALIFIED_CAP} because a disqualifier was found"
     signals = min(len(evidence.fit), _MAX_SIGNALS)
     urgency_part = f" + {_URGENCY_BONUS} urgency" if evidence.urgent else ""
     return (

@@ -241,3 +241,25 @@ def test_rules_are_fast_enough_for_a_full_batch() -> None:
         for task, messages in bodies:
             task_answer(task.schema_name, task.schema, messages)
     assert time.perf_counter() - start < 4.0
+
+
+@pytest.mark.parametrize(
+    ("description", "fit_signals", "urgent"),
+    [
+        ("Excellent communication; report to your immediate supervisor.", [], False),
+        ("Update our spreadsheets and CRM daily.", ["spreadsheet", "crm"], False),
+        (
+            "Copy-and-paste data-entry work, needed immediately.",
+            ["data entry", "copy and paste"],
+            True,
+        ),
+        ("Scanning back-office invoices ASAP.", ["invoice", "back office"], True),
+    ],
+)
+def test_signals_match_whole_words_plurals_and_hyphens(
+    description: str, fit_signals: list[str], urgent: bool
+) -> None:
+    reasons = answer("qualify", {"title": "Clerk", "description": description})["reasons"]
+    found = [r.split("'")[1] for r in reasons if r.startswith("emulator rule: fit signal")]
+    assert sorted(found) == sorted(fit_signals)
+    assert any(r.startswith("emulator rule: urgency phrase") for r in reasons) is urgent
