@@ -144,17 +144,29 @@ class _Generator:
     def _number(
         self, schema: Mapping[str, Any], depth: int, variant: int, integer: bool = False
     ) -> float:
-        step = schema.get("multipleOf", 1)
-        low = schema.get("minimum", -math.inf)
-        if "exclusiveMinimum" in schema:
-            low = max(low, schema["exclusiveMinimum"] + (step if integer else 1e-9 * step))
-        high = schema.get("maximum", math.inf)
-        if "exclusiveMaximum" in schema:
-            high = min(high, schema["exclusiveMaximum"] - (step if integer else 1e-9 * step))
-        value = min(max(0, low), high)
-        value = math.ceil(value / step) * step
-        if value > high:
+        """The value nearest 0 inside the bounds (on the multipleOf grid when there is one)."""
+        low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
+        low_open = "exclusiveMinimum" in schema and schema["exclusiveMinimum"] >= low
+        high_open = "exclusiveMaximum" in schema and schema["exclusiveMaximum"] <= high
+        low = schema["exclusiveMinimum"] if low_open else low
+        high = schema["exclusiveMaximum"] if high_open else high
+        step = schema.get("multipleOf", 1 if integer else None)
+        if step is None:
+            value = min(max(0.0, low), high)
+            if (low_open and value <= low) or (high_open and value >= high):
+                value = (
+                    (low + high) / 2
+                    if math.isfinite(low) and math.isfinite(high)
+                    else (low + 1 if math.isfinite(low) else high - 1)
+                )
+            return int(value) if float(value).is_integer() else value
+        value = math.ceil(min(max(0, low), high) / step) * step
+        if low_open and value <= low:
+            value += step
+        if value > high or (high_open and value >= high):
             value = math.floor(high / step) * step
+            if high_open and value >= high:
+                value -= step
         return int(value) if integer or float(value).is_integer() else value
 
     def _boolean(self, schema: Mapping[str, Any], depth: int, variant: int) -> bool:
