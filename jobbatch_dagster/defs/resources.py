@@ -1,14 +1,30 @@
 """Resources: the DuckDB warehouse and the Batch API engine.
 
 The engine reads ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` from the environment exactly as the
-``openai`` SDK does, so the key is never part of a resource's config, a run's config or metadata.
+``openai`` SDK does, so the key is never part of a resource's config, a run's config or metadata:
+with a key it talks to OpenAI, and `make demo` / `make dev` point ``OPENAI_BASE_URL`` at the
+emulator when there is none. Which one answered is recorded per batch (``batches.backend``).
 """
 
 from __future__ import annotations
 
+import dagster as dg
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
+from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.settings import Settings
+
+
+class OpenAIBatchResource(dg.ConfigurableResource):
+    """The engine's Batch API client; credentials and endpoint come from the environment."""
+
+    max_retries: int = Field(default=2, description="SDK retries of 408/409/429/5xx per call.")
+    timeout_seconds: float = Field(default=120.0, description="Timeout of one HTTP call.")
+
+    def client(self) -> BatchClient:
+        """A client for this run or tick (cheap: the SDK opens connections lazily)."""
+        return BatchClient(max_retries=self.max_retries, timeout=self.timeout_seconds)
 
 
 def warehouse_resource(settings: Settings) -> DuckDBResource:

@@ -1,0 +1,198 @@
+"""Data-quality checks per scrape day: rejection rate, schema-valid results, request accounting,
+and batches that did not complete (a warning, so an expired night is never mistaken for success).
+"""
+
+import warnings
+from collections.abc import Callable
+from datetime import date
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
+
+from jobbatch_dagster.defs.metadata import markdown_table
+from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, results_key
+from jobbatch_dagster.home import DUCKDB_POOL
+from jobbatch_dagster.settings import Settings
+from jobbatch_dagster.tasks import TaskResultError, get_task
+from jobbatch_dagster.warehouse import ensure_schema
+from jobbatch_dagster.warehouse.queries import request_identity, rows, scalar
+from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
+
+# Checks are partitioned by scrape day like their assets; Dagster 1.13 marks that as preview.
+warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
+
+
+def _day(context: dg.AssetCheckExecutionContext) -> date:
+    return date.fromisoformat(context.partition_key)
+
+
+def build_rejection_rate_check(
+    settings: Settings, partitions: dg.PartitionsDefinition
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=SCRAPED_JOBS_KEY, name="rejection_rate", partitions_def=partitions, pool=DUCKDB_POOL
+    )
+    def rejection_rate(
+        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
+    ) -> dg.AssetCheckResult:
+        """Rejected rows stay under `[limits] max_rejection_rate` of the day's rows: more means a
+        scraper changed its output and the lead list is silently shrinking."""
+        day = _day(context)
+        with duckdb.get_connection() as con:
+            ensure_schema(con)
+            rejected = scalar(
+                con,
+                "SELECT count(*) FROM rejected_jobs WHERE scrape_date = ? AND line IS NOT NULL",
+                [day],
+            )
+            postings = scalar(
+                con, "SELECT count(*) FROM job_sightings WHERE scrape_date = ?", [day]
+            )
+            columns, reasons = rows(
+                con,
+                "SELECT reason, count(*) AS n FROM rejected_jobs WHERE scrape_date = ? "
+                "GROUP BY reason ORDER BY n DESC LIMIT 10",
+                [day],
+            )
+        rate = rejected / (rejected + postings) if rejected + postings else 0.0
+        return dg.AssetCheckResult(
+            passed=rate <= settings.max_rejection_rate,
+            metadata={
+                "rejection_rate": dg.MetadataValue.float(round(rate, 4)),
+                "max_rejection_rate": dg.MetadataValue.float(settings.max_rejection_rate),
+                "rejected_rows": rejected,
+                "postings": postings,
+                "reasons": markdown_table(columns, reasons),
+            },
+        )
+
+    return rejection_rate
+
+
+def build_results_valid_check(
+    stage: str, partitions: dg.PartitionsDefinition
+) -> dg.AssetChecksDefinition:
+    table = RESULT_TABLES[stage]
+    task = get_task(stage)
+
+    @dg.asset_check(
+        asset=results_key(stage),
+        name=f"{table}_match_schema",
+        partitions_def=partitions,
+        pool=DUCKDB_POOL,
+        description=f"Every `{table}` answer of the day validates against the `{stage}` result model.",
+    )
+    def results_valid(
+        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
+    ) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            ensure_schema(con)
+            answers = con.execute(
+                f"SELECT job_id, CAST(answer AS VARCHAR) FROM {table} WHERE scrape_date = ?",
+                [_day(context)],
+            ).fetchall()
+        invalid = []
+        for job_id, answer in answers:
+            try:
+                task.parse_content(answer)
+            except TaskResultError as exc:
+                invalid.append((job_id, str(exc)))
+        return dg.AssetCheckResult(
+            passed=not invalid,
+            metadata={
+                "rows": len(answers),
+                "invalid": len(invalid),
+                "examples": markdown_table(["job_id", "problem"], invalid),
+            },
+        )
+
+    return results_valid
+
+
+StageCheck = Callable[[DuckDBPyConnection, str, date], dg.AssetCheckResult]
+
+
+def _stage_check(
+    stage: str,
+    name: str,
+    description: str,
+    evaluate: StageCheck,
+    partitions: dg.PartitionsDefinition,
+) -> dg.AssetChecksDefinition:
+    """A partitioned check on ``<stage>_raw_output`` that reads the warehouse."""
+
+    @dg.asset_check(
+        asset=raw_output_key(stage),
+        name=name,
+        partitions_def=partitions,
+        pool=DUCKDB_POOL,
+        description=description,
+    )
+    def stage_check(
+        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
+    ) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            ensure_schema(con)
+            return evaluate(con, stage, _day(context))
+
+    return stage_check
+
+
+def requests_accounted_for(con: DuckDBPyConnection, stage: str, day: date) -> dg.AssetCheckResult:
+    """requests = answered + dead_lettered + pending: no request is lost or counted twice."""
+    identity = request_identity(con, stage, day)
+    return dg.AssetCheckResult(
+        passed=identity.holds,
+        metadata={
+            "requests": identity.requests,
+            "answered": identity.answered,
+            "dead_lettered": identity.dead_lettered,
+            "pending": identity.pending,
+        },
+    )
+
+
+def batches_completed(con: DuckDBPyConnection, stage: str, day: date) -> dg.AssetCheckResult:
+    """A warning when a batch expired, was cancelled or failed: never reported as success."""
+    columns, batches = rows(
+        con,
+        "SELECT batch_id, status, request_total, request_completed, request_failed "
+        "FROM batches WHERE stage = ? AND scrape_date = ? ORDER BY shard, attempt",
+        [stage, day],
+    )
+    bad = [b for b in batches if b[1] != "completed"]
+    return dg.AssetCheckResult(
+        passed=not bad,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "batches": len(batches),
+            "not_completed": len(bad),
+            "batches_table": markdown_table(columns, batches),
+        },
+    )
+
+
+def build_checks(
+    settings: Settings, partitions: dg.PartitionsDefinition
+) -> list[dg.AssetChecksDefinition]:
+    checks = [build_rejection_rate_check(settings, partitions)]
+    for stage in settings.stages:
+        checks += [
+            build_results_valid_check(stage.task, partitions),
+            _stage_check(
+                stage.task,
+                "requests_accounted_for",
+                "requests = answered + dead_lettered + pending for the stage and day.",
+                requests_accounted_for,
+                partitions,
+            ),
+            _stage_check(
+                stage.task,
+                "batches_completed",
+                "Warns when a batch of the day expired, was cancelled or failed.",
+                batches_completed,
+                partitions,
+            ),
+        ]
+    return checks

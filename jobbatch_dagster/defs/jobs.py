@@ -1,0 +1,41 @@
+"""The two jobs: the nightly submission, and the harvest runs the sensor requests."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, batch_input_key, batch_key
+from jobbatch_dagster.settings import Settings
+
+NIGHTLY_JOB = "nightly_job"
+HARVEST_JOB = "batch_harvest_job"
+
+
+def build_nightly_job(
+    settings: Settings, partitions: dg.PartitionsDefinition
+) -> UnresolvedAssetJobDefinition:
+    """Read the day's postings and submit the first stages; launch it by hand or backfill days."""
+    first = [s.task for s in settings.stages if s.after is None]
+    keys = [SCRAPED_JOBS_KEY, *(k for s in first for k in (batch_input_key(s), batch_key(s)))]
+    return dg.define_asset_job(
+        NIGHTLY_JOB,
+        selection=dg.AssetSelection.assets(*keys),
+        partitions_def=partitions,
+        description=(
+            "Reads a scrape day's postings and submits their first-stage batches. "
+            "batch_status_sensor takes over from there."
+        ),
+    )
+
+
+def build_harvest_job(
+    settings: Settings, partitions: dg.PartitionsDefinition
+) -> UnresolvedAssetJobDefinition:
+    """Everything after a submission; the sensor selects the part one finished stage unlocks."""
+    return dg.define_asset_job(
+        HARVEST_JOB,
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCRAPED_JOBS_KEY),
+        partitions_def=partitions,
+        description="Harvest runs requested by batch_status_sensor (one per finished stage and day).",
+    )

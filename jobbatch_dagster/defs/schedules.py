@@ -1,0 +1,31 @@
+"""The nightly schedule: after midnight, submit the scrape day that just ended."""
+
+from datetime import timedelta
+
+import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+from jobbatch_dagster.settings import Settings
+
+SCHEDULE_NAME = "nightly_schedule"
+
+
+def build_nightly_schedule(
+    settings: Settings, nightly_job: UnresolvedAssetJobDefinition
+) -> dg.ScheduleDefinition:
+    # A plain schedule rather than build_schedule_from_partitioned_job: that helper derives the
+    # cron from the partitions, and the cron here is the user's, from the config file.
+    @dg.schedule(
+        name=SCHEDULE_NAME,
+        job=nightly_job,
+        cron_schedule=settings.schedule_cron,
+        execution_timezone=settings.schedule_timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        """At `[schedule] cron` in `[schedule] timezone` (02:00 UTC by default), reads and submits
+        the scrape day that just ended (yesterday in that timezone)."""
+        day = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
+        return dg.RunRequest(run_key=day, partition_key=day)
+
+    return nightly_schedule

@@ -1,0 +1,119 @@
+"""``batch_status_sensor``: watches the provider and starts each stage's harvest when it is done.
+
+It learns which batches exist from the ``<stage>_batch`` materializations (their ``batch_ids``
+metadata) and asks the provider about them, first through one page-walk of the batches list, then
+one retrieve per batch the list did not show. It never opens DuckDB, so it never waits on a run
+that is writing the warehouse. Each tick does bounded work and stops early near its time budget;
+what it did not get to, the next tick does.
+"""
+
+import time
+
+import dagster as dg
+import openai
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+from jobbatch_dagster.defs.resources import OpenAIBatchResource
+from jobbatch_dagster.defs.stages.keys import batch_key, harvest_selection
+from jobbatch_dagster.defs.stages.metadata import BATCH_IDS_KEY
+from jobbatch_dagster.defs.tracking import (
+    SensorCursor,
+    Submission,
+    all_known,
+    progress,
+    statuses_for,
+)
+from jobbatch_dagster.settings import Settings
+
+SENSOR_NAME = "batch_status_sensor"
+TICK_BUDGET_SECONDS = 20.0  # Dagster stops a tick at 60 s; leave room for the cursor write
+NEW_SUBMISSIONS_PER_STAGE = 50
+LISTED_BATCHES = 200  # two pages of the provider's list
+RETRIEVES_PER_TICK = 50
+
+
+def _new_submissions(
+    instance: dg.DagsterInstance, stage: str, after: int | None
+) -> list[Submission]:
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=batch_key(stage), after_storage_id=after),
+        limit=NEW_SUBMISSIONS_PER_STAGE,
+        ascending=True,
+    ).records
+    submissions = []
+    for record in records:
+        materialization = record.asset_materialization
+        if materialization is None or materialization.partition is None:
+            continue
+        ids = materialization.metadata.get(BATCH_IDS_KEY)
+        batch_ids = tuple(ids.value) if ids is not None else ()
+        submissions.append(
+            Submission(stage, materialization.partition, record.storage_id, batch_ids)
+        )
+    return submissions
+
+
+def build_batch_status_sensor(
+    settings: Settings, harvest_job: UnresolvedAssetJobDefinition
+) -> dg.SensorDefinition:
+    stages = [s.task for s in settings.stages]
+
+    @dg.sensor(
+        name=SENSOR_NAME,
+        job=harvest_job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def batch_status_sensor(
+        context: dg.SensorEvaluationContext, openai_batch: OpenAIBatchResource
+    ) -> dg.SensorResult:
+        """Polls the day's batches; when a (stage, day) is all terminal, requests its harvest run
+        (raw output, typed results, leads, and the next stages' submission). Progress is recorded
+        as observations on `<stage>_batch`, so it can be plotted per partition."""
+        deadline = time.monotonic() + TICK_BUDGET_SECONDS
+        cursor = SensorCursor.parse(context.cursor)
+        for stage in stages:
+            for submission in _new_submissions(context.instance, stage, cursor.after.get(stage)):
+                cursor.track(submission)
+        wanted = cursor.batch_ids()
+        statuses = {}
+        client = openai_batch.client()
+        try:
+            if wanted:
+                statuses = statuses_for(wanted, client.list(limit=LISTED_BATCHES), LISTED_BATCHES)
+            for batch_id in sorted(wanted - statuses.keys())[:RETRIEVES_PER_TICK]:
+                if time.monotonic() > deadline:
+                    break
+                statuses[batch_id] = client.status(batch_id)
+        except openai.APIError as exc:  # the provider is down: keep what we learned, retry later
+            context.log.warning(f"batch status unavailable this tick: {type(exc).__name__}: {exc}")
+        run_requests, observations = [], []
+        for submission in sorted(cursor.open, key=lambda s: s.storage_id):
+            if not all_known(submission, statuses):
+                continue
+            mine = [statuses[b] for b in submission.batch_ids]
+            observations.append(
+                dg.AssetObservation(
+                    asset_key=batch_key(submission.stage),
+                    partition=submission.day,
+                    metadata={
+                        **progress(mine),
+                        "statuses": dg.MetadataValue.json({s.id: s.status for s in mine}),
+                    },
+                )
+            )
+            if all(s.is_terminal for s in mine):
+                run_requests.append(
+                    dg.RunRequest(
+                        run_key=submission.run_key,
+                        partition_key=submission.day,
+                        asset_selection=harvest_selection(settings, submission.stage),
+                        tags={"jobbatch/stage": submission.stage},
+                    )
+                )
+                cursor.close(submission)
+        return dg.SensorResult(
+            run_requests=run_requests, asset_events=observations, cursor=cursor.dump()
+        )
+
+    return batch_status_sensor

@@ -1,0 +1,155 @@
+"""One factory builds every stage's chain: batch input -> batch -> raw output -> typed results.
+
+The four stages differ only in their task, model and the postings they run on (``after`` in the
+config file), so one definition keeps their behaviour identical and a new stage is one config
+table. Between ``<stage>_batch`` and ``<stage>_raw_output`` nothing runs: the provider works for
+up to 24 h, and ``batch_status_sensor`` starts the rest when the day's batches are finished.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
+
+from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.defs.metadata import markdown_table
+from jobbatch_dagster.defs.resources import OpenAIBatchResource
+from jobbatch_dagster.defs.stages.harvest import harvest_stage
+from jobbatch_dagster.defs.stages.inputs import build_stage_input
+from jobbatch_dagster.defs.stages.keys import (
+    SCRAPED_JOBS_KEY,
+    batch_input_key,
+    batch_key,
+    raw_output_key,
+    results_key,
+)
+from jobbatch_dagster.defs.stages.metadata import (
+    harvest_metadata,
+    input_metadata,
+    submission_metadata,
+)
+from jobbatch_dagster.defs.stages.submit import submit_stage
+from jobbatch_dagster.home import DUCKDB_POOL
+from jobbatch_dagster.settings import Settings, StageConfig
+from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse import ensure_schema
+from jobbatch_dagster.warehouse.queries import rows
+from jobbatch_dagster.warehouse.results import load_stage_results
+from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES, answer_columns
+
+
+def _day(context: dg.AssetExecutionContext) -> date:
+    return date.fromisoformat(context.partition_key)
+
+
+ProviderStep = Callable[[DuckDBPyConnection, BatchClient, date], dict[str, Any]]
+
+
+def _provider_asset(
+    key: dg.AssetKey, dep: dg.AssetKey, description: str, step: ProviderStep, common: dict[str, Any]
+) -> dg.AssetsDefinition:
+    """An asset that talks to the provider and records what it did in the warehouse."""
+
+    @dg.asset(key=key, deps=[dep], kinds={"openai", "duckdb"}, description=description, **common)
+    def provider_asset(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource, openai_batch: OpenAIBatchResource
+    ) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            ensure_schema(con)
+            metadata = step(con, openai_batch.client(), _day(context))
+        return dg.MaterializeResult(metadata=metadata)
+
+    return provider_asset
+
+
+def build_stage_chain(
+    settings: Settings, stage: StageConfig, partitions: dg.PartitionsDefinition
+) -> list[dg.AssetsDefinition]:
+    """The four assets of one stage."""
+    name = stage.task
+    upstream = SCRAPED_JOBS_KEY if stage.after is None else results_key(stage.after)
+    runs_on = (
+        "every posting of the scrape day"
+        if stage.after is None
+        else f"the day's postings that `{stage.after}` scored at or above its threshold"
+    )
+    common = {"partitions_def": partitions, "group_name": name, "pool": DUCKDB_POOL}
+
+    @dg.asset(
+        key=batch_input_key(name),
+        deps=[upstream],
+        kinds={"duckdb", "jsonl"},
+        description=(
+            f"The `{name}` requests still to be paid for: JSONL shards (<= 50,000 requests and "
+            f"200 MB each) for {runs_on}, with a `pending` row per request in `batch_requests`. "
+            "A posting whose request fingerprint already has an answer, or a request in flight, "
+            "on any day, is not sent again; a repost with identical content reuses the answer."
+        ),
+        **common,
+    )
+    def batch_input(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource
+    ) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            ensure_schema(con)
+            built = build_stage_input(con, settings, stage, _day(context))
+        return dg.MaterializeResult(metadata=input_metadata(built, stage, get_task(name)))
+
+    batch = _provider_asset(
+        batch_key(name),
+        batch_input_key(name),
+        f"The `{name}` batches at the provider for the day: one per shard, with ids, file ids "
+        "and backend (`openai` or `emulator`) in `batches`. Submitting twice never creates "
+        "a second batch for the same shard. `batch_status_sensor` watches these batches.",
+        lambda con, client, day: submission_metadata(
+            submit_stage(con, client, settings, stage, day)
+        ),
+        common,
+    )
+    raw_output = _provider_asset(
+        raw_output_key(name),
+        batch_key(name),
+        f"The `{name}` output and error files of the day's finished batches, downloaded, one "
+        "`raw_outputs` row per line, every request moved to answered, dead_lettered or "
+        "pending, and each batch's cost in `costs`. Expired, cancelled and failed batches "
+        "keep the answers they finished and are reported with their real status.",
+        lambda con, client, day: harvest_metadata(harvest_stage(con, client, settings, stage, day)),
+        common,
+    )
+
+    table = RESULT_TABLES[name]
+    shown = ["job_id", *(c for c, _ in answer_columns(get_task(name).result_model)[:4])]
+
+    @dg.asset(
+        key=results_key(name),
+        deps=[raw_output_key(name)],
+        kinds={"duckdb"},
+        description=(
+            f"`{table}`: the typed, schema-valid `{name}` answer for every posting the stage "
+            "covered that day, one column per answer field, whichever batch or day answered it."
+        ),
+        **common,
+    )
+    def results(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        day = _day(context)
+        with duckdb.get_connection() as con:
+            ensure_schema(con)
+            loaded = load_stage_results(con, name, day)
+            columns, preview = rows(
+                con,
+                f"SELECT {', '.join(shown)} FROM {table} WHERE scrape_date = ? "
+                "ORDER BY job_id LIMIT 10",
+                [day],
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "rows": loaded,
+                "table": table,
+                "preview": markdown_table(columns, preview),
+            }
+        )
+
+    return [batch_input, batch, raw_output, results]

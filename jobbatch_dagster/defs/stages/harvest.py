@@ -1,0 +1,195 @@
+"""Harvesting a (stage, day)'s finished batches: files downloaded, every line kept, every request
+moved to its state, and the batch's cost recorded.
+
+Expired, cancelled and failed batches are harvested like completed ones: every answer they did
+finish is kept, and each request they never ran stays ``pending`` with the reason
+(``batch_expired``, ``batch_cancelled``, the failure code), ready for a follow-up attempt. Their
+status is recorded as it is, never as success.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from jobbatch_dagster.batch.accounting import RequestOutcome, classify_requests
+from jobbatch_dagster.batch.client import BatchClient, BatchStatus
+from jobbatch_dagster.batch.cost import actual_cost
+from jobbatch_dagster.batch.harvest import download_results
+from jobbatch_dagster.batch.results import RequestResult
+from jobbatch_dagster.batch.shards import ManifestEntry
+from jobbatch_dagster.defs.stages.inputs import stage_dir
+from jobbatch_dagster.defs.stages.submit import utc_datetime
+from jobbatch_dagster.settings import Settings, StageConfig
+from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse.ledger import (
+    set_request_states,
+    stage_batches,
+    upsert_batches,
+    upsert_costs,
+    upsert_raw_outputs,
+)
+
+_LEDGER_STATE = {"answered": "answered", "failed": "dead_lettered", "pending": "pending"}
+
+
+@dataclass
+class Harvest:
+    """What the harvest found, per batch and in total."""
+
+    statuses: dict[str, str] = field(default_factory=dict)  # batch id -> status
+    lines: int = 0
+    states: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_LEDGER_STATE.values(), 0))
+    output_bytes: int = 0
+    costs: list[dict[str, Any]] = field(default_factory=list)
+    corrupt_lines: int = 0
+
+    @property
+    def unfinished(self) -> list[str]:
+        return [b for b, s in self.statuses.items() if s not in ("completed",)]
+
+
+def _manifest(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[ManifestEntry]:
+    rows = con.execute(
+        "SELECT custom_id, job_id, request_fingerprint FROM batch_requests WHERE batch_id = ?",
+        [batch_id],
+    ).fetchall()
+    return [ManifestEntry(custom_id, job_id, 0, fp, 0) for custom_id, job_id, fp in rows]
+
+
+def _unrun_reason(status: BatchStatus) -> str:
+    """Why a request is in neither file of a terminal batch."""
+    if status.status == "failed":
+        return str((status.errors[0].get("code") if status.errors else None) or "batch_failed")
+    if status.status in ("expired", "cancelled"):
+        return f"batch_{status.status}"
+    return "missing_from_output"
+
+
+def _state_row(outcome: RequestOutcome, status: BatchStatus) -> dict[str, Any]:
+    result = outcome.result
+    error = result.error if result is not None else None
+    code = error.code if error else (None if result else _unrun_reason(status))
+    message = (
+        error.message if error else (None if result else f"batch {status.id} is {status.status}")
+    )
+    return {
+        "custom_id": outcome.entry.custom_id,
+        "state": _LEDGER_STATE[outcome.state],
+        "error_code": code,
+        "error_message": message,
+    }
+
+
+def _raw_row(result: RequestResult, batch_id: str, stage: str, day: date) -> dict[str, Any]:
+    line = result.as_dict()
+    line.pop("parsed", None)
+    return {
+        "batch_id": batch_id,
+        "custom_id": result.custom_id,
+        "stage": stage,
+        "scrape_date": day,
+        "kind": "answered" if result.success else "failed",
+        "status_code": result.status_code,
+        "content": result.content,
+        "error_code": result.error.code if result.error else None,
+        "error_message": result.error.message if result.error else None,
+        "input_tokens": result.usage.prompt_tokens,
+        "output_tokens": result.usage.completion_tokens,
+        "line": json.dumps(line, ensure_ascii=False),
+    }
+
+
+def _status_row(status: BatchStatus) -> dict[str, Any]:
+    return {
+        "batch_id": status.id,
+        "status": status.status,
+        "request_total": status.total,
+        "request_completed": status.completed,
+        "request_failed": status.failed,
+        "output_file_id": status.output_file_id,
+        "error_file_id": status.error_file_id,
+        "errors": json.dumps(status.errors),
+        "finished_at": utc_datetime(status.finished_at),
+    }
+
+
+def _cost_row(batch: dict[str, Any], results: Iterable[RequestResult]) -> dict[str, Any]:
+    results = list(results)
+    cost = actual_cost(
+        batch["model"],
+        input_tokens=sum(r.usage.prompt_tokens for r in results),
+        cached_tokens=sum(r.usage.cached_tokens for r in results),
+        output_tokens=sum(r.usage.completion_tokens for r in results),
+        requests=len(results),
+    )
+    return {
+        "batch_id": batch["batch_id"],
+        "stage": batch["stage"],
+        "scrape_date": batch["scrape_date"],
+        "model": batch["model"],
+        "backend": batch["backend"],
+        "requests": cost.requests,
+        "input_tokens": cost.input_tokens,
+        "cached_input_tokens": cost.cached_input_tokens,
+        "output_tokens": cost.output_tokens,
+        "estimated_usd": batch["estimated_usd"],
+        "batch_usd": cost.batch_usd,
+        "live_usd": cost.live_usd,
+        "saving_usd": cost.saving_usd,
+    }
+
+
+def harvest_stage(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+) -> Harvest:
+    """Refresh every batch of the (stage, day) and harvest the terminal ones."""
+    task = get_task(stage.task)
+    harvest = Harvest()
+    out_dir = stage_dir(settings, stage.task, day) / "output"
+    for batch in stage_batches(con, stage.task, day):
+        status = client.status(batch["batch_id"])
+        harvest.statuses[status.id] = status.status
+        if not status.is_terminal:
+            upsert_batches(con, [_status_row(status)])
+            continue
+        results: list[RequestResult] = []
+        if status.output_file_id or status.error_file_id:
+            downloaded = download_results(client, status, out_dir)
+            results = list(downloaded.results(task))
+            harvest.corrupt_lines += len(downloaded.corrupt)
+            harvest.output_bytes += sum(
+                p.stat().st_size for p in (downloaded.output_path, downloaded.error_path) if p
+            )
+        accounting = classify_requests(_manifest(con, status.id), results)
+        kept = {o.result.custom_id: o.result for o in accounting.outcomes if o.result is not None}
+        for extra in accounting.unexpected:  # lines for custom ids we never sent: kept, not lost
+            kept.setdefault(extra.custom_id, extra)
+        states = [_state_row(o, status) for o in accounting.outcomes]
+        for row in states:
+            harvest.states[row["state"]] += 1
+        harvest.lines += len(results)
+        cost = _cost_row(batch, results)
+        harvest.costs.append(cost)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            upsert_batches(con, [_status_row(status)])
+            upsert_raw_outputs(
+                con, [_raw_row(r, status.id, stage.task, day) for r in kept.values()]
+            )
+            set_request_states(con, status.id, states)
+            upsert_costs(con, [cost])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return harvest

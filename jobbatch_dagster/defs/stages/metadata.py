@@ -1,0 +1,121 @@
+"""What each stage asset tells its reader: counts, bytes, tokens, dollars, batch ids and statuses.
+
+The sensor reads ``batch_ids`` from a ``<stage>_batch`` materialization, so that key is part of
+the contract between the asset and ``batch_status_sensor``. No key, URL with credentials or
+request body ever goes into metadata.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+
+from jobbatch_dagster.batch.cost import CostBreakdown
+from jobbatch_dagster.defs.metadata import markdown_table, usd
+from jobbatch_dagster.defs.stages.harvest import Harvest
+from jobbatch_dagster.defs.stages.inputs import StageInput
+from jobbatch_dagster.defs.stages.shard_files import load_shard
+from jobbatch_dagster.defs.stages.submit import Submission
+from jobbatch_dagster.settings import StageConfig
+from jobbatch_dagster.tasks import Task
+
+BATCH_IDS_KEY = "batch_ids"
+
+
+def _sum(parts: list[CostBreakdown]) -> CostBreakdown | None:
+    total = None
+    for part in parts:
+        total = part if total is None else total + part
+    return total
+
+
+def _cost(prefix: str, cost: CostBreakdown | None) -> dict[str, Any]:
+    if cost is None:
+        return {f"{prefix}_batch_usd": usd(0.0), f"{prefix}_live_usd": usd(0.0)}
+    return {
+        f"{prefix}_input_tokens": cost.input_tokens,
+        f"{prefix}_output_tokens": cost.output_tokens,
+        f"{prefix}_batch_usd": usd(cost.batch_usd),
+        f"{prefix}_live_usd": usd(cost.live_usd),
+        f"{prefix}_saving_usd": usd(cost.saving_usd),
+    }
+
+
+def input_metadata(built: StageInput, stage: StageConfig, task: Task) -> dict[str, Any]:
+    shards = built.build.shards
+    estimate = _sum([load_shard(s.path, task, stage.model).estimate for s in shards])
+    preview = [
+        (entry.custom_id, entry.job_id, entry.fingerprint[:12])
+        for shard in shards[:1]
+        for entry in list(shard.manifest())[:10]
+    ]
+    return {
+        "requests": built.build.request_count,
+        "shards": len(shards),
+        "bytes": sum(s.bytes for s in shards),
+        "candidates": built.candidates,
+        "skipped_already_answered": built.reused,
+        "skipped_in_flight": built.in_flight,
+        "invalid": len(built.invalid) + len(built.build.rejections),
+        "truncated_descriptions": built.build.truncated,
+        "model": stage.model,
+        **_cost("estimated", estimate),
+        "shard_files": dg.MetadataValue.json([s.path.name for s in shards]),
+        "preview": markdown_table(["custom_id", "job_id", "fingerprint"], preview),
+    }
+
+
+def submission_metadata(submission: Submission) -> dict[str, Any]:
+    batches = submission.batches
+    preview = [
+        (b["batch_id"], b["shard"], b["status"], b["request_total"], b["backend"]) for b in batches
+    ]
+    return {
+        BATCH_IDS_KEY: dg.MetadataValue.json([b["batch_id"] for b in batches]),
+        "input_file_ids": dg.MetadataValue.json([b["input_file_id"] for b in batches]),
+        "backend": submission.backend or "none",
+        "batches": len(batches),
+        "batches_created": len(submission.created),
+        "batches_reconciled": len(submission.reconciled),
+        "requests": sum(b["request_total"] or 0 for b in batches),
+        **_cost("estimated", submission.estimate),
+        "preview": markdown_table(["batch_id", "shard", "status", "requests", "backend"], preview),
+    }
+
+
+def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
+    costs = harvest.costs
+    known = [c for c in costs if c["batch_usd"] is not None]
+    unknown_price = len(known) < len(costs)
+    preview = [
+        (
+            c["batch_id"],
+            harvest.statuses.get(c["batch_id"]),
+            c["requests"],
+            c["batch_usd"],
+            c["saving_usd"],
+        )
+        for c in costs
+    ]
+    return {
+        "batches": len(harvest.statuses),
+        "statuses": dg.MetadataValue.json(harvest.statuses),
+        "not_completed": dg.MetadataValue.json(
+            {b: s for b, s in harvest.statuses.items() if s != "completed"}
+        ),
+        "lines": harvest.lines,
+        "corrupt_lines": harvest.corrupt_lines,
+        "answered": harvest.states["answered"],
+        "dead_lettered": harvest.states["dead_lettered"],
+        "pending": harvest.states["pending"],
+        "output_bytes": harvest.output_bytes,
+        "input_tokens": sum(c["input_tokens"] for c in costs),
+        "output_tokens": sum(c["output_tokens"] for c in costs),
+        "batch_usd": usd(None if unknown_price else sum(c["batch_usd"] for c in known)),
+        "live_usd": usd(None if unknown_price else sum(c["live_usd"] for c in known)),
+        "saving_usd": usd(None if unknown_price else sum(c["saving_usd"] for c in known)),
+        "preview": markdown_table(
+            ["batch_id", "status", "lines", "batch_usd", "saving_usd"], preview
+        ),
+    }

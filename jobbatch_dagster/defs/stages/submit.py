@@ -1,0 +1,107 @@
+"""Submitting a (stage, day)'s shards: the budget checked once for the whole submission, then one
+batch per shard, each recorded with its backend and linked to its requests in the ledger.
+
+A shard whose fingerprint is already in ``batches`` is not touched; one that reached the provider
+before a crash is found again by the engine's reconcile step, so no retry ever creates a second
+batch for the same requests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+
+from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.batch.cost import CostBreakdown, check_budget
+from jobbatch_dagster.batch.submit import SubmissionRecord, submit_shard
+from jobbatch_dagster.defs.stages.inputs import pending_shards, stage_dir
+from jobbatch_dagster.defs.stages.shard_files import ShardOnDisk, load_shard
+from jobbatch_dagster.settings import Settings, StageConfig
+from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse.ledger import mark_submitted, stage_batches, upsert_batches
+
+
+@dataclass
+class Submission:
+    """The (stage, day)'s batches after this run, and what this run itself created."""
+
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    created: list[SubmissionRecord] = field(default_factory=list)
+    reconciled: list[SubmissionRecord] = field(default_factory=list)
+    estimate: CostBreakdown | None = None
+    backend: str | None = None
+
+
+def utc_datetime(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+
+def _batch_row(
+    record: SubmissionRecord, on_disk: ShardOnDisk, stage: StageConfig, day: date
+) -> dict[str, Any]:
+    return {
+        "batch_id": record.batch_id,
+        "stage": stage.task,
+        "scrape_date": day,
+        "shard": record.shard_index,
+        "model": stage.model,
+        "backend": record.backend,
+        "input_file_id": record.input_file_id,
+        "input_fingerprint": record.input_fingerprint,
+        "status": record.status,
+        "request_total": record.request_count,
+        "estimated_input_tokens": on_disk.estimate.input_tokens,
+        "estimated_usd": on_disk.estimate.batch_usd,
+        "errors": json.dumps([]),
+        "parent_batch_id": None,
+        "attempt": 1,
+        "created_at": utc_datetime(record.created_at),
+    }
+
+
+def submit_stage(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+) -> Submission:
+    """Submit every shard of the (stage, day) not yet recorded as a batch."""
+    task = get_task(stage.task)
+    recorded = {b["input_fingerprint"] for b in stage_batches(con, stage.task, day)}
+    shards = [
+        load_shard(path, task, stage.model)
+        for path in pending_shards(stage_dir(settings, stage.task, day) / "input")
+    ]
+    new = [s for s in shards if s.shard.input_fingerprint not in recorded]
+    submission = Submission()
+    if new:
+        total = new[0].estimate
+        for other in new[1:]:
+            total = total + other.estimate
+        submission.estimate = total
+        check_budget(total, settings.max_usd_per_submission)  # before anything is uploaded
+    for on_disk in new:
+        record = submit_shard(
+            client,
+            on_disk.shard,
+            description=f"jobbatch {stage.task} {day.isoformat()} shard {on_disk.shard.index}",
+            partition=day.isoformat(),
+        )
+        (submission.reconciled if record.reused else submission.created).append(record)
+        custom_ids = [entry.custom_id for entry in on_disk.shard.manifest()]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            upsert_batches(con, [_batch_row(record, on_disk, stage, day)])
+            mark_submitted(con, stage.task, day, custom_ids, record.batch_id)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    submission.batches = stage_batches(con, stage.task, day)
+    submission.backend = next((b["backend"] for b in submission.batches), None)
+    return submission
