@@ -78,8 +78,9 @@ class SourceRejection:
     raw: str
 
 
-def _type_name(value: object) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
+def type_name(value: object) -> str:
+    """A JSON-ish name for a value's type, as a user who wrote the file would call it."""
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
         type(value), type(value).__name__
     )
 
@@ -94,7 +95,7 @@ def _field(raw: Mapping[str, Any], name: str) -> str | None:
             return value if value.strip() else None
         if name in _NUMBER_OK and isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
-        raise InvalidPosting(f"{key} is not a string (got {_type_name(value)})")
+        raise InvalidPosting(f"{key} is not a string (got {type_name(value)})")
     return None
 
 

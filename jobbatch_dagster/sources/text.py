@@ -11,10 +11,11 @@ import re
 from html.parser import HTMLParser
 
 # Characters that render as nothing but would make two equal texts hash differently.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[^\S\n]+")  # any whitespace except newline, unicode spaces included
 _ANY_SPACE = re.compile(r"\s+")
+_LINE_EDGES = re.compile(r" ?\n ?")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z!/][^<>]*>|&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 
@@ -66,12 +67,12 @@ def normalize_whitespace(text: str, *, keep_newlines: bool = False) -> str:
     With ``keep_newlines`` the line structure survives (paragraphs and bullets help the model):
     each line is collapsed and stripped, and runs of blank lines shrink to one.
     """
-    text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub(" ", text)
+    # Whole-text regular expressions, not a loop over lines: this runs on every description.
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
     if not keep_newlines:
         return _ANY_SPACE.sub(" ", text).strip()
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _BLANK_LINES.sub("\n\n", _LINE_EDGES.sub("\n", text)).strip()
 
 
 def looks_like_html(text: str) -> bool:
@@ -175,6 +176,7 @@ def html_to_text(html: str) -> str:
 
 def clean_text(value: str, *, multiline: bool) -> str:
     """The stored form of a text field: HTML converted when present, whitespace normalised."""
-    if looks_like_html(value):
-        value = html_to_text(value)
-    return normalize_whitespace(value, keep_newlines=multiline)
+    if not looks_like_html(value):
+        return normalize_whitespace(value, keep_newlines=multiline)
+    text = html_to_text(value)
+    return text if multiline else normalize_whitespace(text)

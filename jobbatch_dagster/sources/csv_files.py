@@ -1,0 +1,63 @@
+"""CSV with a header row, read record by record with the raw text and first line of each record."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import TextIO
+
+from jobbatch_dagster.sources.posting import SourceRejection
+from jobbatch_dagster.sources.rows import Row, clip, to_row
+
+
+class _LineRecorder:
+    """Feeds a file to csv line by line and remembers the lines of the current record (its raw text)."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self._handle = handle
+        self.lines: list[str] = []
+        self.next_line = 1  # the number of the next physical line to be read
+
+    def __iter__(self) -> Iterator[str]:
+        for text in self._handle:
+            self.lines.append(text)
+            self.next_line += 1
+            yield text
+
+
+def read_csv(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:
+    recorder = _LineRecorder(handle)
+    reader = csv.DictReader(recorder)
+    if not reader.fieldnames:
+        return
+    header = [field.strip() for field in reader.fieldnames]
+    reader.fieldnames = header
+    while True:
+        recorder.lines.clear()
+        start = recorder.next_line
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield SourceRejection(
+                file=name,
+                line=start,
+                reason=f"invalid CSV: {exc}",
+                raw=clip("".join(recorder.lines)),
+            )
+            continue
+        while recorder.lines and not recorder.lines[0].strip():
+            recorder.lines.pop(0)  # csv skips blank lines silently; they are not this row's
+            start += 1
+        raw = "".join(recorder.lines).rstrip("\r\n")
+        extra = record.pop(None, None)  # DictReader files surplus values under the key None
+        if extra is not None:
+            reason = f"row has {len(extra)} more field(s) than the header ({len(header)}): quote values that contain commas"
+            yield SourceRejection(file=name, line=start, reason=reason, raw=clip(raw))
+        elif not any((value or "").strip() for value in record.values()):
+            yield SourceRejection(
+                file=name, line=start, reason="empty row (every field blank)", raw=clip(raw)
+            )
+        else:
+            yield to_row(record, name=name, line=start, raw=raw, source=source)
