@@ -9,6 +9,7 @@ are present.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +95,8 @@ def _field(raw: Mapping[str, Any], name: str) -> str | None:
         if isinstance(value, str):
             return value if value.strip() else None
         if name in _NUMBER_OK and isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise InvalidPosting(f"{key} is not a number we can use (got {value})")
             return str(value)
         raise InvalidPosting(f"{key} is not a string (got {type_name(value)})")
     return None

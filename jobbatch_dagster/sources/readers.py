@@ -39,7 +39,15 @@ def read_file(path: Path, *, name: str | None = None) -> Iterator[Row]:
             "(an array of objects), .jsonl (one object per line) or .csv (with a header row)",
         )
         return
-    problem = encoding_problem(path)
+    try:
+        problem = encoding_problem(path)
+    except OSError as exc:
+        yield file_rejection(
+            name,
+            f"cannot be read ({exc.strerror or exc}): check that the file exists, is readable "
+            "and that the scraper has finished writing it",
+        )
+        return
     if problem:
         yield file_rejection(name, f"{problem}; re-save the file as UTF-8 and run the day again")
         return

@@ -107,6 +107,10 @@ JSONL_REJECTIONS = [
     ),
     ('{"title": "Cook", "description": "x", "id": [1]}', "id is not a string (got array)"),
     (
+        '{"title": "Cook", "description": "x", "salary": NaN}',
+        "salary is not a number we can use (got nan)",
+    ),
+    (
         '{"title": "Cook", "description": "x", "url": "javascript:void(0)"}',
         "url 'javascript:void(0)' is not a web address",
     ),
@@ -221,6 +225,12 @@ def test_unknown_file_type_is_rejected_with_what_to_do(tmp_path: Path, name: str
     [rejection] = read_file(write(tmp_path, name, "whatever"))
     assert isinstance(rejection, SourceRejection) and rejection.line is None
     assert rejection.reason.startswith("unsupported file type") and ".jsonl" in rejection.reason
+
+
+def test_file_that_cannot_be_opened_is_rejected(tmp_path: Path) -> None:
+    [rejection] = read_file(tmp_path / "gone.jsonl")
+    assert isinstance(rejection, SourceRejection) and rejection.line is None
+    assert rejection.reason.startswith("cannot be read (No such file or directory)")
 
 
 def test_long_raw_text_is_clipped(tmp_path: Path) -> None:
