@@ -53,11 +53,15 @@ class BatchStatus:
     errors: list[dict[str, Any]] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
     finished_at: int | None = None  # when it became terminal, whichever way
+    input_tokens: int = 0  # the provider's usage so far (input includes cached)
+    cached_tokens: int = 0
+    output_tokens: int = 0
 
     @classmethod
     def from_batch(cls, batch: Batch) -> BatchStatus:
         counts = batch.request_counts
         errors = [e.model_dump() for e in (batch.errors.data or [])] if batch.errors else []
+        usage = batch.usage
         return cls(
             id=batch.id,
             status=batch.status,
@@ -75,6 +79,9 @@ class BatchStatus:
             or batch.failed_at
             or batch.expired_at
             or batch.cancelled_at,
+            input_tokens=usage.input_tokens if usage else 0,
+            cached_tokens=usage.input_tokens_details.cached_tokens if usage else 0,
+            output_tokens=usage.output_tokens if usage else 0,
         )
 
     @property

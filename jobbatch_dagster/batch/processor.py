@@ -17,12 +17,14 @@ import openai
 
 from jobbatch_dagster.batch import verbs
 from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.batch.cost import check_budget
+from jobbatch_dagster.batch.estimate import estimate_file_cost
 from jobbatch_dagster.batch.harvest import DownloadedResults, download_results
 from jobbatch_dagster.batch.shards import BuildResult, build_shards
 from jobbatch_dagster.batch.submit import FINGERPRINT_KEY, batch_metadata
 from jobbatch_dagster.batch.validate import InvalidBatchFileError, ValidationReport, validate_jsonl
 from jobbatch_dagster.settings import DEFAULT_MODEL, Settings, load_settings
-from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.tasks import TASKS, get_task
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,9 @@ class BatchProcessor:
         )
         if not report.ok:
             raise InvalidBatchFileError(report)
+        task = (report.schema_name or "").removeprefix("jobbatch_")
+        if task in TASKS:  # our own file: the budget guard applies before anything is uploaded
+            check_budget(estimate_file_cost(path, task), self.settings.max_usd_per_submission)
         file = self.client.find_file(Path(path).name, report.bytes) or self.client.upload(path)
         self._inputs[file.id] = report
         return file.id

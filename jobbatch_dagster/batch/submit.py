@@ -9,10 +9,11 @@ time. A crash between create and whatever records the batch id is therefore harm
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from jobbatch_dagster.batch.client import Backend, BatchClient
+from jobbatch_dagster.batch.estimate import guard_budget
 from jobbatch_dagster.batch.shards import Shard
 from jobbatch_dagster.contract import (
     MAX_METADATA_KEY_CHARS,
@@ -89,12 +90,13 @@ def submit_shard(
     description: str | None = None,
     partition: str | None = None,
     extra_metadata: Mapping[str, str] | None = None,
-    budget_check: Callable[[Shard], None] | None = None,
+    max_usd: float | None = None,
 ) -> SubmissionRecord:
     """Reconcile, guard the budget, upload and create: one batch per shard, however often called.
 
-    ``budget_check`` raises to refuse the shard; it runs before any upload, so a refusal leaves
-    nothing at the provider.
+    With ``max_usd``, a shard whose estimated cost is over it raises ``BudgetExceededError``
+    before any upload, so a refusal leaves nothing at the provider. (To guard a whole build at
+    once, call :func:`~jobbatch_dagster.batch.estimate.guard_budget` on all its shards first.)
     """
     existing = client.find_batch(FINGERPRINT_KEY, shard.input_fingerprint)
     if existing is not None:
@@ -108,8 +110,7 @@ def submit_shard(
             reused=True,
             file_reused=True,
         )
-    if budget_check is not None:
-        budget_check(shard)
+    guard_budget([shard], max_usd)
     file = client.find_file(shard.path.name, shard.bytes)
     file_reused = file is not None
     if file is None:

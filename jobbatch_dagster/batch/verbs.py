@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from jobbatch_dagster.batch.client import BatchStatus
+from jobbatch_dagster.batch.cost import CostBreakdown
+from jobbatch_dagster.batch.estimate import guard_budget
 from jobbatch_dagster.batch.harvest import download_results
 from jobbatch_dagster.batch.results import CorruptLine
 from jobbatch_dagster.batch.submit import submit_shard
@@ -38,6 +40,19 @@ def summary_dict(status: BatchStatus) -> dict[str, Any]:
     full = status_dict(status)
     summary = {key: full[key] for key in ("id", "status", "created_at", "request_counts")}
     return summary | {key: status.metadata.get(key) for key in ("description", "task")}
+
+
+def cost_dict(estimate: CostBreakdown | None) -> dict[str, Any]:
+    """The estimate as the verbs report it: batch dollars, what live calls would cost, tokens."""
+    if estimate is None:
+        return {"estimated_cost": None}
+    return {
+        "estimated_cost": estimate.batch_usd,
+        "estimated_live_cost": estimate.live_usd,
+        "estimated_savings": estimate.saving_usd,
+        "estimated_tokens": {"input": estimate.input_tokens, "output": estimate.output_tokens},
+        "estimate_tolerance": estimate.tolerance,
+    }
 
 
 def corrupt_dict(corrupt: CorruptLine) -> dict[str, Any]:
@@ -81,6 +96,8 @@ def process(
     if not build.shards:
         outcome["message"] = f"No batch created: all {len(build.rejections)} jobs were rejected."
         return outcome
+    estimate = guard_budget(build.shards, processor.settings.max_usd_per_submission)
+    outcome.update(cost_dict(estimate))
     records = [
         submit_shard(processor.client, shard, description=description) for shard in build.shards
     ]

@@ -1,0 +1,43 @@
+"""What shards will cost, and the budget guard over them, through :mod:`~jobbatch_dagster.batch.cost`.
+
+The estimate streams each shard file through ``cost.estimate_cost`` (one line at a time), so it is
+the cost module's rule exactly, applied to the very bytes that would be uploaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from functools import reduce
+from pathlib import Path
+from typing import Any
+
+from jobbatch_dagster.batch.cost import CostBreakdown, check_budget, estimate_cost
+from jobbatch_dagster.batch.shards import Shard
+from jobbatch_dagster.tasks import get_task
+
+
+def _lines(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if raw.strip():
+                yield json.loads(raw)
+
+
+def estimate_file_cost(path: str | Path, task: str) -> CostBreakdown:
+    """The estimated cost of any batch input file for ``task``."""
+    return estimate_cost(_lines(Path(path)), get_task(task))
+
+
+def estimate_shards_cost(shards: Iterable[Shard]) -> CostBreakdown | None:
+    """The estimated cost of a build's shards together (None when there are none)."""
+    parts = [estimate_file_cost(shard.path, shard.task) for shard in shards]
+    return reduce(lambda a, b: a + b, parts) if parts else None
+
+
+def guard_budget(shards: Iterable[Shard], max_usd: float | None) -> CostBreakdown | None:
+    """Raise ``BudgetExceededError`` if these shards together would exceed ``max_usd``."""
+    estimate = estimate_shards_cost(shards)
+    if estimate is not None:
+        check_budget(estimate, max_usd)
+    return estimate
