@@ -48,6 +48,7 @@ JOBBOARD_HOST = "https://www.localjobsnetwork.com"
 HERE = Path(__file__).resolve().parent
 
 Block = tuple[str, str | list[str]]  # ("p", text) | ("h", heading) | ("ul", items)
+Repost = tuple["Row", str, "Row"]  # (original row, its day, the repost row)
 
 
 @dataclass(frozen=True)
@@ -503,7 +504,13 @@ def build(out: Path) -> dict[str, object]:
         bad = BAD_FILES.get(day)
         if bad:
             (folder / bad[0]).write_bytes(bad[1])
-        seen += [(r, day) for r in fresh if r.job and r.job.file != CSV_FILE and r.note == "fresh"]
+        # Reposts copy rows that survive the merge: a superseded first capture is not a posting.
+        superseded = {id(first) for first, _ in duplicates}
+        seen += [
+            (r, day)
+            for r in fresh
+            if r.job and r.job.file != CSV_FILE and r.note == "fresh" and id(r) not in superseded
+        ]
         manifest_days[day] = _day_manifest(day, writer, reposts, duplicates, bad)
     return {"seed": SEED, "days": manifest_days}
 
@@ -514,7 +521,7 @@ def _ref(day: str, file: str, row: Row) -> str:
 
 def _reposts(
     writer: Writer, seen: list[tuple[Row, str]], rng: random.Random
-) -> tuple[list[tuple[Row, str, Row]], list[tuple[Row, str, Row]]]:
+) -> tuple[list[Repost], list[Repost]]:
     """Earlier postings seen again: the same listing (same id), and a renewal under a new id."""
     picks = rng.sample(seen, 8)
     same_id = []
@@ -534,7 +541,7 @@ def _reposts(
     for original, day in picks[6:]:
         job = original.job
         assert job is not None
-        source_id, url = writer_identity(job, rng)
+        source_id, url = renewed_identity(job, rng)
         # The posted date is kept: the ad reads exactly as before, so the engine can reuse the answer.
         renewed = replace(job, source_id=source_id, url=url)
         new_id.append(
@@ -543,7 +550,7 @@ def _reposts(
     return same_id, new_id
 
 
-def writer_identity(job: Job, rng: random.Random) -> tuple[str, str | None]:
+def renewed_identity(job: Job, rng: random.Random) -> tuple[str, str | None]:
     """A renewed craigslist ad: a new id, the URL rebuilt around it."""
     assert job.source_id is not None
     new_id = str(int(job.source_id) + rng.randint(1_000_000, 2_000_000))
@@ -568,7 +575,7 @@ def _duplicates(writer: Writer, fresh: list[Row], rng: random.Random) -> list[tu
 def _day_manifest(
     day: str,
     writer: Writer,
-    reposts: tuple[list, list],
+    reposts: tuple[list[Repost], list[Repost]],
     duplicates: list[tuple[Row, Row]],
     bad: tuple[str, bytes, str] | None,
 ) -> dict[str, object]:
