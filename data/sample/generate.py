@@ -681,7 +681,7 @@ invoices, copying contacts into a CRM, building the weekly Excel report), with u
 we are three weeks behind" to "no rush". The rest is everything else a job board carries: senior and
 staff engineers at large tech companies, nurses, drivers, cooks, retail, warehouse, teachers,
 trades, office and care jobs. Pay comes as `$18-22/hr`, `$55,000 - $65,000 a year`, `DOE`,
-`competitive`, `$0.62-$0.70 per mile`, or not at all. About a third of descriptions are HTML copied
+`competitive`, `$0.62-$0.70 per mile`, or not at all. About a quarter of descriptions are HTML copied
 from the page (paragraphs, lists, entities, now and then a `<script>` or `<style>`), the rest plain
 text. Three descriptions are longer than 12,000 characters (benefits boilerplate, a pasted order
 list) to exercise truncation.
