@@ -9,6 +9,8 @@ from typing import TextIO
 from jobbatch_dagster.sources.posting import SourceRejection
 from jobbatch_dagster.sources.rows import Row, clip, to_row
 
+_TOO_LONG_HINT = "; values this long are safer in a .jsonl file (csv refuses fields over 128 KiB)"
+
 
 class _LineRecorder:
     """Feeds a file to csv line by line and remembers the lines of the current record (its raw text)."""
@@ -43,7 +45,8 @@ def read_csv(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:
             yield SourceRejection(
                 file=name,
                 line=start,
-                reason=f"invalid CSV: {exc}",
+                reason=f"invalid CSV: {exc}"
+                + (_TOO_LONG_HINT if "field limit" in str(exc) else ""),
                 raw=clip("".join(recorder.lines)),
             )
             continue

@@ -183,6 +183,37 @@ def test_bad_csv_rows(tmp_path: Path) -> None:
     ]
 
 
+def test_csv_field_over_the_csv_limit_costs_only_its_row(tmp_path: Path) -> None:
+    text = f'title,description\nCook,"{"x" * 140_000}"\nBaker,Bread\n'
+    postings, [rejection] = split(write(tmp_path, "board.csv", text))
+    assert [(p.title, p.source_line) for p in postings] == [("Baker", 3)]
+    assert rejection.line == 2
+    assert rejection.reason.startswith("invalid CSV: field larger than field limit")
+    assert ".jsonl" in rejection.reason
+
+
+def test_canonical_key_wins_over_an_alias(tmp_path: Path) -> None:
+    row = {**GOOD, "compensation": "$20/hr", "salary": "$99/hr", "body": "ignored"}
+    [posting], _ = split(write(tmp_path, "a.jsonl", json.dumps(row)))
+    assert (posting.compensation, posting.description) == ("$20/hr", GOOD["description"])
+
+
+def test_job_dict_has_every_key_the_engine_reads(tmp_path: Path) -> None:
+    [posting], _ = split(
+        write(tmp_path, "a.jsonl", json.dumps({"title": "Cook", "description": "Grill"}))
+    )
+    assert posting.to_job_dict() == {
+        "id": posting.job_id,
+        "title": "Cook",
+        "description": "Grill",
+        "url": None,
+        "company": None,
+        "location": None,
+        "compensation": None,
+        "posted_date": None,
+    }
+
+
 def test_file_that_is_not_utf8_is_rejected_whole_with_its_line(tmp_path: Path) -> None:
     text = "id,title,description\n1,Cook,Kitchen\n2,Barista,Caf\xe9 au lait\n".encode("cp1252")
     postings, [rejection] = split(write(tmp_path, "legacy.csv", text))
