@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,9 @@ def at(read: DayRead | dict[str, DayRead], ref: str) -> Posting:
 
 def test_generator_rewrites_the_committed_files_exactly(tmp_path: Path) -> None:
     generator = [sys.executable, str(SAMPLE / "generate.py"), "--out", str(tmp_path)]
-    subprocess.run(generator, check=True, capture_output=True)
+    # No bytecode: the test must not leave files behind in data/sample.
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run(generator, check=True, capture_output=True, env=env)
     stale = "data/sample is stale: run python data/sample/generate.py"
     for folder in [".", *DAYS]:
         written = sorted(p.name for p in (tmp_path / folder).iterdir() if p.is_file())
