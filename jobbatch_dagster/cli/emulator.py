@@ -56,6 +56,13 @@ def emulator() -> None:
 @click.option(
     "--max-batch-bytes", default=None, type=click.IntRange(min=1), help="Lower the 200 MB limit."
 )
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Emulator seconds per real second (e.g. 3600: the 24 h window passes in 24 s).",
+)
 @click.option("--log-level", default="warning", show_default=True)
 def serve(
     host: str,
@@ -66,6 +73,7 @@ def serve(
     token_limit: int | None,
     max_batch_requests: int | None,
     max_batch_bytes: int | None,
+    time_scale: float,
     log_level: str,
 ) -> None:
     """Serve the Files and Batches API under /v1 and the admin route under /_emulator."""
@@ -77,7 +85,12 @@ def serve(
     if max_batch_bytes is not None:
         limits["max_bytes"] = max_batch_bytes
     config = EmulatorConfig(
-        data_dir=data_dir, latency=latency, api_key=api_key, token_limit=token_limit, **limits
+        data_dir=data_dir,
+        latency=latency,
+        api_key=api_key,
+        token_limit=token_limit,
+        time_scale=time_scale,
+        **limits,
     )
     click.echo(f"jobbatch emulator on http://{host}:{port}/v1 (data in {data_dir})", err=True)
     run_server(config, host, port, log_level)

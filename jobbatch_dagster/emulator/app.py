@@ -8,6 +8,7 @@ for a bearer key and may be answered by an injected 429/5xx burst first.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from typing import Any
 
@@ -28,6 +29,7 @@ from jobbatch_dagster.emulator.faults import FaultPlan
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
 
 ADMIN_PREFIX = "/_emulator"
+log = logging.getLogger(__name__)
 
 
 def _backend(request: Request) -> EmulatorBackend:
@@ -180,7 +182,8 @@ async def reset_faults(request: Request) -> Response:
 
 async def release_finalizing(request: Request) -> Response:
     body = await _json_body(request)
-    released = _backend(request).release_finalizing(body.get("batch_id"))
+    batch_id = body.get("batch_id") if isinstance(body, dict) else None
+    released = _backend(request).release_finalizing(batch_id)
     return JSONResponse({"released": released})
 
 
@@ -207,9 +210,12 @@ class EmulatorMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = "req_" + secrets.token_hex(16)
+        started = False
 
         async def send_marked(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers[EMULATOR_HEADER] = "1"
                 headers["x-request-id"] = request_id
@@ -220,7 +226,18 @@ class EmulatorMiddleware:
             if error is not None:
                 await error_response(error)(scope, receive, send_marked)
                 return
-        await self.app(scope, receive, send_marked)
+        try:
+            await self.app(scope, receive, send_marked)
+        except Exception:
+            # A bug must still answer in the provider's envelope (and with our header), so the
+            # SDK retries it as a 500 instead of failing to parse Starlette's plain-text page.
+            log.exception("unhandled error for %s %s", scope.get("method"), scope["path"])
+            if started:
+                raise
+            error = ApiError(
+                500, "The emulator had an internal error; see its log.", type="server_error"
+            )
+            await error_response(error)(scope, receive, send_marked)
 
     def _auth_error(self, headers: Headers) -> ApiError | None:
         scheme, _, key = headers.get("authorization", "").partition(" ")

@@ -41,6 +41,7 @@ class EmulatorBackend:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(config.data_dir)
+        self.clock = self.store.resume_clock(config.time_scale)
         self.faults = Faults()
         self.wake = threading.Event()  # set when the worker has new work
 
@@ -67,7 +68,7 @@ class EmulatorBackend:
             shutil.copyfileobj(source, body, COPY_CHUNK_BYTES)
             size = body.tell()
         partial.rename(self.store.body_path(file_id))
-        now = int(time.time())
+        now = self.clock.stamp()
         record = FileRecord(
             id=file_id,
             bytes=size,
@@ -81,6 +82,13 @@ class EmulatorBackend:
 
     def get_file(self, file_id: str) -> FileRecord:
         record = self.store.get_file(file_id)
+        if (
+            record is not None
+            and record.expires_at is not None
+            and record.expires_at <= self.clock.stamp()
+        ):
+            self.delete_file(file_id)  # expired files are gone, as with the provider
+            record = None
         if record is None:
             raise no_such_file(file_id)
         return record
@@ -93,7 +101,9 @@ class EmulatorBackend:
         if order not in ("asc", "desc"):
             raise invalid("order must be 'asc' or 'desc'.", "order")
         after_seq = None if after is None else self._cursor("files", after)
-        page = self.store.list_files(purpose, order == "desc", after_seq, limit + 1)
+        page = self.store.list_files(
+            purpose, order == "desc", after_seq, limit + 1, self.clock.stamp()
+        )
         return page[:limit], len(page) > limit
 
     def delete_file(self, file_id: str) -> None:
@@ -121,16 +131,16 @@ class EmulatorBackend:
                 f"with purpose '{FILE_PURPOSE_BATCH}'.",
                 "input_file_id",
             )
-        now = time.time()
+        now = self.clock.stamp()
         record = BatchRecord(
             id=new_id("batch_"),
             endpoint=request.endpoint,
             input_file_id=request.input_file_id,
             completion_window=request.completion_window,
             status="validating",
-            created_at=int(now),
-            expires_at=int(now) + COMPLETION_WINDOW_SECONDS,
-            phase_ts=now,
+            created_at=now,
+            expires_at=now + COMPLETION_WINDOW_SECONDS,
+            phase_ts=time.time(),
             output_body_id=new_id("file-"),
             error_body_id=new_id("file-"),
             metadata=request.metadata,
@@ -159,7 +169,7 @@ class EmulatorBackend:
         if record.status in CANCELLABLE:
             changes = {
                 "status": "cancelling",
-                "cancelling_at": int(time.time()),
+                "cancelling_at": self.clock.stamp(),
                 "phase_ts": time.time(),
             }
             self.store.update_batch(batch_id, changes, only_if_status=CANCELLABLE)

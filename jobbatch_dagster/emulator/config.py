@@ -26,3 +26,4 @@ class EmulatorConfig:
     token_limit: int | None = None
     max_requests: int = MAX_REQUESTS_PER_BATCH
     max_bytes: int = MAX_BATCH_FILE_BYTES
+    time_scale: float = 1.0  # emulator seconds per real second (see clock.py)

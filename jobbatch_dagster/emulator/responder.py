@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +20,7 @@ from jsonschema import Draft202012Validator
 
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT, EMULATOR_FINGERPRINT_PREFIX
 from jobbatch_dagster.emulator import task_rules
+from jobbatch_dagster.emulator.clock import Clock
 from jobbatch_dagster.emulator.faults import LineFailure
 from jobbatch_dagster.emulator.schema_answer import schema_answer
 from jobbatch_dagster.tasks.tokens import (
@@ -95,8 +95,11 @@ def _generic_answer_text(schema_text: str) -> str:
 class Responder:
     """Answers one batch's requests; remembers prompt prefixes to report cached tokens."""
 
-    def __init__(self, endpoint: str, faults: Mapping[str, Any]) -> None:
+    def __init__(
+        self, endpoint: str, faults: Mapping[str, Any], clock: Clock | None = None
+    ) -> None:
         self.endpoint = endpoint
+        self.clock = clock or Clock.resume(1.0, None)
         self.fail_lines = {
             cid: LineFailure.model_validate(f) for cid, f in faults.get("fail_lines", {}).items()
         }
@@ -129,7 +132,7 @@ class Responder:
         completion_body = {
             "id": "chatcmpl-" + secrets.token_hex(12),
             "object": "chat.completion",
-            "created": int(time.time()),
+            "created": self.clock.stamp(),
             "model": body["model"],
             "choices": [
                 {

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from jobbatch_dagster.emulator.clock import Clock
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
 
 _JSON_COLUMNS = frozenset({"metadata", "faults", "errors"})
@@ -71,6 +72,22 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_table_sql("files", FileRecord))
         self._db.execute(_table_sql("batches", BatchRecord))
+        self._db.execute("CREATE INDEX IF NOT EXISTS batches_by_status ON batches (status)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS clock (id INTEGER PRIMARY KEY CHECK (id = 1), "
+            "scale REAL, anchor_real REAL, anchor_emulated REAL)"
+        )
+
+    def resume_clock(self, scale: float) -> Clock:
+        """The emulator clock, carried on from the last run and anchored anew (see clock.py)."""
+        with self._transaction() as db:
+            row = db.execute("SELECT scale, anchor_real, anchor_emulated FROM clock").fetchone()
+            clock = Clock.resume(scale, None if row is None else Clock(*row))
+            db.execute(
+                "INSERT OR REPLACE INTO clock VALUES (1, ?, ?, ?)",
+                (clock.scale, clock.anchor_real, clock.anchor_emulated),
+            )
+        return clock
 
     def body_path(self, file_id: str) -> Path:
         return self.bodies_dir / file_id
@@ -115,9 +132,10 @@ class Store:
         return found[0] if found else None
 
     def list_files(
-        self, purpose: str | None, descending: bool, after_seq: int | None, limit: int
+        self, purpose: str | None, descending: bool, after_seq: int | None, limit: int, now: int
     ) -> list[FileRecord]:
-        clauses, params = [], []
+        clauses: list[str] = ["(expires_at IS NULL OR expires_at > ?)"]
+        params: list[Any] = [now]
         if purpose is not None:
             clauses.append("purpose = ?")
             params.append(purpose)

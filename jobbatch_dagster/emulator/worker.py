@@ -42,6 +42,7 @@ class BatchWorker(threading.Thread):
         self.backend = backend
         self.store = backend.store
         self.latency = backend.config.latency
+        self.clock = backend.clock
         self._stopping = threading.Event()
         self._responders: dict[str, Responder] = {}
 
@@ -132,7 +133,7 @@ class BatchWorker(threading.Thread):
             "model": report.model,
             "total": report.total,
             "enqueued_tokens": report.enqueued_tokens,
-            "in_progress_at": int(time.time()),
+            "in_progress_at": self.clock.stamp(),
             "phase_ts": time.time(),
         }
         self.store.update_batch(record.id, changes, only_if_status=("validating",))
@@ -153,22 +154,21 @@ class BatchWorker(threading.Thread):
             "status": "failed",
             "errors": errors,
             "model": model,
-            "failed_at": int(time.time()),
+            "failed_at": self.clock.stamp(),
             "phase_ts": time.time(),
         }
         self.store.update_batch(record.id, changes, only_if_status=("validating",))
 
     def _advance(self, record: BatchRecord, now: float, elapsed: float) -> bool:
         expire_after = record.faults.get("expire_after_requests")
-        if now >= record.expires_at or (
-            expire_after is not None and record.processed >= expire_after
-        ):
+        window_over = self.clock.now() >= record.expires_at  # emulator time (--time-scale)
+        if window_over or (expire_after is not None and record.processed >= expire_after):
             return self._expire(record)
         if record.processed >= record.total:
             stall = record.faults.get("stall_finalizing")
             changes: dict[str, Any] = {
                 "status": "finalizing",
-                "finalizing_at": int(now),
+                "finalizing_at": self.clock.stamp(),
                 "phase_ts": now,
             }
             if stall is not None:
@@ -189,7 +189,9 @@ class BatchWorker(threading.Thread):
     def _answer_chunk(self, record: BatchRecord, todo: int) -> None:
         responder = self._responders.get(record.id)
         if responder is None:
-            responder = self._responders[record.id] = Responder(record.endpoint, record.faults)
+            responder = self._responders[record.id] = Responder(
+                record.endpoint, record.faults, self.clock
+            )
         counts = {
             "completed": 0,
             "failed": 0,
@@ -248,7 +250,7 @@ class BatchWorker(threading.Thread):
     def _finish(self, record: BatchRecord, status: str) -> bool:
         """Publish the bodies as batch_output files and end the batch, in one transaction."""
         self._truncate_bodies(record)  # drops lines of an expiry that a cancel overtook
-        now = int(time.time())
+        now = self.clock.stamp()
         ttl = record.output_expires_seconds
         files: list[FileRecord] = []
         ids: dict[str, str | None] = {}

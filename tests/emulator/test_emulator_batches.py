@@ -210,3 +210,46 @@ def test_output_expires_after_sets_the_output_files_expiry(client: openai.OpenAI
     assert batch.output_file_id is not None
     output = client.files.retrieve(batch.output_file_id)
     assert output.expires_at == output.created_at + 7200
+
+
+def test_the_24_hour_window_expires_a_slow_batch(tmp_path) -> None:
+    # --time-scale 100000: the 24 h window passes in under a second while the batch needs 5 s.
+    with EmulatorProcess(
+        tmp_path / "emu", latency=5.0, extra_args=["--time-scale", "100000"]
+    ) as server:
+        client = server.client()
+        batch = wait_for(client, submit(client, [chat_line(f"r{i}") for i in range(50)]).id)
+        answered = read_lines(client, batch.output_file_id)
+        expired = read_lines(client, batch.error_file_id)
+    assert batch.status == "expired" and batch.expired_at and batch.expires_at
+    assert batch.expired_at >= batch.expires_at
+    assert batch.request_counts is not None and batch.request_counts.completed == len(answered) < 50
+    assert len(answered) + len(expired) == 50
+    assert {line["error"]["code"] for line in expired} == {"batch_expired"}
+
+
+def test_expired_files_are_gone(tmp_path) -> None:
+    with EmulatorProcess(tmp_path / "emu", extra_args=["--time-scale", "100000"]) as server:
+        client = server.client(max_retries=0)
+        short = client.files.create(
+            file=("s.jsonl", b"{}\n"),
+            purpose="batch",
+            expires_after={"anchor": "created_at", "seconds": 3600},
+        )
+        lasting = client.files.create(file=("l.txt", b"x"), purpose="user_data")
+        while short.id in {f.id for f in client.files.list()}:  # an emulated hour is 36 ms
+            pass
+        with pytest.raises(openai.NotFoundError):
+            client.files.retrieve(short.id)
+        assert client.files.retrieve(lasting.id).expires_at is None
+
+
+def test_deleting_the_input_of_a_running_batch_lets_it_finish(tmp_path) -> None:
+    with EmulatorProcess(tmp_path / "emu", latency=1.0) as server:
+        client = server.client()
+        batch = submit(client, [chat_line(f"r{i}") for i in range(10)])
+        client.files.delete(batch.input_file_id)
+        done = wait_for(client, batch.id)
+        assert done.status == "completed" and done.request_counts is not None
+        assert done.request_counts.completed == 10
+    assert not (server.data_dir / "files" / batch.input_file_id).exists()  # reclaimed at the end
