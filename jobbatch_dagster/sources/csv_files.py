@@ -6,8 +6,8 @@ import csv
 from collections.abc import Iterator
 from typing import TextIO
 
-from jobbatch_dagster.sources.posting import SourceRejection
-from jobbatch_dagster.sources.rows import Row, clip, to_row
+from jobbatch_dagster.sources.posting import FIELD_ALIASES, REQUIRED_FIELDS, SourceRejection
+from jobbatch_dagster.sources.rows import Row, clip, file_rejection, to_row
 
 _TOO_LONG_HINT = "; values this long are safer in a .jsonl file (csv refuses fields over 128 KiB)"
 
@@ -27,12 +27,32 @@ class _LineRecorder:
             yield text
 
 
+def column_key(heading: str) -> str:
+    """Spreadsheet headings as row keys: ``Posted Date`` -> ``posted_date``."""
+    return "_".join(heading.strip().lower().split())
+
+
+def _missing_columns(header: list[str]) -> list[str]:
+    return [f for f in REQUIRED_FIELDS if not any(k in header for k in FIELD_ALIASES[f])]
+
+
 def read_csv(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:
+    """One row per CSV record; without a title or description column, one rejection for the file."""
     recorder = _LineRecorder(handle)
     reader = csv.DictReader(recorder)
     if not reader.fieldnames:
+        return  # an empty file: no rows, nothing wrong
+    header = [column_key(field) for field in reader.fieldnames]
+    missing = _missing_columns(header)
+    if missing:
+        found = ", ".join(reader.fieldnames)
+        yield file_rejection(
+            name,
+            f"CSV header has no {' or '.join(missing)} column (first line: {found}): "
+            "the first line must name the columns",
+            "".join(recorder.lines),
+        )
         return
-    header = [field.strip() for field in reader.fieldnames]
     reader.fieldnames = header
     while True:
         recorder.lines.clear()

@@ -45,8 +45,10 @@ def read_json_array(handle: TextIO, *, name: str, source: str) -> Iterator[Row]:
     elements: list[tuple[int, int, Any, str]] = []  # (index, line, value, raw)
     try:
         pos = _skip_space(text, 0)
+        if pos == len(text):
+            return  # an empty file: no rows, nothing wrong
         if not text.startswith("[", pos):
-            found = "an object" if text.startswith("{", pos) else "no array"
+            found = "an object" if text.startswith("{", pos) else "not an array"
             yield file_rejection(
                 name,
                 f"top level is {found}, expected a JSON array of postings: wrap the rows in [ ] "

@@ -29,6 +29,7 @@ FIELD_ALIASES: Mapping[str, tuple[str, ...]] = {
     "compensation": ("compensation", "salary", "pay"),
     "posted_date": ("posted_date", "date_posted", "posted", "date"),
 }
+REQUIRED_FIELDS = ("title", "description")
 _NUMBER_OK = frozenset({"id", "compensation"})  # scrapers often emit these as bare numbers
 _MAX_SOURCE_ID_CHARS = 200
 

@@ -154,7 +154,7 @@ def test_bad_json_array_element_names_its_index_and_line(tmp_path: Path) -> None
         ),
         ('[{"title": "a", "description": "b"}] []', "invalid JSON: Extra data at line 1 column 38"),
         ('{"title": "a", "description": "b"}', "top level is an object, expected a JSON array"),
-        ("", "top level is no array"),
+        ('"postings"', "top level is not an array"),
     ],
 )
 def test_broken_json_array_rejects_the_whole_file(tmp_path: Path, text: str, reason: str) -> None:
@@ -162,6 +162,36 @@ def test_broken_json_array_rejects_the_whole_file(tmp_path: Path, text: str, rea
     assert postings == []  # half a file would look like a complete one
     [rejection] = rejections
     assert rejection.line is None and rejection.file == "west.json"
+    assert rejection.reason.startswith(reason)
+
+
+@pytest.mark.parametrize("name", ["empty.json", "empty.jsonl", "empty.csv"])
+def test_empty_file_has_no_rows_and_is_not_an_error(tmp_path: Path, name: str) -> None:
+    assert list(read_file(write(tmp_path, name, "\n  \n"))) == []
+
+
+def test_csv_headings_are_matched_like_a_person_would(tmp_path: Path) -> None:
+    text = "ID, Title ,Description,Posted Date,SALARY\n1,Cook,Kitchen,11/18/2026,$20/hr\n"
+    [posting], _ = split(write(tmp_path, "board.csv", text))
+    assert (posting.source_id, posting.posted_date, posting.compensation) == (
+        "1",
+        "2026-11-18",
+        "$20/hr",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("name,body\nCook,Kitchen\n", "CSV header has no title column (first line: name, body)"),
+        ("Cook,Kitchen\nBaker,Bread\n", "CSV header has no title or description column"),
+    ],
+)
+def test_csv_without_the_required_columns_is_rejected_whole(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    [rejection] = read_file(write(tmp_path, "board.csv", text))
+    assert isinstance(rejection, SourceRejection) and rejection.line is None
     assert rejection.reason.startswith(reason)
 
 
