@@ -140,9 +140,12 @@ class BatchProcessor:
             self.client.wait(batch_id, interval=check_interval, timeout=timeout)
         )
 
-    def download_results(self, batch_id: str) -> str:
+    def download_results(
+        self, batch_id: str, dest_dir: str | os.PathLike[str] | None = None
+    ) -> str:
         """Step 5: the output file's path; failed requests are saved beside it and parsed with it."""
-        return str(download_results(self.client, batch_id, self.work_dir / "results").output_path)
+        directory = self.work_dir / "results" if dest_dir is None else Path(dest_dir)
+        return str(download_results(self.client, batch_id, directory).output_path)
 
     def parse_results(
         self, path: str | os.PathLike[str], task_type: str | None = None
