@@ -7,12 +7,15 @@ last scrape is the freshest; how many were merged is reported so a jump is visib
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from jobbatch_dagster.sources.posting import Posting, SourceRejection
 from jobbatch_dagster.sources.readers import read_file
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -32,7 +35,7 @@ class DayRead:
 
 
 def day_files(incoming_dir: Path, day: str) -> list[Path]:
-    """The files of one day in reading order; hidden files (``.DS_Store``, ``.part`` temp files) are skipped."""
+    """The files of one day in name order; hidden files (``.DS_Store``, editors' swap files) are skipped."""
     folder = incoming_dir / day
     if not folder.is_dir():
         return []
@@ -48,7 +51,9 @@ def read_day(incoming_dir: Path, day: str) -> DayRead:
     ``day`` must be ``YYYY-MM-DD`` (a Dagster daily partition key); anything else is a programming
     error and raises ValueError rather than silently reading nothing.
     """
-    date.fromisoformat(day)
+    if not _DAY.fullmatch(day):
+        raise ValueError(f"scrape day {day!r} is not a date written YYYY-MM-DD")
+    date.fromisoformat(day)  # and a real one: 2026-02-30 raises
     result = DayRead()
     by_id: dict[str, Posting] = {}
     for path in day_files(incoming_dir, day):
@@ -57,7 +62,8 @@ def read_day(incoming_dir: Path, day: str) -> DayRead:
         for row in read_file(path, name=name):
             if isinstance(row, SourceRejection):
                 result.rejections.append(row)
-                result.rows_read += row.line is not None
+                if row.line is not None:  # a whole-file rejection is not a row
+                    result.rows_read += 1
                 continue
             result.rows_read += 1
             if row.job_id in by_id:

@@ -42,9 +42,10 @@ def test_missing_day_folder_is_an_empty_day(tmp_path: Path) -> None:
     )
 
 
-def test_day_must_be_an_iso_date(tmp_path: Path) -> None:
+@pytest.mark.parametrize("day", ["yesterday", "20261118", "2026-11-18/..", "2026-02-30"])
+def test_day_must_be_an_iso_date(tmp_path: Path, day: str) -> None:
     with pytest.raises(ValueError):
-        read_day(tmp_path, "yesterday")
+        read_day(tmp_path, day)
 
 
 def test_duplicates_merge_keeping_the_last_occurrence(incoming: Path) -> None:
