@@ -128,6 +128,11 @@ def _sentence(text: str, start: int, end: int) -> str:
     return sentence
 
 
+def first_sentence(text: str) -> str:
+    """The opening sentence of ``text``, shortened to a quotable length."""
+    return _sentence(text, 0, 0)
+
+
 def _find(pattern: re.Pattern[str] | None, fields: Mapping[str, str]) -> tuple[Hit, ...]:
     """Each distinct phrase ``pattern`` finds, with the first field (in FIELDS order) holding it."""
     if pattern is None:

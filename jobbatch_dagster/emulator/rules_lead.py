@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobbatch_dagster.emulator.rules_evidence import Evidence, Hit
+from jobbatch_dagster.emulator.rules_evidence import Evidence, Hit, first_sentence
 from jobbatch_dagster.emulator.rules_pay import HOURS_PER_YEAR, find_pay
 from jobbatch_dagster.emulator.rules_posting import employment_type
 from jobbatch_dagster.tasks.qualify import WORTH_CONTACTING_SCORE
@@ -30,6 +30,15 @@ _MAX_PAIN_POINTS = 5
 
 def _where(hit: Hit) -> str:
     return f"'{hit.phrase}' found in {hit.field}"
+
+
+def _phrases(hits: tuple[Hit, ...]) -> str:
+    return ", ".join(f"'{hit.phrase}'" for hit in hits) or "none found"
+
+
+def _quoted(hit: Hit) -> str:
+    """The rule that fired and the posting's words it fired on, as a reason a user can check."""
+    return f'{_where(hit)}: "{hit.sentence}"'
 
 
 def score(evidence: Evidence) -> int:
@@ -67,9 +76,9 @@ def _score_reason(evidence: Evidence) -> str:
 
 
 def qualify_answer(evidence: Evidence) -> dict[str, Any]:
-    reasons = [f"emulator rule: disqualifier {_where(hit)}" for hit in evidence.disqualifiers]
-    reasons += [f"emulator rule: fit signal {_where(hit)}" for hit in evidence.fit[:_MAX_SIGNALS]]
-    reasons += [f"emulator rule: urgency phrase {_where(hit)}" for hit in evidence.urgent[:1]]
+    reasons = [f"emulator rule: disqualifier {_quoted(hit)}" for hit in evidence.disqualifiers]
+    reasons += [f"emulator rule: fit signal {_quoted(hit)}" for hit in evidence.fit[:_MAX_SIGNALS]]
+    reasons += [f"emulator rule: urgency phrase {_quoted(hit)}" for hit in evidence.urgent[:1]]
     if not evidence.fit and not evidence.disqualifiers:
         reasons.append("emulator rule: no fit signal from the lead profile found")
     reasons.append(_score_reason(evidence))
@@ -103,14 +112,23 @@ def _savings(evidence: Evidence) -> tuple[int | None, str]:
     )
 
 
+def _payback(deal: int | None, saving: int | None) -> str:
+    """How many months of savings pay for the project, when both figures exist."""
+    if not deal or not saving:
+        return ""
+    return f"; payback = {deal} / ({saving} / 12) = {deal * 12 / saving:.1f} months"
+
+
 def analyze_answer(evidence: Evidence) -> dict[str, Any]:
     level = fit(evidence)
     title = evidence.field("title") or "An untitled job"
     company = evidence.field("company") or "an unnamed business"
     location = evidence.field("location")
     signals = ", ".join(hit.phrase for hit in evidence.fit) or "none"
+    opening = first_sentence(evidence.field("description") or "")
     summary = (
-        f"{title} at {company}{f' in {location}' if location else ''}. "
+        f"{title} at {company}{f' in {location}' if location else ''}"
+        f"{f': {opening}' if opening else '.'} "
         f"Emulator rule summary: fit signals found: {signals}; urgency {urgency(evidence)}."
     )
     average = evidence.profile.average_deal_value_usd
@@ -138,7 +156,7 @@ def analyze_answer(evidence: Evidence) -> dict[str, Any]:
         "urgency": urgency(evidence),
         "estimated_deal_value_usd": deal,
         "estimated_annual_savings_usd": saving,
-        "roi_reasoning": f"emulator rule: {deal_reason}; {saving_reason}.",
+        "roi_reasoning": f"emulator rule: {deal_reason}; {saving_reason}{_payback(deal, saving)}.",
         "recommended_approach": approach,
     }
 
@@ -168,7 +186,8 @@ def pain_points_answer(evidence: Evidence) -> dict[str, Any]:
         "urgency": level,
         "motivation": motivation,
         "motivation_reasoning": (
-            f"emulator rule: {len(evidence.fit)} fit signal(s) and urgency {level} give motivation"
+            f"emulator rule: {len(evidence.fit)} fit signal(s) ({_phrases(evidence.fit)}) and "
+            f"urgency {level} ({_phrases((*evidence.urgent, *evidence.soon))}) give motivation"
             f" {motivation} (high needs both a signal and an urgency phrase)."
         ),
     }
