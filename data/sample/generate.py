@@ -671,6 +671,8 @@ deterministic); the tests check that the committed files are what the generator 
   Denver and Los Angeles; dates like `Nov 18, 2026`; a few pay values parsed into bare numbers.
 - `jobboard-export.csv` - a job board's CSV export from all ten cities; dates like `11/18/2026`;
   about one row in eight has neither id nor URL, so its id is a content hash.
+- `generate.py`, `catalog.py` - the generator (formats, reposts, junk, bookkeeping) and its word banks
+  (cities, employers, job families, the manual chores of the lead businesses).
 - `manifest.json` - what the reader must make of every row: the counts below, each rejection with its
   file, line and reason, the reposts and duplicates by `file:line`. The tests read it.
 
