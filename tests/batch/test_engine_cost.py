@@ -43,12 +43,6 @@ POSTINGS = [
 
 
 SAMPLE_DAY = Path(__file__).parents[2] / "data" / "sample" / "2026-11-18" / "craigslist-east.jsonl"
-# The estimate's answer sizes are the tasks' ``expected_output_tokens``; the emulator's answers
-# for analyze on this day run ~45% shorter, so its actual cost lands 27% under the estimate
-# (reported; strict, so a recalibration shows up here).
-MISCALIBRATED = pytest.mark.xfail(
-    strict=True, reason="emulator analyze answers shorter than expected_output_tokens"
-)
 
 
 def sample_postings() -> list[dict]:
@@ -62,9 +56,7 @@ def sample_postings() -> list[dict]:
     return postings
 
 
-@pytest.mark.parametrize(
-    "task", [pytest.param(t, marks=MISCALIBRATED) if t == "analyze" else t for t in TASK_NAMES]
-)
+@pytest.mark.parametrize("task", TASK_NAMES)
 def test_estimate_is_within_the_documented_tolerance_of_actual(
     openai_env, tmp_path: Path, task: str
 ) -> None:
