@@ -44,7 +44,7 @@ class DownloadedResults:
         name = path.name.removesuffix(OUTPUT_SUFFIX)
         errors = path.with_name(name + ERRORS_SUFFIX)
         saved = path.with_name(name + STATUS_SUFFIX)
-        status = BatchStatus(**json.loads(saved.read_text())) if saved.is_file() else None
+        status = _saved_status(saved) if saved.is_file() else None
         return cls(name, path, errors if errors.is_file() else None, status)
 
     @property
@@ -59,11 +59,22 @@ class DownloadedResults:
     def results(self, task: Task | None = None) -> Iterator[RequestResult]:
         """Output lines, then error lines, streamed; unreadable lines collect in ``corrupt``."""
         task = task or self.task
+        self.corrupt = []
         for path in (self.output_path, self.error_path):
             if path is not None and path.is_file():
                 file = ResultFile(path, task)
                 yield from file
                 self.corrupt.extend(file.corrupt)
+
+
+def _saved_status(path: Path) -> BatchStatus | None:
+    """The status saved beside a download; fields this version does not know are ignored."""
+    known = {f.name for f in dataclasses.fields(BatchStatus)}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return BatchStatus(**{k: v for k, v in data.items() if k in known})
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def download_results(

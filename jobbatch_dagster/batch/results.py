@@ -152,6 +152,7 @@ class ResultFile:
         self.corrupt: list[CorruptLine] = []
 
     def __iter__(self) -> Iterator[RequestResult]:
+        self.corrupt = []  # each pass reports what it found, once
         with open(self.path, "rb") as fh:
             for lineno, raw in enumerate(fh, start=1):
                 if not raw.strip():
