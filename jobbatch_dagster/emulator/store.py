@@ -21,7 +21,6 @@ from jobbatch_dagster.emulator.clock import Clock
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
 
 _JSON_COLUMNS = frozenset({"metadata", "faults", "errors"})
-_SQL_TYPES = {int: "INTEGER", float: "REAL", str: "TEXT"}
 
 
 def _columns(record_type: type) -> list[str]:
@@ -39,11 +38,12 @@ def _table_sql(table: str, record_type: type) -> str:
     )
 
 
+def _encode(column: str, value: Any) -> Any:
+    return json.dumps(value) if column in _JSON_COLUMNS and value is not None else value
+
+
 def _to_row(record: Any) -> dict[str, Any]:
-    row = dataclasses.asdict(record)
-    for name in _JSON_COLUMNS & row.keys():
-        row[name] = None if row[name] is None else json.dumps(row[name])
-    return row
+    return {name: _encode(name, value) for name, value in dataclasses.asdict(record).items()}
 
 
 def _from_row(record_type: type, row: sqlite3.Row) -> Any:
@@ -187,9 +187,8 @@ class Store:
         With ``only_if_status`` the change happens only while the batch is in one of those states,
         so a cancel from the API and a step of the worker can never overwrite each other.
         """
-        row = _to_row(BatchRecord(**{**_EMPTY_BATCH, **changes}))
         assignments = ", ".join(f"{name} = :{name}" for name in changes)
-        params = {name: row[name] for name in changes} | {"_id": batch_id}
+        params = {name: _encode(name, value) for name, value in changes.items()} | {"_id": batch_id}
         sql = f"UPDATE batches SET {assignments} WHERE id = :_id"
         if only_if_status is not None:
             sql += (
@@ -206,18 +205,3 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-# A placeholder batch, so partial updates can reuse the JSON encoding of _to_row.
-_EMPTY_BATCH: dict[str, Any] = {
-    "id": "",
-    "endpoint": "",
-    "input_file_id": "",
-    "completion_window": "",
-    "status": "",
-    "created_at": 0,
-    "expires_at": 0,
-    "phase_ts": 0.0,
-    "output_body_id": "",
-    "error_body_id": "",
-}
