@@ -10,8 +10,9 @@ skipped here and by the daemon of `make dev` later. `make demo` and the pipeline
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import dagster as dg
 from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
@@ -46,73 +47,108 @@ def _already_ran(instance: dg.DagsterInstance, run_key: str) -> bool:
     return any(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
 
 
+@dataclass
+class NightDriver:
+    """Drives one instance: the nightly job for a day, then the sensor until nothing is open."""
+
+    defs: dg.Definitions
+    instance: dg.DagsterInstance
+    run_config: Mapping[str, Any] | None = None
+    poll_seconds: float = 0.2
+    timeout_seconds: float = 300.0
+    on_event: Callable[[str], None] = lambda _message: None
+
+    def nightly(self, report: NightReport) -> bool:
+        """Execute the schedule's job for the report's partition; True when it succeeded."""
+        result = self.defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
+            instance=self.instance,
+            partition_key=report.partition,
+            tags={"dagster/schedule_name": SCHEDULE_NAME},
+            run_config=self.run_config,
+            raise_on_error=False,
+        )
+        report.runs.append(result.dagster_run)
+        self.on_event(f"{NIGHTLY_JOB} [{report.partition}]: {result.dagster_run.status.value}")
+        return result.success
+
+    def tick(self, report: NightReport) -> list[dg.RunRequest]:
+        """One sensor evaluation, its observations recorded as the daemon records them."""
+        context = dg.build_sensor_context(
+            instance=self.instance,
+            cursor=report.cursor,
+            definitions=self.defs,
+            sensor_name=SENSOR_NAME,
+            resources=self.defs.resources,
+        )
+        outcome = self.defs.resolve_sensor_def(SENSOR_NAME).evaluate_tick(context)
+        report.ticks += 1
+        report.cursor = outcome.cursor
+        for event in outcome.asset_events or []:
+            self.instance.report_runless_asset_event(event)
+            done = event.metadata.get("progress_pct")
+            self.on_event(
+                f"  {event.asset_key.to_user_string()} [{event.partition}]: "
+                f"{done.value if done else '?'}% done"
+            )
+        return list(outcome.run_requests or [])
+
+    def execute(self, request: dg.RunRequest, report: NightReport) -> None:
+        """Run what the sensor asked for, tagged as the daemon would tag it; skip a done run key."""
+        if request.run_key and _already_ran(self.instance, request.run_key):
+            report.skipped_run_keys.append(request.run_key)
+            return
+        result = self.defs.resolve_job_def(HARVEST_JOB).execute_in_process(
+            instance=self.instance,
+            partition_key=request.partition_key,
+            asset_selection=list(request.asset_selection or []),
+            tags={**request.tags, SENSOR_NAME_TAG: SENSOR_NAME, RUN_KEY_TAG: request.run_key or ""},
+            run_config=self.run_config,
+            raise_on_error=False,
+        )
+        report.runs.append(result.dagster_run)
+        self.on_event(f"{request.run_key}: {result.dagster_run.status.value}")
+
+    def settle(self, report: NightReport) -> NightReport:
+        """Tick and execute until the sensor has nothing open and requests nothing more."""
+        deadline = time.monotonic() + self.timeout_seconds
+        while True:
+            requests = self.tick(report)
+            for request in requests:
+                self.execute(request, report)
+            still_open = SensorCursor.parse(report.cursor).open
+            if not still_open and not requests:
+                return report
+            if time.monotonic() > deadline:
+                raise NightDidNotSettle(
+                    f"{report.partition}: batches still open after {self.timeout_seconds:g} s: "
+                    + ", ".join(s.run_key for s in still_open)
+                )
+            if not requests:
+                time.sleep(self.poll_seconds)
+
+    def night(self, partition: str, cursor: str | None = None) -> NightReport:
+        """The nightly job for ``partition``, then the sensor and its runs until quiescent.
+
+        Pass the previous night's ``report.cursor`` to continue where the sensor stopped; with
+        None it re-reads every submission, and run keys already executed are skipped.
+        """
+        report = NightReport(partition, cursor=cursor)
+        if self.nightly(report):
+            self.settle(report)
+        return report
+
+
 def run_night(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
     partition: str,
     *,
     cursor: str | None = None,
-    poll_seconds: float = 0.2,
-    timeout_seconds: float = 300.0,
+    run_config: Mapping[str, Any] | None = None,
     on_event: Callable[[str], None] | None = None,
 ) -> NightReport:
-    """Run ``partition``'s night to quiescence and return the runs it made and the sensor cursor.
-
-    Pass the previous night's ``report.cursor`` to continue where the sensor stopped; with None the
-    sensor re-reads every submission, and run keys already executed are skipped.
-    """
-    say = on_event or (lambda _message: None)
-    report = NightReport(partition, cursor=cursor)
-    nightly = defs.resolve_job_def(NIGHTLY_JOB)
-    result = nightly.execute_in_process(
-        instance=instance,
-        partition_key=partition,
-        tags={"dagster/schedule_name": SCHEDULE_NAME},
-        raise_on_error=False,
-    )
-    report.runs.append(result.dagster_run)
-    say(f"{NIGHTLY_JOB} [{partition}]: {result.dagster_run.status.value}")
-    if not result.success:
-        return report
-    harvest = defs.resolve_job_def(HARVEST_JOB)
-    sensor = defs.get_sensor_def(SENSOR_NAME)
-    deadline = time.monotonic() + timeout_seconds
-    while True:
-        context = dg.build_sensor_context(
-            instance=instance,
-            cursor=report.cursor,
-            definitions=defs,
-            sensor_name=SENSOR_NAME,
-            resources=defs.resources,
-        )
-        outcome = sensor.evaluate_tick(context)
-        report.ticks += 1
-        report.cursor = outcome.cursor
-        for event in outcome.asset_events or []:  # the daemon records these the same way
-            instance.report_runless_asset_event(event)
-        for request in outcome.run_requests or []:
-            if request.run_key and _already_ran(instance, request.run_key):
-                report.skipped_run_keys.append(request.run_key)
-                continue
-            run = harvest.execute_in_process(
-                instance=instance,
-                partition_key=request.partition_key,
-                asset_selection=list(request.asset_selection or []),
-                tags={
-                    **request.tags,
-                    SENSOR_NAME_TAG: SENSOR_NAME,
-                    RUN_KEY_TAG: request.run_key or "",
-                },
-                raise_on_error=False,
-            )
-            report.runs.append(run.dagster_run)
-            say(f"{request.run_key}: {run.dagster_run.status.value}")
-        if not SensorCursor.parse(report.cursor).open and not outcome.run_requests:
-            return report
-        if time.monotonic() > deadline:
-            raise NightDidNotSettle(
-                f"{partition}: batches still open after {timeout_seconds:g} s: "
-                + ", ".join(s.run_key for s in SensorCursor.parse(report.cursor).open)
-            )
-        if not outcome.run_requests:
-            time.sleep(poll_seconds)
+    """Run ``partition``'s night to quiescence (see :class:`NightDriver`)."""
+    driver = NightDriver(defs, instance, run_config=run_config)
+    if on_event is not None:
+        driver.on_event = on_event
+    return driver.night(partition, cursor)

@@ -21,7 +21,6 @@ def build_nightly_job(
     return dg.define_asset_job(
         NIGHTLY_JOB,
         selection=dg.AssetSelection.assets(*keys),
-        partitions_def=partitions,
         description=(
             "Reads a scrape day's postings and submits their first-stage batches. "
             "batch_status_sensor takes over from there."
@@ -36,6 +35,5 @@ def build_harvest_job(
     return dg.define_asset_job(
         HARVEST_JOB,
         selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCRAPED_JOBS_KEY),
-        partitions_def=partitions,
         description="Harvest runs requested by batch_status_sensor (one per finished stage and day).",
     )

@@ -51,6 +51,19 @@ def replace_stage_postings(
     insert_rows(con, "stage_postings", [{"stage": stage, "scrape_date": day, **r} for r in rows])
 
 
+# A request a terminal batch never ran (pending with the provider's reason) is the same durable
+# record when it is built again for its day: its attempt goes up and it waits for its new batch.
+# Answered and dead-lettered records are never overwritten.
+_NEXT_ATTEMPT = """
+    ON CONFLICT (stage, scrape_date, custom_id) DO UPDATE SET
+        attempt = batch_requests.attempt + 1, batch_id = NULL, state = 'pending',
+        error_code = NULL, error_message = NULL, job_id = excluded.job_id,
+        request_fingerprint = excluded.request_fingerprint, model = excluded.model,
+        shard = excluded.shard, updated_at = excluded.updated_at
+    WHERE batch_requests.state = 'pending' AND batch_requests.error_code IS NOT NULL
+"""
+
+
 def replace_unsubmitted_requests(
     con: duckdb.DuckDBPyConnection, stage: str, day: date, rows: Sequence[Mapping[str, Any]]
 ) -> None:
@@ -67,7 +80,7 @@ def replace_unsubmitted_requests(
             {"stage": stage, "scrape_date": day, "state": "pending", "updated_at": now, **r}
             for r in rows
         ],
-        on_conflict="ON CONFLICT (stage, scrape_date, custom_id) DO NOTHING",
+        on_conflict=_NEXT_ATTEMPT,
     )
 
 

@@ -1,0 +1,130 @@
+"""Faults injected at the emulator: expired and cancelled batches are reported as such and their
+finished answers kept; failed and schema-invalid lines are dead-lettered with the provider's error."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.batch.custom_ids import base_custom_id
+from jobbatch_dagster.defs.driver import NightReport
+from jobbatch_dagster.defs.stages.keys import batch_key, raw_output_key
+from jobbatch_dagster.sources import read_day
+from tests.pipeline.conftest import DAY1, Pipeline
+
+pytestmark = pytest.mark.integration
+
+
+def check_results(pipeline: Pipeline, report: NightReport) -> dict[tuple[str, str], bool]:
+    """(asset, check) -> passed, over every run of the night."""
+    outcome = {}
+    for run in report.runs:
+        for record in pipeline.instance.get_records_for_run(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records:
+            evaluation = record.event_log_entry.dagster_event.event_specific_data
+            outcome[(evaluation.asset_key.to_user_string(), evaluation.check_name)] = (
+                evaluation.passed
+            )
+    return outcome
+
+
+def test_expired_batch_keeps_its_answers_and_is_reported_expired(pipeline: Pipeline) -> None:
+    pipeline.drop(DAY1)
+    pipeline.emulator.inject(expire_after_requests=7)  # the next batch (qualify) expires
+    report = pipeline.night(DAY1)
+
+    assert pipeline.sql("SELECT status FROM batches WHERE stage = 'qualify'") == [("expired",)]
+    states = dict(
+        pipeline.sql(
+            "SELECT state, count(*) FROM batch_requests WHERE stage = 'qualify' GROUP BY state"
+        )
+    )
+    assert states["answered"] == 7
+    unrun = pipeline.sql(
+        "SELECT DISTINCT error_code FROM batch_requests WHERE stage = 'qualify' AND state = 'pending'"
+    )
+    assert unrun == [("batch_expired",)] and states["pending"] > 0
+    assert pipeline.one("SELECT count(*) FROM qualifications") >= 7
+    checks = check_results(pipeline, report)
+    assert checks[("qualify_raw_output", "batches_completed")] is False
+    assert checks[("qualify_raw_output", "requests_accounted_for")] is True
+    harvest = pipeline.instance.fetch_materializations(raw_output_key("qualify"), limit=1)
+    metadata = harvest.records[0].asset_materialization.metadata
+    assert list(metadata["not_completed"].value.values()) == ["expired"]
+    observed = pipeline.instance.fetch_observations(batch_key("qualify"), limit=1).records[0]
+    assert observed.asset_observation.metadata["batches_expired"].value == 1
+    # the unrun requests are not "in flight": submitting the day again sends exactly those, as
+    # attempt 2 of the same records, and the sensor harvests them like any other batch
+    rebuilt = pipeline.materialize(DAY1, dg.AssetKey("qualify_batch_input"), batch_key("qualify"))
+    sent = rebuilt.asset_materializations_for_node("qualify_batch_input")[0].metadata["requests"]
+    assert sent.value == states["pending"]
+    pipeline.driver.settle(NightReport(DAY1, cursor=report.cursor))
+    assert dict(
+        pipeline.sql(
+            "SELECT attempt, count(*) FROM batch_requests WHERE stage = 'qualify' GROUP BY ALL"
+        )
+    ) == {1: 7, 2: states["pending"]}
+    assert pipeline.sql("SELECT DISTINCT state FROM batch_requests WHERE stage = 'qualify'") == [
+        ("answered",)
+    ]
+
+
+def test_cancelled_batch_is_reported_cancelled_with_its_answers(pipeline: Pipeline) -> None:
+    pipeline.drop(DAY1)
+    pipeline.emulator.inject(stall_finalizing="until_released")
+    driver = pipeline.driver
+    report = NightReport(DAY1)
+    assert driver.nightly(report)
+    (batch_id,) = (r[0] for r in pipeline.sql("SELECT batch_id FROM batches"))
+    client = BatchClient()
+    while client.status(batch_id).status != "finalizing":
+        driver.tick(report)  # the sensor sees it running and requests nothing
+    assert client.cancel(batch_id).status in ("cancelling", "cancelled")
+    driver.settle(report)
+
+    assert pipeline.sql("SELECT status FROM batches WHERE batch_id = ?", [batch_id]) == [
+        ("cancelled",)
+    ]
+    answered = pipeline.one(
+        "SELECT count(*) FROM batch_requests WHERE batch_id = ? AND state = 'answered'", [batch_id]
+    )
+    assert answered == pipeline.one(
+        "SELECT request_total FROM batches WHERE batch_id = ?", [batch_id]
+    )
+    checks = check_results(pipeline, report)
+    assert checks[("qualify_raw_output", "batches_completed")] is False
+    assert pipeline.one("SELECT count(*) FROM qualified_leads") > 0
+
+
+def test_failed_and_schema_invalid_lines_are_dead_lettered(pipeline: Pipeline) -> None:
+    pipeline.drop(DAY1)
+    postings = read_day(pipeline.settings.incoming_dir, DAY1).postings
+    broken, invalid = (base_custom_id(p.job_id, p.title) for p in postings[:2])
+    pipeline.emulator.inject(
+        fail_lines={broken: {"status_code": 400, "code": "context_length_exceeded"}},
+        schema_invalid=[invalid],
+    )
+    report = pipeline.night(DAY1)
+
+    dead = dict(
+        pipeline.sql(
+            "SELECT custom_id, error_code FROM batch_requests "
+            "WHERE stage = 'qualify' AND state = 'dead_lettered'"
+        )
+    )
+    assert dead == {broken: "context_length_exceeded", invalid: "schema_mismatch"}
+    assert (
+        pipeline.one(
+            "SELECT count(*) FROM raw_outputs WHERE custom_id IN (?, ?) AND kind = 'failed'",
+            [broken, invalid],
+        )
+        == 2
+    )
+    loaded = {r[0] for r in pipeline.sql("SELECT custom_id FROM qualifications")}
+    assert not loaded & {broken, invalid}
+    checks = check_results(pipeline, report)
+    assert checks[("qualifications", "qualifications_match_schema")] is True
+    assert checks[("qualify_raw_output", "requests_accounted_for")] is True
+    assert checks[("qualify_raw_output", "batches_completed")] is True
