@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 from typing import Any
 
@@ -154,6 +155,7 @@ async def health(request: Request) -> Response:
         {
             "status": "ok",
             "emulator": True,
+            "pid": os.getpid(),  # lets a launcher tell its own server from another on the port
             "latency": config.latency,
             "data_dir": str(config.data_dir),
         }

@@ -133,7 +133,9 @@ class EmulatorProcess:
                     f"see {self.log_path}:\n{self.log_path.read_text(errors='replace')[-2000:]}"
                 )
             try:
-                if httpx.get(f"{self.admin_url}/health", timeout=1).status_code == 200:
+                health = httpx.get(f"{self.admin_url}/health", timeout=1)
+                # Another server may already hold the port: only our own process counts.
+                if health.status_code == 200 and health.json().get("pid") == self._process.pid:
                     return
             except httpx.TransportError:
                 pass

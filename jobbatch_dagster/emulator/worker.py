@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_REQUESTS = 1000  # per commit; small enough that a cancel lands within a fraction of a second
 IDLE_WAIT_SECONDS = 0.05
+RETRY_SECONDS = 1.0
 VALIDATING_SHARE, IN_PROGRESS_SHARE, FINALIZING_SHARE = 0.1, 0.8, 0.1
 IN_FLIGHT = ("in_progress", "finalizing", "cancelling")
 
@@ -45,6 +46,7 @@ class BatchWorker(threading.Thread):
         self.clock = backend.clock
         self._stopping = threading.Event()
         self._responders: dict[str, Responder] = {}
+        self._retry_at: dict[str, float] = {}  # batches whose last step raised wait until then
 
     def stop(self) -> None:
         self._stopping.set()
@@ -56,11 +58,18 @@ class BatchWorker(threading.Thread):
         while not self._stopping.is_set():
             worked = False
             for record in self.store.batches_with_status(("validating", *IN_FLIGHT)):
+                if self._retry_at.get(record.id, 0.0) > time.time():
+                    continue
                 try:
                     worked |= self._step(record)
                 except Exception:
-                    # One broken batch must not stop the others; it is logged and retried.
-                    log.exception("worker step failed for %s", record.id)
+                    # One broken batch must not stop the others: it is logged and retried later
+                    # (from its last commit, so nothing is answered twice).
+                    log.exception(
+                        "worker step failed for %s; retrying in %ss", record.id, RETRY_SECONDS
+                    )
+                    self._retry_at[record.id] = time.time() + RETRY_SECONDS
+                    self._truncate_bodies(record)
             if not worked:
                 self.backend.wake.wait(IDLE_WAIT_SECONDS)
                 self.backend.wake.clear()

@@ -253,3 +253,14 @@ def test_deleting_the_input_of_a_running_batch_lets_it_finish(tmp_path) -> None:
         assert done.status == "completed" and done.request_counts is not None
         assert done.request_counts.completed == 10
     assert not (server.data_dir / "files" / batch.input_file_id).exists()  # reclaimed at the end
+
+
+def test_cancel_while_validating_ends_cancelled_without_files(tmp_path) -> None:
+    with EmulatorProcess(tmp_path / "emu", latency=10.0) as server:  # validating lasts 1 s
+        client = server.client()
+        batch = submit(client, [chat_line("a")])
+        assert client.batches.cancel(batch.id).status == "cancelling"
+        done = wait_for(client, batch.id)
+    assert done.status == "cancelled" and done.in_progress_at is None
+    assert done.output_file_id is None and done.error_file_id is None
+    assert done.request_counts is not None and done.request_counts.total == 0

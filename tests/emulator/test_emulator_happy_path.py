@@ -109,3 +109,12 @@ def test_every_response_carries_the_emulator_header(emulator: EmulatorProcess) -
         response = httpx.get(url, headers=headers)
         assert response.headers[EMULATOR_HEADER] == "1"
         assert response.headers["x-request-id"].startswith("req_")
+
+
+def test_a_port_in_use_fails_startup_with_the_servers_log(
+    emulator: EmulatorProcess, tmp_path
+) -> None:
+    clash = EmulatorProcess(tmp_path / "clash", port=emulator.port)
+    with pytest.raises(RuntimeError, match="exited with code"):
+        clash.start()
+    assert "address already in use" in clash.log_path.read_text().lower()
