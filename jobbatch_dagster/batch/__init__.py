@@ -33,6 +33,8 @@ _EXPORTS = {
     "ResultsNotReadyError": "harvest",
     "ResultFile": "results",
     "RequestResult": "results",
+    "build_followup_shard": "followup",
+    "followup_metadata": "followup",
     "classify_requests": "accounting",
     "ShardAccounting": "accounting",
 }

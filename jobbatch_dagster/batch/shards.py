@@ -11,6 +11,7 @@ so results can be joined back to postings long after this process is gone.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -21,13 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from jobbatch_dagster.batch.custom_ids import CustomIdAllocator
-from jobbatch_dagster.batch.requests import (
-    EncodedRequest,
-    JobRejection,
-    PreparedPosting,
-    RequestEncoder,
-    prepare_posting,
-)
+from jobbatch_dagster.batch.requests import JobRejection, RequestEncoder, prepare_posting
 from jobbatch_dagster.contract import MAX_BATCH_FILE_BYTES, MAX_REQUESTS_PER_BATCH
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.tasks.base import Task
@@ -47,6 +42,7 @@ class ManifestEntry:
     fingerprint: str
     line: int
     truncated: bool = False
+    prompt_tokens: int = 0  # estimated, as counted into the shard's estimated_prompt_tokens
 
 
 @dataclass(frozen=True)
@@ -93,8 +89,12 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
 
-class _OpenShard:
-    """The shard being written: its two files, byte and line counts, and running hash."""
+class ShardWriter:
+    """The shard being written: its two files, byte and line counts, and running hash.
+
+    Files are written under hidden ``.partial`` names and renamed on close, so a crash never
+    leaves a half shard that looks complete.
+    """
 
     def __init__(self, directory: Path, prefix: str, index: int) -> None:
         self.index = index
@@ -110,21 +110,15 @@ class _OpenShard:
     def fits(self, size: int, max_requests: int, max_bytes: int) -> bool:
         return self.count + 1 <= max_requests and self.bytes + size <= max_bytes
 
-    def add(self, request: EncodedRequest, prepared: PreparedPosting, fingerprint: str) -> None:
-        self.out.write(request.line)
-        self.digest.update(request.line)
+    def add(self, line: bytes, entry: ManifestEntry) -> None:
+        """Append one encoded request line; the entry gets its 1-based line number here."""
+        self.out.write(line)
+        self.digest.update(line)
         self.count += 1
-        self.bytes += len(request.line)
-        self.tokens += request.prompt_tokens
-        entry = ManifestEntry(
-            request.custom_id,
-            prepared.job_id,
-            prepared.index,
-            fingerprint,
-            self.count,
-            prepared.truncated,
-        )
-        self.manifest.write(json.dumps(entry.__dict__, ensure_ascii=False) + "\n")
+        self.bytes += len(line)
+        self.tokens += entry.prompt_tokens
+        record = dataclasses.replace(entry, line=self.count)
+        self.manifest.write(json.dumps(dataclasses.asdict(record), ensure_ascii=False) + "\n")
 
     def close(self, prefix: str, task: str, model: str) -> Shard:
         self.out.close()
@@ -179,7 +173,7 @@ def build_shards(
     encoder = RequestEncoder(task, model, profile or LeadProfile())
     ids = CustomIdAllocator()
     result = BuildResult()
-    current: _OpenShard | None = None
+    current: ShardWriter | None = None
     try:
         for index, job in enumerate(jobs):
             try:
@@ -205,8 +199,17 @@ def build_shards(
             if current is None or not current.fits(len(request.line), max_requests, max_bytes):
                 if current is not None:
                     result.shards.append(current.close(prefix, task.name, model))
-                current = _OpenShard(directory, prefix, len(result.shards))
-            current.add(request, prepared, fingerprint)
+                current = ShardWriter(directory, prefix, len(result.shards))
+            entry = ManifestEntry(
+                custom_id,
+                prepared.job_id,
+                index,
+                fingerprint,
+                0,
+                prepared.truncated,
+                request.prompt_tokens,
+            )
+            current.add(request.line, entry)
             result.truncated += prepared.truncated
         if current is not None:
             result.shards.append(current.close(prefix, task.name, model))

@@ -11,6 +11,7 @@ import pytest
 from jobbatch_dagster import BatchProcessor
 from jobbatch_dagster.batch.accounting import ShardAccounting, classify_requests
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
+from jobbatch_dagster.batch.followup import build_followup_shard, followup_metadata
 from jobbatch_dagster.batch.harvest import DownloadedResults, ResultsNotReadyError, download_results
 from jobbatch_dagster.batch.results import RequestResult
 from jobbatch_dagster.batch.shards import Shard, build_shards
@@ -141,3 +142,43 @@ def test_parse_results_sees_failures_beside_the_output(fresh_emulator, tmp_path:
     )  # every request failed: no output file
     assert [(r["success"], r["error"]["code"]) for r in results] == [(False, "server_error")] * 2
     assert results[0]["error"]["message"].startswith("The server had an error")
+
+
+def test_a_followup_sends_only_the_pending_requests_and_links_its_parent(
+    fresh_emulator, tmp_path: Path
+) -> None:
+    first = run(fresh_emulator, tmp_path, 8, expire_after_requests=3)
+    pending = [o.entry.custom_id for o in first.accounting.by_state("pending")]
+    followup = build_followup_shard(first.shard, pending, tmp_path / "in", attempt=2)
+    assert followup.request_count == 5 and followup.index == first.shard.index
+    assert followup.path.name.startswith("qualify-gpt-4o-mini-a2-000-")
+    parent_lines = dict(
+        zip(
+            [e.custom_id for e in first.shard.manifest()],
+            first.shard.path.read_bytes().splitlines(),
+            strict=True,
+        )
+    )
+    for entry, line in zip(
+        followup.manifest(), followup.path.read_bytes().splitlines(), strict=True
+    ):
+        assert (
+            line == parent_lines[entry.custom_id]
+        )  # byte for byte: same custom id, same fingerprint
+    client = BatchClient(fresh_emulator.client())
+    record = submit_shard(client, followup, extra_metadata=followup_metadata(first.status.id, 2))
+    status = client.wait(record.batch_id, interval=0.05, timeout=30)
+    assert (
+        status.metadata["parent_batch_id"] == first.status.id and status.metadata["attempt"] == "2"
+    )
+    second = classify_requests(
+        followup.manifest(), download_results(client, status, tmp_path / "out2").results()
+    )
+    assert second.counts == {"answered": 5, "failed": 0, "pending": 0}
+    answered = {
+        o.entry.custom_id for a in (first.accounting, second) for o in a.by_state("answered")
+    }
+    assert answered == {e.custom_id for e in first.shard.manifest()}
+    assert submit_shard(client, followup).reused  # a crash-retry of the follow-up pays nothing
+    with pytest.raises(ValueError, match="not in"):
+        build_followup_shard(first.shard, ["job-99-nope"], tmp_path / "in", attempt=2)

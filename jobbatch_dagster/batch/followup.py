@@ -1,0 +1,67 @@
+"""Follow-up shards: send again only what a batch left pending, linked to the batch it came from.
+
+An expired or cancelled batch keeps its finished answers; its pending requests (never run, or failed
+for a reason that is not their own) go into a follow-up shard, attempt n+1. The lines are copied
+byte for byte from the parent shard, so custom ids and request fingerprints stay the same and the
+results of every attempt join the same manifest entries. The follow-up's own content fingerprint
+makes its submit idempotent like any other shard's, and ``followup_metadata`` records the parent
+batch and the attempt on the provider's side too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Collection
+from pathlib import Path
+
+from jobbatch_dagster.batch.shards import Shard, ShardWriter, read_manifest
+
+_SHARD_NAME = re.compile(r"^(?P<prefix>.*?)(?:-a\d+)?-\d{3,}-[0-9a-f]{16}\.jsonl$")
+
+
+def followup_metadata(parent_batch_id: str, attempt: int) -> dict[str, str]:
+    """Extra batch metadata that links a follow-up to its parent (for ``submit_shard``)."""
+    return {"parent_batch_id": parent_batch_id, "attempt": str(attempt)}
+
+
+def build_followup_shard(
+    parent: Shard,
+    custom_ids: Collection[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    attempt: int,
+) -> Shard | None:
+    """A shard of the parent's requests named in ``custom_ids`` (None when there are none).
+
+    It is named ``<prefix>-a<attempt>-<index>-<fingerprint>.jsonl``: the parent's index, so a
+    follow-up is recognisably the same shard's next attempt. A subset of a shard fits the limits
+    the shard fitted, so one follow-up shard always suffices.
+    """
+    if attempt < 2:
+        raise ValueError("a follow-up is attempt 2 or later (attempt 1 is the original shard)")
+    wanted = set(custom_ids)
+    if not wanted:
+        return None
+    match = _SHARD_NAME.match(parent.path.name)
+    prefix = f"{match.group('prefix') if match else parent.path.stem}-a{attempt}"
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    writer = ShardWriter(directory, prefix, parent.index)
+    found: set[str] = set()
+    try:
+        with open(parent.path, "rb") as lines:
+            for entry, line in zip(read_manifest(parent.manifest_path), lines, strict=True):
+                if entry.custom_id in wanted:
+                    writer.add(line, dataclasses.replace(entry, line=0))
+                    found.add(entry.custom_id)
+        missing = wanted - found
+        if missing:
+            raise ValueError(
+                f"{len(missing)} custom ids are not in {parent.path.name}, e.g. {min(missing)!r}"
+            )
+    except BaseException:
+        writer.discard()
+        raise
+    return writer.close(prefix, parent.task, parent.model)
