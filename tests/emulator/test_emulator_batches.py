@@ -264,3 +264,24 @@ def test_cancel_while_validating_ends_cancelled_without_files(tmp_path) -> None:
     assert done.status == "cancelled" and done.in_progress_at is None
     assert done.output_file_id is None and done.error_file_id is None
     assert done.request_counts is not None and done.request_counts.total == 0
+
+
+def test_other_endpoints_are_answered_with_a_clear_400_per_request(client: openai.OpenAI) -> None:
+    lines = [
+        {
+            "custom_id": f"e{i}",
+            "method": "POST",
+            "url": "/v1/embeddings",
+            "body": {"model": "text-embedding-3-small", "input": "x"},
+        }
+        for i in range(2)
+    ]
+    batch = client.batches.create(
+        input_file_id=upload(client, lines), endpoint="/v1/embeddings", completion_window="24h"
+    )
+    done = wait_for(client, batch.id)
+    assert done.status == "completed" and done.output_file_id is None
+    errors = read_lines(client, done.error_file_id)
+    assert {line["response"]["body"]["error"]["code"] for line in errors} == {
+        "unsupported_endpoint"
+    }

@@ -13,6 +13,7 @@ from jobbatch_dagster.emulator.responder import Responder, break_schema
 from jobbatch_dagster.emulator.schema_answer import schema_answer
 from jobbatch_dagster.tasks import TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
+from jobbatch_dagster.tasks.tokens import estimate_text_tokens
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "flat strict object": {
@@ -206,3 +207,25 @@ def test_long_shared_system_prompt_reports_cached_tokens() -> None:
         second.line["response"]["body"]["usage"]["prompt_tokens_details"]["cached_tokens"]
         == second.cached_tokens
     )
+
+
+def test_json_object_format_gets_a_json_object() -> None:
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "hi"}],
+        "response_format": {"type": "json_object"},
+    }
+    content = (
+        Responder("/v1/chat/completions", {})
+        .answer("a", body)
+        .line["response"]["body"]["choices"][0]["message"]["content"]
+    )
+    assert "emulator answer" in json.loads(content)["answer"]
+
+
+def test_n_choices_are_all_answered_and_billed() -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "n": 3}
+    outcome = Responder("/v1/chat/completions", {}).answer("a", body)
+    choices = outcome.line["response"]["body"]["choices"]
+    assert [c["index"] for c in choices] == [0, 1, 2]
+    assert outcome.completion_tokens == 3 * estimate_text_tokens(choices[0]["message"]["content"])
