@@ -37,5 +37,5 @@ def usd(value: float | None) -> dg.MetadataValue:
     return (
         dg.MetadataValue.text("unknown")
         if value is None
-        else dg.MetadataValue.float(round(value, 6))
+        else dg.MetadataValue.float(round(float(value), 6))
     )

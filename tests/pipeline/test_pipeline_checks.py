@@ -1,0 +1,70 @@
+"""The asset checks fail when the data is wrong, and only then."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, results_key
+from tests.pipeline.conftest import DAY1, Pipeline
+
+pytestmark = pytest.mark.integration
+
+
+def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+def write(pipeline: Pipeline, sql: str, params: list | None = None) -> None:
+    with duckdb.connect(str(pipeline.settings.warehouse_path)) as con:
+        con.execute(sql, params or [])
+
+
+@pytest.fixture
+def night(pipeline: Pipeline) -> Pipeline:
+    pipeline.drop(DAY1)
+    pipeline.night(DAY1)
+    return pipeline
+
+
+def test_rejection_rate_fails_when_a_scraper_emits_junk(pipeline: Pipeline) -> None:
+    pipeline.drop(DAY1)
+    assert evaluations(pipeline.materialize(DAY1, SCRAPED_JOBS_KEY)) == {"rejection_rate": True}
+    junk = pipeline.settings.incoming_dir / DAY1 / "broken-scraper.jsonl"
+    junk.write_text('{"title": ""}\n' * 200, encoding="utf-8")
+    result = pipeline.materialize(DAY1, SCRAPED_JOBS_KEY)
+    assert evaluations(result) == {"rejection_rate": False}
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.metadata["rejection_rate"].value > pipeline.settings.max_rejection_rate
+
+
+def test_schema_check_fails_on_an_answer_that_does_not_match(night: Pipeline) -> None:
+    assert evaluations(night.materialize(DAY1, results_key("qualify"))) == {
+        "qualifications_match_schema": True
+    }
+    # an answer stored by an older version of the task, now out of schema
+    write(
+        night,
+        "UPDATE raw_outputs SET content = ? WHERE custom_id = "
+        "(SELECT min(custom_id) FROM raw_outputs WHERE stage = 'qualify' AND kind = 'answered')",
+        ['{"qualified": true, "score": 250, "confidence": "sure", "reasons": []}'],
+    )
+    result = night.materialize(DAY1, results_key("qualify"))
+    assert evaluations(result) == {"qualifications_match_schema": False}
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.metadata["invalid"].value == 1
+
+
+def test_identity_check_fails_when_a_request_is_in_no_known_state(night: Pipeline) -> None:
+    result = night.materialize(DAY1, raw_output_key("qualify"))
+    assert evaluations(result) == {"requests_accounted_for": True, "batches_completed": True}
+    write(
+        night,
+        "INSERT INTO batch_requests (custom_id, stage, scrape_date, job_id, request_fingerprint, "
+        "model, shard, state, updated_at) VALUES ('job-lost', 'qualify', ?, 'x', 'fp', "
+        "'gpt-4o-mini', 0, 'lost', now())",
+        [DAY1],
+    )
+    result = night.materialize(DAY1, raw_output_key("qualify"))
+    assert evaluations(result)["requests_accounted_for"] is False
