@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from jobbatch_dagster.contract import (
@@ -116,7 +117,8 @@ class EmulatorBackend:
         ):
             self.store.body_path(file_id).unlink(missing_ok=True)
 
-    def file_content_path(self, file_id: str) -> Any:
+    def file_content_path(self, file_id: str) -> Path:
+        """Where a file's body is, once the file is known (and not expired)."""
         self.get_file(file_id)
         return self.store.body_path(file_id)
 

@@ -69,7 +69,7 @@ class BatchWorker(threading.Thread):
                         "worker step failed for %s; retrying in %ss", record.id, RETRY_SECONDS
                     )
                     self._retry_at[record.id] = time.time() + RETRY_SECONDS
-                    self._truncate_bodies(record)
+                    self._undo_uncommitted(record.id)
             if not worked:
                 self.backend.wake.wait(IDLE_WAIT_SECONDS)
                 self.backend.wake.clear()
@@ -78,6 +78,12 @@ class BatchWorker(threading.Thread):
         """Cut each in-flight body back to its last committed length (undo a half-written chunk)."""
         for record in self.store.batches_with_status(IN_FLIGHT):
             self._truncate_bodies(record)
+
+    def _undo_uncommitted(self, batch_id: str) -> None:
+        """After a failed step: drop what it wrote past the last commit, as a restart would."""
+        current = self.store.get_batch(batch_id)
+        if current is not None and current.status in IN_FLIGHT:
+            self._truncate_bodies(current)
 
     def _truncate_bodies(self, record: BatchRecord) -> None:
         for body_id, size in (
