@@ -98,8 +98,15 @@ def process(
         return outcome
     estimate = guard_budget(build.shards, processor.settings.max_usd_per_submission)
     outcome.update(cost_dict(estimate))
+    count = len(build.shards)
     records = [
-        submit_shard(processor.client, shard, description=description) for shard in build.shards
+        submit_shard(
+            processor.client,
+            shard,
+            description=description
+            or f"{task_type} {shard.request_count} jobs (shard {shard.index + 1} of {count})",
+        )
+        for shard in build.shards
     ]
     outcome.update(
         success=True,
