@@ -2,6 +2,19 @@
 
 No Dagster here (the pipeline in ``defs/`` calls this; so can any plain Python script). Names are
 imported lazily so that ``import jobbatch_dagster.batch`` stays cheap; the map below is the public API.
+
+A stage's night, in calls:
+1. ``posting_fingerprint(job, task, model, profile, max_chars)`` per posting, to skip answered ones,
+   or pass ``skip_fingerprints`` to ``build_shards(jobs, task, model, out_dir, ...)`` -> shards
+   (each with a manifest: custom_id -> job id, request fingerprint, line) and rejections;
+2. ``estimate_shards_cost(shards)`` + ``cost.check_budget`` (or ``guard_budget``), then
+   ``submit_shard(BatchClient(), shard, description=..., partition=day)`` per shard: idempotent;
+3. ``BatchClient.status(batch_id)`` / ``.list()`` until terminal;
+4. ``download_results(client, status, dest_dir).results(task)`` -> ``RequestResult`` per line, and
+   ``classify_requests(shard.manifest(), results)``: answered, failed or pending, per request;
+5. for pending requests: ``build_followup_shard(shard, pending_ids, out_dir, attempt=n + 1)`` and
+   submit it with ``extra_metadata=followup_metadata(parent_batch_id, n + 1)``.
+The guide's verbs (``BatchProcessor``, ``process_jobs_batch``) are these same steps for one call.
 """
 
 from __future__ import annotations
@@ -36,6 +49,8 @@ _EXPORTS = {
     "build_followup_shard": "followup",
     "followup_metadata": "followup",
     "classify_requests": "accounting",
+    "estimate_shards_cost": "estimate",
+    "guard_budget": "estimate",
     "ShardAccounting": "accounting",
 }
 
