@@ -26,7 +26,7 @@ import dagster as dg
 import duckdb
 
 from jobbatch_dagster.defs import build_defs
-from jobbatch_dagster.defs.driver import run_night
+from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDidNotSettle, run_night
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import Settings, load_settings
@@ -34,14 +34,17 @@ from jobbatch_dagster.settings import Settings, load_settings
 SAMPLE_DIR = Path("data/sample")
 EMULATOR_DIR = Path("data/emulator")
 DEMO_LATENCY_SECONDS = 1.0
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 REPORTS = {
-    "Funnel per scrape day (daily_funnel)": "SELECT * FROM daily_funnel",
+    "Funnel per scrape day (daily_funnel)": """
+        SELECT * EXCLUDE (batch_usd, saving_usd),
+               round(batch_usd, 4) AS batch_usd, round(saving_usd, 4) AS saving_usd
+        FROM daily_funnel
+    """,
     "Cost ledger per stage (batch_costs)": """
         SELECT stage, count(*) AS batches, any_value(backend) AS backend,
-               sum(request_total) AS requests, sum(input_tokens) AS input_tokens,
-               sum(output_tokens) AS output_tokens, round(sum(estimated_usd), 4) AS estimated_usd,
+               sum(request_total)::BIGINT AS requests, sum(input_tokens)::BIGINT AS input_tokens,
+               sum(output_tokens)::BIGINT AS output_tokens, round(sum(estimated_usd), 4) AS estimated_usd,
                round(sum(batch_usd), 4) AS batch_usd, round(sum(live_usd), 4) AS live_usd,
                round(sum(saving_usd), 4) AS saving_usd
         FROM batch_costs GROUP BY stage ORDER BY min(scrape_date), stage
@@ -93,7 +96,15 @@ def run_demo(days: Sequence[str], on_event=print) -> Path:
     cursor = None
     for day in days:
         started = time.monotonic()
-        report = run_night(defs, instance, day, cursor=cursor, run_config=QUIET, on_event=on_event)
+        try:
+            report = run_night(
+                defs, instance, day, cursor=cursor, run_config=QUIET_RUN_CONFIG, on_event=on_event
+            )
+        except NightDidNotSettle as exc:  # real batches can take up to 24 h
+            on_event(
+                f"{exc}\nThey keep running at the provider; `make dev` harvests them when done."
+            )
+            continue
         cursor = report.cursor
         if report.failed_runs:
             raise SystemExit(

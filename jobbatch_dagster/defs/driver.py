@@ -22,6 +22,9 @@ from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
 from jobbatch_dagster.defs.tracking import SensorCursor
 
+# Run config that keeps the console to warnings (the runs' full logs stay in the instance).
+QUIET_RUN_CONFIG: Mapping[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
 
 class NightDidNotSettle(RuntimeError):
     """The sensor still had open submissions when the driver's time ran out."""

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from jobbatch_dagster.defs import build_defs
-from jobbatch_dagster.defs.driver import NightDriver, NightReport
+from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDriver, NightReport
 from jobbatch_dagster.defs.jobs import HARVEST_JOB
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.settings import Settings, load_settings
@@ -25,7 +25,6 @@ SAMPLE = REPO / "data" / "sample"
 # keep every night of this suite at a few seconds.
 SUBSET = ("craigslist-east.jsonl", "craigslist-west.json")
 DAY1, DAY2 = "2026-11-18", "2026-11-19"
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass
@@ -44,7 +43,9 @@ class Pipeline:
 
     @property
     def driver(self) -> NightDriver:
-        return NightDriver(self.defs, self.instance, run_config=QUIET, timeout_seconds=120)
+        return NightDriver(
+            self.defs, self.instance, run_config=QUIET_RUN_CONFIG, timeout_seconds=120
+        )
 
     def night(self, day: str, cursor: str | None = None) -> NightReport:
         report = self.driver.night(day, cursor)
@@ -57,7 +58,7 @@ class Pipeline:
             instance=self.instance,
             partition_key=day,
             asset_selection=list(keys),
-            run_config=QUIET,
+            run_config=QUIET_RUN_CONFIG,
             raise_on_error=False,
         )
 

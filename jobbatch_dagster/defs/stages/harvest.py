@@ -49,10 +49,6 @@ class Harvest:
     costs: list[dict[str, Any]] = field(default_factory=list)
     corrupt_lines: int = 0
 
-    @property
-    def unfinished(self) -> list[str]:
-        return [b for b, s in self.statuses.items() if s not in ("completed",)]
-
 
 def _manifest(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[ManifestEntry]:
     rows = con.execute(

@@ -1,0 +1,235 @@
+"""The request ledger and typed-result loads on a real DuckDB file: states, attempts, identity,
+never-pay-twice lookups, and results and leads built from the raw lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from jobbatch_dagster.warehouse import ensure_schema
+from jobbatch_dagster.warehouse.ledger import (
+    blocked_fingerprints,
+    mark_submitted,
+    replace_stage_postings,
+    replace_unsubmitted_requests,
+    set_request_states,
+    upsert_batches,
+    upsert_raw_outputs,
+)
+from jobbatch_dagster.warehouse.loads import job_row, load_scrape_day
+from jobbatch_dagster.warehouse.queries import request_identity
+from jobbatch_dagster.warehouse.results import load_qualified_leads, load_stage_results
+
+DAY = date(2026, 11, 18)
+NEXT = date(2026, 11, 19)
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ensure_schema(connection)
+    yield connection
+    connection.close()
+
+
+def request(custom_id: str, job_id: str, fingerprint: str) -> dict:
+    return {
+        "custom_id": custom_id,
+        "job_id": job_id,
+        "request_fingerprint": fingerprint,
+        "model": "gpt-4o-mini",
+        "shard": 0,
+        "attempt": 1,
+    }
+
+
+def submit(
+    con: duckdb.DuckDBPyConnection, batch_id: str, stage: str, day: date, ids: list[str]
+) -> None:
+    upsert_batches(
+        con,
+        [{"batch_id": batch_id, "stage": stage, "scrape_date": day, "shard": 0,
+          "model": "gpt-4o-mini", "backend": "emulator", "status": "in_progress", "attempt": 1}],
+    )  # fmt: skip
+    mark_submitted(con, stage, day, ids, batch_id)
+
+
+def answer(
+    con: duckdb.DuckDBPyConnection, batch_id: str, stage: str, day: date, content: dict
+) -> None:
+    """Harvest one answered line per request of the batch."""
+    ids = [
+        r[0]
+        for r in con.execute(
+            "SELECT custom_id FROM batch_requests WHERE batch_id = ?", [batch_id]
+        ).fetchall()
+    ]
+    upsert_raw_outputs(
+        con,
+        [{"batch_id": batch_id, "custom_id": c, "stage": stage, "scrape_date": day,
+          "kind": "answered", "status_code": 200, "content": json.dumps(content)} for c in ids],
+    )  # fmt: skip
+    set_request_states(
+        con,
+        batch_id,
+        [
+            {"custom_id": c, "state": "answered", "error_code": None, "error_message": None}
+            for c in ids
+        ],
+    )
+
+
+def test_requests_move_through_their_states_and_the_identity_holds(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    replace_unsubmitted_requests(
+        con, "qualify", DAY, [request("a", "j1", "f1"), request("b", "j2", "f2")]
+    )
+    assert request_identity(con, "qualify", DAY).pending == 2
+    submit(con, "batch_1", "qualify", DAY, ["a", "b"])
+    set_request_states(
+        con,
+        "batch_1",
+        [
+            {"custom_id": "a", "state": "answered", "error_code": None, "error_message": None},
+            {"custom_id": "b", "state": "dead_lettered", "error_code": "context_length_exceeded",
+             "error_message": "too long"},
+        ],
+    )  # fmt: skip
+    identity = request_identity(con, "qualify", DAY)
+    assert (identity.requests, identity.answered, identity.dead_lettered, identity.pending) == (
+        2,
+        1,
+        1,
+        0,
+    )
+    assert identity.holds
+
+
+def test_answered_and_in_flight_fingerprints_are_never_sent_again(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    replace_unsubmitted_requests(
+        con,
+        "qualify",
+        DAY,
+        [request("a", "j1", "f1"), request("b", "j2", "f2"), request("c", "j3", "f3")],
+    )
+    submit(con, "batch_1", "qualify", DAY, ["a", "b", "c"])
+    set_request_states(
+        con,
+        "batch_1",
+        [
+            {"custom_id": "a", "state": "answered", "error_code": None, "error_message": None},
+            {
+                "custom_id": "c",
+                "state": "pending",
+                "error_code": "batch_expired",
+                "error_message": "x",
+            },
+        ],
+    )
+    blocked = blocked_fingerprints(con, "qualify", ["f1", "f2", "f3", "f4"])
+    assert blocked == {"f1": "answered", "f2": "in_flight"}  # f3 expired unrun, f4 never seen
+    assert blocked_fingerprints(con, "analyze", ["f1"]) == {}
+
+
+def test_a_rebuilt_unrun_request_is_the_same_record_at_its_next_attempt(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    replace_unsubmitted_requests(
+        con, "qualify", DAY, [request("a", "j1", "f1"), request("c", "j3", "f3")]
+    )
+    submit(con, "batch_1", "qualify", DAY, ["a", "c"])
+    set_request_states(
+        con,
+        "batch_1",
+        [
+            {"custom_id": "a", "state": "answered", "error_code": None, "error_message": None},
+            {
+                "custom_id": "c",
+                "state": "pending",
+                "error_code": "batch_expired",
+                "error_message": "x",
+            },
+        ],
+    )
+    # both are rebuilt: the answered record must stay as it is, the unrun one goes to attempt 2
+    replace_unsubmitted_requests(
+        con, "qualify", DAY, [request("a", "j1", "f1"), request("c", "j3", "f3")]
+    )
+    rows = con.execute(
+        "SELECT custom_id, state, attempt, batch_id, error_code FROM batch_requests ORDER BY 1"
+    ).fetchall()
+    assert rows == [("a", "answered", 1, "batch_1", None), ("c", "pending", 2, None, None)]
+    assert request_identity(con, "qualify", DAY).requests == 2
+
+
+def test_results_and_leads_are_typed_reused_and_idempotent(con: duckdb.DuckDBPyConnection) -> None:
+    posting = {"job_id": "j1", "source": "craigslist", "title": "Data entry", "description": "Excel",
+               "content_fingerprint": "c1", "company": "Acme"}  # fmt: skip
+    repost = {**posting, "job_id": "j2"}  # same content, another id
+    load_scrape_day(con, DAY, [job_row(posting, {"id": "j1"}, DAY)], [])
+    load_scrape_day(con, NEXT, [job_row(repost, {"id": "j2"}, NEXT)], [])
+    replace_unsubmitted_requests(con, "qualify", DAY, [request("a", "j1", "f1")])
+    replace_stage_postings(
+        con, "qualify", DAY, [{"job_id": "j1", "request_fingerprint": "f1", "disposition": "sent"}]
+    )
+    replace_stage_postings(
+        con,
+        "qualify",
+        NEXT,
+        [{"job_id": "j2", "request_fingerprint": "f1", "disposition": "reused"}],
+    )
+    submit(con, "batch_1", "qualify", DAY, ["a"])
+    answer(
+        con,
+        "batch_1",
+        "qualify",
+        DAY,
+        {"qualified": True, "score": 80, "confidence": "high", "reasons": ["excel", "manual"]},
+    )
+
+    for _ in range(2):
+        assert load_stage_results(con, "qualify", DAY) == 1
+        assert load_stage_results(con, "qualify", NEXT) == 1  # the repost reuses the answer
+    rows = con.execute(
+        "SELECT job_id, scrape_date, qualified, score, confidence, reasons FROM qualifications ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("j1", DAY, True, 80, "high", ["excel", "manual"]),
+        ("j2", NEXT, True, 80, "high", ["excel", "manual"]),
+    ]
+    for _ in range(2):
+        assert load_qualified_leads(con, NEXT, threshold=60) == 1
+    assert load_qualified_leads(con, DAY, threshold=90) == 0  # below this threshold: no lead
+    assert con.execute("SELECT job_id, score, company FROM top_leads").fetchall() == [
+        ("j2", 80, "Acme")
+    ]
+
+
+def test_parsed_jobs_store_dates_lists_and_nested_answers_typed(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    load_scrape_day(con, DAY, [job_row({"job_id": "j1", "source": "s", "title": "t", "description": "d",
+                                        "content_fingerprint": "c"}, {"id": "j1"}, DAY)], [])  # fmt: skip
+    replace_unsubmitted_requests(con, "parse", DAY, [request("a", "j1", "p1")])
+    replace_stage_postings(
+        con, "parse", DAY, [{"job_id": "j1", "request_fingerprint": "p1", "disposition": "sent"}]
+    )
+    submit(con, "batch_p", "parse", DAY, ["a"])
+    parsed = {"title": "Clerk", "company": None, "location": "Oakland", "remote": False,
+              "employment_type": "full_time", "salary_min": 20.5, "salary_max": None,
+              "salary_currency": "USD", "salary_period": "hour", "contact": None,
+              "skills": ["excel", "typing"], "posted_date": "2026-11-17"}  # fmt: skip
+    answer(con, "batch_p", "parse", DAY, parsed)
+    assert load_stage_results(con, "parse", DAY) == 1
+    row = con.execute(
+        "SELECT remote, salary_min, salary_max, skills, posted_date, answer->>'$.title' FROM parsed_jobs"
+    ).fetchone()
+    assert row == (False, 20.5, None, ["excel", "typing"], date(2026, 11, 17), "Clerk")
