@@ -6,11 +6,15 @@ from pathlib import Path
 
 import openai
 import pytest
+from openai.types import Batch
 
-from jobbatch_dagster.batch.client import BatchClient, BatchWaitTimeout
+from jobbatch_dagster import BatchProcessor
+from jobbatch_dagster.batch.client import BatchClient, BatchStatus, BatchWaitTimeout
 from jobbatch_dagster.batch.shards import Shard, build_shards
 from jobbatch_dagster.batch.submit import FINGERPRINT_KEY, batch_metadata, submit_shard
+from jobbatch_dagster.batch.validate import InvalidBatchFileError
 from jobbatch_dagster.contract import MAX_METADATA_VALUE_CHARS
+from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.tasks import get_task
 
 pytestmark = pytest.mark.integration
@@ -143,3 +147,29 @@ def test_metadata_stays_within_the_contract(tmp_path: Path) -> None:
             request_count=1,
             **{f"k{i}": "v" for i in range(13)},
         )
+
+
+def test_empty_and_missing_file_ids_read_alike() -> None:
+    fields = {
+        "id": "batch_1", "object": "batch", "endpoint": "/v1/chat/completions", "input_file_id": "file-1",
+        "completion_window": "24h", "status": "completed", "created_at": 1,
+        "request_counts": {"total": 2, "completed": 1, "failed": 1},
+    }  # fmt: skip
+    blank = BatchStatus.from_batch(Batch(**fields, output_file_id="", error_file_id="file-err"))
+    missing = BatchStatus.from_batch(Batch(**fields, error_file_id="file-err"))
+    assert blank.output_file_id is None and missing.output_file_id is None
+    assert blank.error_file_id == "file-err" and blank.progress == 1.0 and blank.is_terminal
+
+
+def test_an_invalid_file_is_refused_before_upload_naming_the_line(
+    fresh_emulator, tmp_path: Path
+) -> None:
+    agent = BatchProcessor(fresh_emulator.client(), work_dir=tmp_path, settings=Settings())
+    path = Path(agent.create_batch_input_file([{"title": "T", "description": "d"}] * 2, "qualify"))
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], lines[0], "not json"]) + "\n")
+    with pytest.raises(InvalidBatchFileError) as raised:
+        agent.upload_batch_file(path)
+    message = str(raised.value)
+    assert f"{path}:2: duplicate custom_id" in message and f"{path}:3: invalid JSON" in message
+    assert list(fresh_emulator.client().files.list()) == []
