@@ -4,14 +4,10 @@ never-pay-twice lookups, and results and leads built from the raw lines."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import duckdb
-import pytest
 
-from jobbatch_dagster.warehouse import ensure_schema
 from jobbatch_dagster.warehouse.ledger import (
     blocked_fingerprints,
     mark_submitted,
@@ -27,14 +23,6 @@ from jobbatch_dagster.warehouse.results import load_qualified_leads, load_stage_
 
 DAY = date(2026, 11, 18)
 NEXT = date(2026, 11, 19)
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    ensure_schema(connection)
-    yield connection
-    connection.close()
 
 
 def request(custom_id: str, job_id: str, fingerprint: str) -> dict:
@@ -84,6 +72,25 @@ def answer(
     )
 
 
+def expire_after_answering(
+    con: duckdb.DuckDBPyConnection, batch_id: str, answered: str, unrun: str
+) -> None:
+    """The batch expired: one request answered, one never run."""
+    set_request_states(
+        con,
+        batch_id,
+        [
+            {"custom_id": answered, "state": "answered", "error_code": None, "error_message": None},
+            {
+                "custom_id": unrun,
+                "state": "pending",
+                "error_code": "batch_expired",
+                "error_message": "x",
+            },
+        ],
+    )
+
+
 def test_requests_move_through_their_states_and_the_identity_holds(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -121,19 +128,7 @@ def test_answered_and_in_flight_fingerprints_are_never_sent_again(
         [request("a", "j1", "f1"), request("b", "j2", "f2"), request("c", "j3", "f3")],
     )
     submit(con, "batch_1", "qualify", DAY, ["a", "b", "c"])
-    set_request_states(
-        con,
-        "batch_1",
-        [
-            {"custom_id": "a", "state": "answered", "error_code": None, "error_message": None},
-            {
-                "custom_id": "c",
-                "state": "pending",
-                "error_code": "batch_expired",
-                "error_message": "x",
-            },
-        ],
-    )
+    expire_after_answering(con, "batch_1", answered="a", unrun="c")
     blocked = blocked_fingerprints(con, "qualify", ["f1", "f2", "f3", "f4"])
     assert blocked == {"f1": "answered", "f2": "in_flight"}  # f3 expired unrun, f4 never seen
     assert blocked_fingerprints(con, "analyze", ["f1"]) == {}
@@ -146,19 +141,7 @@ def test_a_rebuilt_unrun_request_is_the_same_record_at_its_next_attempt(
         con, "qualify", DAY, [request("a", "j1", "f1"), request("c", "j3", "f3")]
     )
     submit(con, "batch_1", "qualify", DAY, ["a", "c"])
-    set_request_states(
-        con,
-        "batch_1",
-        [
-            {"custom_id": "a", "state": "answered", "error_code": None, "error_message": None},
-            {
-                "custom_id": "c",
-                "state": "pending",
-                "error_code": "batch_expired",
-                "error_message": "x",
-            },
-        ],
-    )
+    expire_after_answering(con, "batch_1", answered="a", unrun="c")
     # both are rebuilt: the answered record must stay as it is, the unrun one goes to attempt 2
     replace_unsubmitted_requests(
         con, "qualify", DAY, [request("a", "j1", "f1"), request("c", "j3", "f3")]

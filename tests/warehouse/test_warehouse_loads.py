@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -15,14 +13,6 @@ from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 DAY1 = date(2026, 11, 18)
 DAY2 = date(2026, 11, 19)
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    ensure_schema(connection)
-    yield connection
-    connection.close()
 
 
 def posting(job_id: str, title: str = "Data entry clerk", fingerprint: str = "fp-a") -> dict:
