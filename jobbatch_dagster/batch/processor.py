@@ -23,6 +23,7 @@ from jobbatch_dagster.batch.harvest import DownloadedResults, download_results
 from jobbatch_dagster.batch.shards import BuildResult, build_shards
 from jobbatch_dagster.batch.submit import FINGERPRINT_KEY, batch_metadata
 from jobbatch_dagster.batch.validate import InvalidBatchFileError, ValidationReport, validate_jsonl
+from jobbatch_dagster.contract import MAX_METADATA_VALUE_CHARS
 from jobbatch_dagster.settings import DEFAULT_MODEL, Settings, load_settings
 from jobbatch_dagster.tasks import TASKS, get_task
 
@@ -36,12 +37,13 @@ class BatchProcessor:
         self,
         client: BatchClient | openai.OpenAI | None = None,
         *,
-        work_dir: str | os.PathLike[str] = "data/batches",
+        work_dir: str | os.PathLike[str] | None = None,
         settings: Settings | None = None,
         max_retries: int | None = None,
     ) -> None:
         self.settings = settings or load_settings()
-        self.work_dir = Path(work_dir)
+        # Default: [paths] batches in jobbatch.toml, which itself defaults to data/batches.
+        self.work_dir = Path(work_dir) if work_dir is not None else self.settings.batches_dir
         if isinstance(client, openai.OpenAI):
             client = BatchClient(client, max_retries=max_retries)
         self._client = client
@@ -111,9 +113,10 @@ class BatchProcessor:
         """Step 3: the batch for an uploaded file; an existing one for the same content is reused."""
         report = self._inputs.get(file_id)
         if report is None:  # uploaded elsewhere: nothing known to reconcile on
-            return self.client.create(
-                file_id, {"description": description} if description else {}
-            ).id
+            metadata = (
+                {"description": description[:MAX_METADATA_VALUE_CHARS]} if description else {}
+            )
+            return self.client.create(file_id, metadata).id
         existing = self.client.find_batch(FINGERPRINT_KEY, report.sha256)
         if existing is not None:
             return existing.id

@@ -33,8 +33,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 def _processor() -> Any:
     from jobbatch_dagster.batch.processor import BatchProcessor
 
-    settings = load_settings()
-    return BatchProcessor(work_dir=settings.batches_dir, settings=settings)
+    return BatchProcessor(settings=load_settings())
 
 
 def _submit(
