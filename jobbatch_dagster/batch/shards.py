@@ -165,8 +165,11 @@ def build_shards(
     ``skip_fingerprints`` holds request fingerprints that already have an answer: those postings
     are listed in ``BuildResult.skipped`` and not sent again.
     """
-    if max_requests < 1 or max_bytes < 1:
-        raise ValueError("max_requests and max_bytes must be positive")
+    if not (0 < max_requests <= MAX_REQUESTS_PER_BATCH and 0 < max_bytes <= MAX_BATCH_FILE_BYTES):
+        raise ValueError(
+            f"shard limits must be positive and within the provider's ({MAX_REQUESTS_PER_BATCH} "
+            f"requests, {MAX_BATCH_FILE_BYTES} bytes); got {max_requests} and {max_bytes}"
+        )
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
     prefix = _safe_name(prefix or f"{task.name}-{model}")

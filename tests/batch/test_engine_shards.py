@@ -103,3 +103,13 @@ def test_a_full_50000_request_build(tmp_path: Path) -> None:
     assert [s.request_count for s in built.shards] == [50_000]
     report = validate_jsonl(built.shards[0].path)
     assert report.ok and report.requests == 50_000 and report.bytes == built.shards[0].bytes
+
+
+@pytest.mark.parametrize(
+    ("limit", "value"), [("max_requests", 50_001), ("max_bytes", 0), ("max_bytes", 209_715_201)]
+)
+def test_limits_can_be_lowered_but_never_raised_past_the_provider(
+    tmp_path: Path, limit: str, value: int
+) -> None:
+    with pytest.raises(ValueError, match="within the provider's"):
+        build(tmp_path, jobs(1), **{limit: value})
