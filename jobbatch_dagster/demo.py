@@ -80,6 +80,19 @@ def stage_incoming(settings: Settings, days: Sequence[str]) -> None:
         shutil.copytree(SAMPLE_DIR / day, settings.incoming_dir / day, dirs_exist_ok=True)
 
 
+def batch_count(warehouse: Path) -> int:
+    """Batches recorded so far (0 before the first run)."""
+    if not warehouse.is_file():
+        return 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = {
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+        return (
+            con.execute("SELECT count(*) FROM batches").fetchone()[0] if "batches" in tables else 0
+        )
+
+
 def print_reports(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for title, sql in REPORTS.items():
@@ -119,6 +132,7 @@ def run_demo(days: Sequence[str], on_event=print) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     days = args.days or sample_days()
+    before = batch_count(load_settings().warehouse_path)
     os.environ["DAGSTER_HOME"] = str(prepare_dagster_home())
     if os.environ.get("OPENAI_API_KEY") and args.use_openai:
         print(
@@ -143,6 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             warehouse = run_demo(days)
     print_reports(warehouse)
+    created = batch_count(warehouse) - before
+    print(
+        f"\nNew batches this run: {created}"
+        + (" (every posting already had its answer)" if not created else "")
+    )
     print(f'\nWarehouse: {warehouse.resolve()}  (try: jobbatch query "SELECT * FROM top_leads")')
     print(f"Dagster instance: {os.environ['DAGSTER_HOME']}  (`make dev` shows these runs)")
     return 0
