@@ -27,6 +27,13 @@ STOP_TIMEOUT_SECONDS = 10.0
 LOG_FILENAME = "emulator.log"
 
 
+PORT_ATTEMPTS = 3
+
+
+class PortTakenError(RuntimeError):
+    """The emulator could not bind its port: another process holds it."""
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -51,6 +58,7 @@ class EmulatorProcess:
     ) -> None:
         self.data_dir = Path(data_dir)
         self.latency = latency
+        self._auto_port = port is None
         self.port = port if port is not None else free_port()
         self.extra_args = tuple(extra_args)
         self._required_key = api_key
@@ -110,12 +118,20 @@ class EmulatorProcess:
         if self.running:
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._process = subprocess.Popen(
-            self.command(), stdout=self._log, stderr=subprocess.STDOUT, env=env
-        )
-        self._wait_until_healthy()
+        for attempt in range(PORT_ATTEMPTS):
+            self._log = self.log_path.open("ab")
+            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            self._process = subprocess.Popen(
+                self.command(), stdout=self._log, stderr=subprocess.STDOUT, env=env
+            )
+            try:
+                self._wait_until_healthy()
+                return self
+            except PortTakenError:
+                # Another process bound the free port between our probe and the server's bind.
+                if not self._auto_port or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.port = free_port()
         return self
 
     @property
@@ -128,9 +144,13 @@ class EmulatorProcess:
             assert self._process is not None
             if self._process.poll() is not None:
                 self._close_log()
-                raise RuntimeError(
+                log_tail = self.log_path.read_text(errors="replace")[-2000:]
+                error = (
+                    PortTakenError if "address already in use" in log_tail.lower() else RuntimeError
+                )
+                raise error(
                     f"emulator exited with code {self._process.returncode} during startup; "
-                    f"see {self.log_path}:\n{self.log_path.read_text(errors='replace')[-2000:]}"
+                    f"see {self.log_path}:\n{log_tail}"
                 )
             try:
                 health = httpx.get(f"{self.admin_url}/health", timeout=1)
