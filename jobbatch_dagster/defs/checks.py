@@ -11,11 +11,11 @@ from dagster_duckdb import DuckDBResource
 from duckdb import DuckDBPyConnection
 
 from jobbatch_dagster.defs.metadata import markdown_table
+from jobbatch_dagster.defs.resources import warehouse_connection
 from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, results_key
 from jobbatch_dagster.home import DUCKDB_POOL
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.tasks import TaskResultError, get_task
-from jobbatch_dagster.warehouse import ensure_schema
 from jobbatch_dagster.warehouse.queries import request_identity, rows, scalar
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
@@ -39,8 +39,7 @@ def build_rejection_rate_check(
         """Rejected rows stay under `[limits] max_rejection_rate` of the day's rows: more means a
         scraper changed its output and the lead list is silently shrinking."""
         day = _day(context)
-        with duckdb.get_connection() as con:
-            ensure_schema(con)
+        with warehouse_connection(duckdb) as con:
             rejected = scalar(
                 con,
                 "SELECT count(*) FROM rejected_jobs WHERE scrape_date = ? AND line IS NOT NULL",
@@ -86,8 +85,7 @@ def build_results_valid_check(
     def results_valid(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
-        with duckdb.get_connection() as con:
-            ensure_schema(con)
+        with warehouse_connection(duckdb) as con:
             answers = con.execute(
                 f"SELECT job_id, CAST(answer AS VARCHAR) FROM {table} WHERE scrape_date = ?",
                 [_day(context)],
@@ -132,8 +130,7 @@ def _stage_check(
     def stage_check(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
-        with duckdb.get_connection() as con:
-            ensure_schema(con)
+        with warehouse_connection(duckdb) as con:
             return evaluate(con, stage, _day(context))
 
     return stage_check

@@ -8,12 +8,17 @@ emulator when there is none. Which one answered is recorded per batch (``batches
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
 from pydantic import Field
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.settings import Settings
+from jobbatch_dagster.warehouse import ensure_schema
 
 
 class OpenAIBatchResource(dg.ConfigurableResource):
@@ -25,6 +30,19 @@ class OpenAIBatchResource(dg.ConfigurableResource):
     def client(self) -> BatchClient:
         """A client for this run or tick (cheap: the SDK opens connections lazily)."""
         return BatchClient(max_retries=self.max_retries, timeout=self.timeout_seconds)
+
+
+@contextmanager
+def warehouse_connection(resource: DuckDBResource) -> Iterator[DuckDBPyConnection]:
+    """A connection with every table and view in place, closed even when the body raises
+    (``DuckDBResource.get_connection`` leaves it open then, which would lock out later
+    connections of this process with another configuration)."""
+    with resource.get_connection() as con:
+        try:
+            ensure_schema(con)
+            yield con
+        finally:
+            con.close()
 
 
 def warehouse_resource(settings: Settings) -> DuckDBResource:

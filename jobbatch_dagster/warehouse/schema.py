@@ -119,14 +119,14 @@ TABLE_DDL: Final[dict[str, str]] = {
             custom_id VARCHAR NOT NULL,
             stage VARCHAR NOT NULL,
             scrape_date DATE NOT NULL,
-            kind VARCHAR NOT NULL,  -- answered | failed | missing
+            kind VARCHAR NOT NULL,  -- answered | failed
             status_code INTEGER,
             content VARCHAR,  -- the assistant message, for answered lines
             error_code VARCHAR,
             error_message VARCHAR,
             input_tokens BIGINT,
             output_tokens BIGINT,
-            line JSON,  -- the provider's line as downloaded (NULL for missing)
+            line JSON,  -- the line as the engine read it: ids, status, content, error, usage
             PRIMARY KEY (batch_id, custom_id)
         )""",
     "qualified_leads": """

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from jobbatch_dagster.defs import build_defs
+from jobbatch_dagster.home import DUCKDB_POOL
+from jobbatch_dagster.settings import load_settings
+from jobbatch_dagster.tasks import TASK_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,3 +29,25 @@ def test_workspace_validates_with_the_dagster_cli(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_definitions_have_the_fixed_names_and_share_the_duckdb_pool(tmp_path: Path) -> None:
+    settings = dataclasses.replace(
+        load_settings(REPO / "jobbatch.toml"), warehouse_path=tmp_path / "warehouse.duckdb"
+    )
+    defs = build_defs(settings)
+    graph = defs.resolve_asset_graph()
+    names = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    chains = {f"{s}_{part}" for s in TASK_NAMES for part in ("batch_input", "batch", "raw_output")}
+    results = {"qualifications", "analyses", "pain_points", "parsed_jobs"}
+    assert names == {"scraped_jobs", "qualified_leads"} | chains | results
+    for key in graph.get_all_asset_keys():  # every asset writes the warehouse
+        assert defs.resolve_assets_def(key).node_def.pool == DUCKDB_POOL, key
+    assert defs.resolve_sensor_def("batch_status_sensor").default_status.value == "RUNNING"
+    nightly = defs.resolve_job_def("nightly_job")
+    assert {k.to_user_string() for k in nightly.asset_layer.selected_asset_keys} == {
+        "scraped_jobs", "qualify_batch_input", "qualify_batch"
+    }  # fmt: skip
+    checks = {key.name for key in graph.asset_check_keys}
+    assert {"rejection_rate", "requests_accounted_for", "batches_completed"} <= checks
+    assert {f"{t}_match_schema" for t in results} <= checks

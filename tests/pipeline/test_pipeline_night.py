@@ -3,9 +3,12 @@ and that a second night pays for nothing and duplicates nothing."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import dagster as dg
 import pytest
 
+from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.stages.keys import batch_key
 from tests.pipeline.conftest import DAY1, DAY2, Pipeline
 
@@ -65,6 +68,17 @@ def test_one_night_fills_every_table_and_view(pipeline: Pipeline) -> None:
     )
     assert funnel == [(postings, qualify_requests, funnel[0][2], 0, 0, qualified)]
     assert funnel[0][2] == pipeline.one("SELECT count(*) FROM batch_requests")
+    # the key is in no event, no metadata and no table
+    for run in report.runs:
+        for entry in pipeline.instance.all_logs(run.run_id):
+            assert pipeline.emulator.api_key not in str(entry)
+    assert (
+        pipeline.one(
+            "SELECT count(*) FROM raw_outputs WHERE CAST(line AS VARCHAR) LIKE ?",
+            [f"%{pipeline.emulator.api_key}%"],
+        )
+        == 0
+    )
 
 
 def test_sensor_progress_is_recorded_as_plottable_observations(pipeline: Pipeline) -> None:
@@ -131,3 +145,22 @@ def test_reposts_reuse_answers_across_days(pipeline: Pipeline) -> None:
         [DAY2],
     )
     assert answered_day2 == day2
+
+
+def test_budget_refuses_a_submission_before_anything_is_uploaded(pipeline: Pipeline) -> None:
+    pipeline.drop(DAY1)
+    tight = dataclasses.replace(pipeline.settings, max_usd_per_submission=0.0001)
+    report = Pipeline(tight, build_defs(tight), pipeline.instance, pipeline.emulator).driver.night(
+        DAY1
+    )
+
+    (run,) = report.runs
+    assert run.status == dg.DagsterRunStatus.FAILURE
+    (failure,) = pipeline.instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    message = failure.dagster_event.step_failure_data.error.cause.message
+    assert "exceeds the configured max $0.00" in message
+    assert pipeline.provider_batches() == []
+    assert list(pipeline.emulator.client().files.list()) == []
+    assert pipeline.sql("SELECT DISTINCT state, batch_id FROM batch_requests") == [
+        ("pending", None)
+    ]

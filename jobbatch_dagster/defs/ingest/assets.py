@@ -7,10 +7,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from jobbatch_dagster.defs.metadata import markdown_table
+from jobbatch_dagster.defs.resources import warehouse_connection
 from jobbatch_dagster.home import DUCKDB_POOL
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.sources import read_day
-from jobbatch_dagster.warehouse import ensure_schema
 from jobbatch_dagster.warehouse.loads import job_row, load_scrape_day
 from jobbatch_dagster.warehouse.queries import rows
 
@@ -46,8 +46,7 @@ def build_scraped_jobs(
         read = read_day(settings.incoming_dir, context.partition_key)
         jobs = [job_row(dataclasses.asdict(p), p.to_job_dict(), day) for p in read.postings]
         rejections = [dataclasses.asdict(r) for r in read.rejections]
-        with duckdb.get_connection() as con:
-            ensure_schema(con)
+        with warehouse_connection(duckdb) as con:
             load = load_scrape_day(con, day, jobs, rejections)
             columns, preview = rows(con, _PREVIEW_SQL, [day])
         rate = read.rejected_rows / read.rows_read if read.rows_read else 0.0

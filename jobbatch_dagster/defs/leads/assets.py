@@ -6,10 +6,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from jobbatch_dagster.defs.metadata import markdown_table
+from jobbatch_dagster.defs.resources import warehouse_connection
 from jobbatch_dagster.defs.stages.keys import LEADS_KEY, results_key
 from jobbatch_dagster.home import DUCKDB_POOL
 from jobbatch_dagster.settings import Settings
-from jobbatch_dagster.warehouse import ensure_schema
 from jobbatch_dagster.warehouse.queries import rows, scalar
 from jobbatch_dagster.warehouse.results import load_qualified_leads
 
@@ -41,8 +41,7 @@ def build_qualified_leads(
         `top_leads` view orders them for the morning.
         """
         day = date.fromisoformat(context.partition_key)
-        with duckdb.get_connection() as con:
-            ensure_schema(con)
+        with warehouse_connection(duckdb) as con:
             leads = load_qualified_leads(con, day, settings.qualify_threshold)
             analysed = scalar(
                 con,

@@ -16,7 +16,7 @@ from duckdb import DuckDBPyConnection
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.defs.metadata import markdown_table
-from jobbatch_dagster.defs.resources import OpenAIBatchResource
+from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
 from jobbatch_dagster.defs.stages.harvest import harvest_stage
 from jobbatch_dagster.defs.stages.inputs import build_stage_input
 from jobbatch_dagster.defs.stages.keys import (
@@ -35,7 +35,6 @@ from jobbatch_dagster.defs.stages.submit import submit_stage
 from jobbatch_dagster.home import DUCKDB_POOL
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
-from jobbatch_dagster.warehouse import ensure_schema
 from jobbatch_dagster.warehouse.queries import rows
 from jobbatch_dagster.warehouse.results import load_stage_results
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES, answer_columns
@@ -57,8 +56,7 @@ def _provider_asset(
     def provider_asset(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, openai_batch: OpenAIBatchResource
     ) -> dg.MaterializeResult:
-        with duckdb.get_connection() as con:
-            ensure_schema(con)
+        with warehouse_connection(duckdb) as con:
             metadata = step(con, openai_batch.client(), _day(context))
         return dg.MaterializeResult(metadata=metadata)
 
@@ -93,8 +91,7 @@ def build_stage_chain(
     def batch_input(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource
     ) -> dg.MaterializeResult:
-        with duckdb.get_connection() as con:
-            ensure_schema(con)
+        with warehouse_connection(duckdb) as con:
             built = build_stage_input(con, settings, stage, _day(context))
         return dg.MaterializeResult(metadata=input_metadata(built, stage, get_task(name)))
 
@@ -135,8 +132,7 @@ def build_stage_chain(
     )
     def results(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         day = _day(context)
-        with duckdb.get_connection() as con:
-            ensure_schema(con)
+        with warehouse_connection(duckdb) as con:
             loaded = load_stage_results(con, name, day)
             columns, preview = rows(
                 con,

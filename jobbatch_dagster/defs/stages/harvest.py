@@ -46,6 +46,7 @@ class Harvest:
     lines: int = 0
     states: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_LEDGER_STATE.values(), 0))
     output_bytes: int = 0
+    files: list[str] = field(default_factory=list)  # downloaded output and error files
     costs: list[dict[str, Any]] = field(default_factory=list)
     corrupt_lines: int = 0
 
@@ -163,9 +164,9 @@ def harvest_stage(
             downloaded = download_results(client, status, out_dir)
             results = list(downloaded.results(task))
             harvest.corrupt_lines += len(downloaded.corrupt)
-            harvest.output_bytes += sum(
-                p.stat().st_size for p in (downloaded.output_path, downloaded.error_path) if p
-            )
+            paths = [p for p in (downloaded.output_path, downloaded.error_path) if p]
+            harvest.output_bytes += sum(p.stat().st_size for p in paths)
+            harvest.files += [p.name for p in paths]
         accounting = classify_requests(_manifest(con, status.id), results)
         kept = {o.result.custom_id: o.result for o in accounting.outcomes if o.result is not None}
         for extra in accounting.unexpected:  # lines for custom ids we never sent: kept, not lost

@@ -110,6 +110,7 @@ def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
         "dead_lettered": harvest.states["dead_lettered"],
         "pending": harvest.states["pending"],
         "output_bytes": harvest.output_bytes,
+        "files": dg.MetadataValue.json(harvest.files),
         "input_tokens": sum(c["input_tokens"] for c in costs),
         "output_tokens": sum(c["output_tokens"] for c in costs),
         "batch_usd": usd(None if unknown_price else sum(c["batch_usd"] for c in known)),
