@@ -15,7 +15,6 @@ import pytest
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDriver, NightReport
-from jobbatch_dagster.defs.jobs import HARVEST_JOB
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.settings import Settings, load_settings
 
@@ -54,7 +53,7 @@ class Pipeline:
 
     def materialize(self, day: str, *keys: dg.AssetKey) -> dg.ExecuteInProcessResult:
         """Re-materialize some assets of a day (with their checks), as a user would from the UI."""
-        return self.defs.resolve_job_def(HARVEST_JOB).execute_in_process(
+        return self.defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=self.instance,
             partition_key=day,
             asset_selection=list(keys),

@@ -3,14 +3,25 @@ finished answers kept; failed and schema-invalid lines are dead-lettered with th
 
 from __future__ import annotations
 
+from datetime import date
+
 import dagster as dg
 import pytest
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.batch.custom_ids import base_custom_id
+from jobbatch_dagster.batch.submit import submit_shard
 from jobbatch_dagster.defs.driver import NightReport
-from jobbatch_dagster.defs.stages.keys import batch_key, raw_output_key
+from jobbatch_dagster.defs.stages.inputs import pending_shards, stage_dir
+from jobbatch_dagster.defs.stages.keys import (
+    SCRAPED_JOBS_KEY,
+    batch_input_key,
+    batch_key,
+    raw_output_key,
+)
+from jobbatch_dagster.defs.stages.shard_files import load_shard
 from jobbatch_dagster.sources import read_day
+from jobbatch_dagster.tasks import get_task
 from tests.pipeline.conftest import DAY1, Pipeline
 
 pytestmark = pytest.mark.integration
@@ -128,3 +139,27 @@ def test_failed_and_schema_invalid_lines_are_dead_lettered(pipeline: Pipeline) -
     assert checks[("qualifications", "qualifications_match_schema")] is True
     assert checks[("qualify_raw_output", "requests_accounted_for")] is True
     assert checks[("qualify_raw_output", "batches_completed")] is True
+
+
+def test_a_submit_that_crashed_after_create_is_reconciled_not_paid_twice(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.drop(DAY1)
+    built = pipeline.materialize(DAY1, SCRAPED_JOBS_KEY, batch_input_key("qualify"))
+    assert built.success
+    stage = pipeline.settings.stage("qualify")
+    (path,) = pending_shards(
+        stage_dir(pipeline.settings, "qualify", date.fromisoformat(DAY1)) / "input"
+    )
+    # the batch reached the provider, then the process died before the warehouse heard of it
+    record = submit_shard(BatchClient(), load_shard(path, get_task("qualify"), stage.model).shard)
+
+    submitted = pipeline.materialize(DAY1, batch_key("qualify"))
+
+    metadata = submitted.asset_materializations_for_node("qualify_batch")[0].metadata
+    assert (metadata["batches_created"].value, metadata["batches_reconciled"].value) == (0, 1)
+    assert [b.id for b in pipeline.provider_batches()] == [record.batch_id]
+    assert pipeline.sql("SELECT batch_id FROM batches") == [(record.batch_id,)]
+    assert pipeline.sql("SELECT DISTINCT state, batch_id FROM batch_requests") == [
+        ("submitted", record.batch_id)
+    ]
