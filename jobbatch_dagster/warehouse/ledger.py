@@ -21,12 +21,13 @@ _FRAME = "_jobbatch_states"
 
 
 def blocked_fingerprints(
-    con: duckdb.DuckDBPyConnection, stage: str, fingerprints: Iterable[str]
+    con: duckdb.DuckDBPyConnection, stage: str, day: date, fingerprints: Iterable[str]
 ) -> dict[str, str]:
-    """Fingerprint -> why it must not be sent again: ``answered`` or ``in_flight``.
+    """Fingerprint -> why a build of (stage, day) must not send it: ``answered`` or ``in_flight``.
 
-    In flight means built or submitted and not finished; a request left pending by an expired or
-    cancelled batch (it has an error code) is not in flight and may be sent again.
+    In flight means built or submitted and not finished, except the day's own requests not yet
+    in a batch: the build replaces those. A request left pending by an expired or cancelled batch
+    (it has an error code) is not in flight and may be sent again.
     """
     rows = con.execute(
         """
@@ -36,9 +37,10 @@ def blocked_fingerprints(
         WHERE stage = ?
           AND request_fingerprint IN (SELECT unnest(?::VARCHAR[]))
           AND (state IN ('answered', 'submitted') OR (state = 'pending' AND error_code IS NULL))
+          AND NOT (scrape_date = ? AND batch_id IS NULL)
         GROUP BY request_fingerprint
         """,
-        [stage, list(fingerprints)],
+        [stage, list(fingerprints), day],
     ).fetchall()
     return dict(rows)
 

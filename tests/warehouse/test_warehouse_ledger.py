@@ -129,9 +129,12 @@ def test_answered_and_in_flight_fingerprints_are_never_sent_again(
     )
     submit(con, "batch_1", "qualify", DAY, ["a", "b", "c"])
     expire_after_answering(con, "batch_1", answered="a", unrun="c")
-    blocked = blocked_fingerprints(con, "qualify", ["f1", "f2", "f3", "f4"])
-    assert blocked == {"f1": "answered", "f2": "in_flight"}  # f3 expired unrun, f4 never seen
-    assert blocked_fingerprints(con, "analyze", ["f1"]) == {}
+    replace_unsubmitted_requests(con, "qualify", NEXT, [request("d", "j4", "f4")])
+    blocked = blocked_fingerprints(con, "qualify", NEXT, ["f1", "f2", "f3", "f4", "f5"])
+    # f3 expired unrun; f4 is the day's own unsubmitted request, which the build replaces
+    assert blocked == {"f1": "answered", "f2": "in_flight"}
+    assert blocked_fingerprints(con, "qualify", DAY, ["f4"]) == {"f4": "in_flight"}
+    assert blocked_fingerprints(con, "analyze", NEXT, ["f1"]) == {}
 
 
 def test_a_rebuilt_unrun_request_is_the_same_record_at_its_next_attempt(

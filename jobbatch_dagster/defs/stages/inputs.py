@@ -83,7 +83,7 @@ def build_stage_input(
             )
         except (TypeError, ValueError) as exc:
             summary.invalid.append(f"{job.get('id')}: {exc}")
-    blocked = blocked_fingerprints(con, stage.task, set(fingerprints.values()))
+    blocked = blocked_fingerprints(con, stage.task, day, set(fingerprints.values()))
     to_send: list[dict[str, Any]] = []
     postings: list[dict[str, Any]] = []
     for job in jobs:
