@@ -61,10 +61,6 @@ def load_scrape_day(
     """Upsert the day's postings (rows from :func:`job_row`) and replace its sightings and rejections."""
     con.execute("BEGIN TRANSACTION")
     try:
-        job_ids = [row["job_id"] for row in jobs]
-        known = con.execute(
-            "SELECT count(*) FROM jobs WHERE job_id IN (SELECT unnest(?::VARCHAR[]))", [job_ids]
-        ).fetchone()[0]
         con.execute("DELETE FROM job_sightings WHERE scrape_date = ?", [day])
         con.execute("DELETE FROM rejected_jobs WHERE scrape_date = ?", [day])
         insert_rows(con, "jobs", jobs, on_conflict=_JOBS_UPSERT)
@@ -78,11 +74,17 @@ def load_scrape_day(
         ]
         insert_rows(con, "job_sightings", sightings)
         insert_rows(con, "rejected_jobs", [{"scrape_date": day, **r} for r in rejections])
+        # new = first seen on this day, so re-reading a day reports the same numbers again
+        new = con.execute(
+            "SELECT count(*) FROM job_sightings AS s JOIN jobs AS j USING (job_id) "
+            "WHERE s.scrape_date = ? AND j.first_seen = ?",
+            [day, day],
+        ).fetchone()[0]
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return ScrapeDayLoad(len(jobs), len(jobs) - known, known, len(rejections))
+    return ScrapeDayLoad(len(jobs), new, len(jobs) - new, len(rejections))
 
 
 def day_jobs(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, Any]]:

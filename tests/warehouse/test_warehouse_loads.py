@@ -81,7 +81,8 @@ def test_reloading_a_day_replaces_its_sightings_and_rejections(
 ) -> None:
     rejection = {"file": "2026-11-18/a.jsonl", "line": 3, "reason": "missing title", "raw": "{}"}
     for _ in range(2):
-        load_scrape_day(con, DAY1, rows_for(DAY1, posting("a"), posting("b")), [rejection])
+        again = load_scrape_day(con, DAY1, rows_for(DAY1, posting("a"), posting("b")), [rejection])
+        assert (again.new_postings, again.seen_before) == (2, 0)  # the same report every time
     load_scrape_day(con, DAY2, rows_for(DAY2, posting("a")), [])
     counts = con.execute(
         "SELECT scrape_date, count(*) FROM job_sightings GROUP BY ALL ORDER BY 1"
