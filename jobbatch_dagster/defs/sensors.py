@@ -84,7 +84,15 @@ def build_batch_status_sensor(
             for batch_id in sorted(wanted - statuses.keys())[:RETRIEVES_PER_TICK]:
                 if time.monotonic() > deadline:
                     break
-                statuses[batch_id] = client.status(batch_id)
+                try:
+                    statuses[batch_id] = client.status(batch_id)
+                except (
+                    openai.NotFoundError
+                ):  # not this provider's batch: say so, keep the rest going
+                    context.log.warning(
+                        f"batch {batch_id} is unknown to the provider at {client.sdk.base_url}; "
+                        "its day stays open until OPENAI_BASE_URL points where it was submitted"
+                    )
         except openai.APIError as exc:  # the provider is down: keep what we learned, retry later
             context.log.warning(f"batch status unavailable this tick: {type(exc).__name__}: {exc}")
         run_requests, observations = [], []

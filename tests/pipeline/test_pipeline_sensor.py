@@ -19,6 +19,7 @@ from jobbatch_dagster.defs.jobs import NIGHTLY_JOB
 from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
 from jobbatch_dagster.defs.stages.keys import batch_key
+from jobbatch_dagster.defs.tracking import SensorCursor
 from jobbatch_dagster.settings import load_settings
 from tests.pipeline.conftest import DAY1, REPO, Pipeline
 
@@ -98,3 +99,17 @@ def test_nightly_schedule_runs_the_day_that_just_ended(
     (request,) = schedule.evaluate_tick(context).run_requests
     assert request.partition_key == partition
     assert schedule.job_name == NIGHTLY_JOB
+
+
+def test_a_batch_the_provider_does_not_know_keeps_its_day_open(pipeline: Pipeline) -> None:
+    pipeline.instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            asset_key=batch_key("qualify"),
+            partition=DAY1,
+            metadata={"batch_ids": dg.MetadataValue.json(["batch_unknown_here"])},
+        )
+    )
+    report = NightReport(DAY1)
+    assert pipeline.driver.tick(report) == []
+    (still_open,) = SensorCursor.parse(report.cursor).open
+    assert still_open.batch_ids == ("batch_unknown_here",)
