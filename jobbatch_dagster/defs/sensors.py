@@ -7,12 +7,14 @@ that is writing the warehouse. Each tick does bounded work and stops early near 
 what it did not get to, the next tick does.
 """
 
+import logging
 import time
 
 import dagster as dg
 import openai
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.defs.resources import OpenAIBatchResource
 from jobbatch_dagster.defs.stages.keys import batch_key, harvest_selection
 from jobbatch_dagster.defs.stages.metadata import BATCH_IDS_KEY
@@ -53,6 +55,31 @@ def _new_submissions(
     return submissions
 
 
+def _poll(
+    client: BatchClient, wanted: set[str], deadline: float, log: logging.Logger
+) -> dict[str, BatchStatus]:
+    """The statuses of the wanted batches: one walk of the provider's list, then single retrieves
+    for the rest until the tick's budget is spent. A provider error ends the walk, not the tick."""
+    statuses: dict[str, BatchStatus] = {}
+    if not wanted:
+        return statuses
+    try:
+        statuses = statuses_for(wanted, client.list(limit=LISTED_BATCHES), LISTED_BATCHES)
+        for batch_id in sorted(wanted - statuses.keys())[:RETRIEVES_PER_TICK]:
+            if time.monotonic() > deadline:
+                break
+            try:
+                statuses[batch_id] = client.status(batch_id)
+            except openai.NotFoundError:
+                log.warning(
+                    f"batch {batch_id} is unknown to the provider at {client.sdk.base_url}; "
+                    "its day stays open until OPENAI_BASE_URL points where it was submitted"
+                )
+    except openai.APIError as exc:  # the provider is down: keep what we learned, retry later
+        log.warning(f"batch status unavailable this tick: {type(exc).__name__}: {exc}")
+    return statuses
+
+
 def build_batch_status_sensor(
     settings: Settings, harvest_job: UnresolvedAssetJobDefinition
 ) -> dg.SensorDefinition:
@@ -75,26 +102,7 @@ def build_batch_status_sensor(
         for stage in stages:
             for submission in _new_submissions(context.instance, stage, cursor.after.get(stage)):
                 cursor.track(submission)
-        wanted = cursor.batch_ids()
-        statuses = {}
-        client = openai_batch.client()
-        try:
-            if wanted:
-                statuses = statuses_for(wanted, client.list(limit=LISTED_BATCHES), LISTED_BATCHES)
-            for batch_id in sorted(wanted - statuses.keys())[:RETRIEVES_PER_TICK]:
-                if time.monotonic() > deadline:
-                    break
-                try:
-                    statuses[batch_id] = client.status(batch_id)
-                except (
-                    openai.NotFoundError
-                ):  # not this provider's batch: say so, keep the rest going
-                    context.log.warning(
-                        f"batch {batch_id} is unknown to the provider at {client.sdk.base_url}; "
-                        "its day stays open until OPENAI_BASE_URL points where it was submitted"
-                    )
-        except openai.APIError as exc:  # the provider is down: keep what we learned, retry later
-            context.log.warning(f"batch status unavailable this tick: {type(exc).__name__}: {exc}")
+        statuses = _poll(openai_batch.client(), cursor.batch_ids(), deadline, context.log)
         run_requests, observations = [], []
         for submission in sorted(cursor.open, key=lambda s: s.storage_id):
             if not all_known(submission, statuses):
