@@ -58,7 +58,8 @@ def replace_stage_postings(
 # Answered and dead-lettered records are never overwritten.
 _NEXT_ATTEMPT = """
     ON CONFLICT (stage, scrape_date, custom_id) DO UPDATE SET
-        attempt = batch_requests.attempt + 1, batch_id = NULL, state = 'pending',
+        attempt = batch_requests.attempt + 1, previous_batch_id = batch_requests.batch_id,
+        batch_id = NULL, state = 'pending',
         error_code = NULL, error_message = NULL, job_id = excluded.job_id,
         request_fingerprint = excluded.request_fingerprint, model = excluded.model,
         shard = excluded.shard, updated_at = excluded.updated_at
@@ -84,6 +85,22 @@ def replace_unsubmitted_requests(
         ],
         on_conflict=_NEXT_ATTEMPT,
     )
+
+
+def shard_lineage(
+    con: duckdb.DuckDBPyConnection, stage: str, day: date, custom_ids: Sequence[str]
+) -> tuple[int, str | None]:
+    """(attempt, parent batch id) of a shard about to be submitted, from its requests' records."""
+    row = con.execute(
+        """
+        SELECT coalesce(max(attempt), 1), min(previous_batch_id)
+        FROM batch_requests
+        WHERE stage = ? AND scrape_date = ? AND batch_id IS NULL
+          AND custom_id IN (SELECT unnest(?::VARCHAR[]))
+        """,
+        [stage, day, list(custom_ids)],
+    ).fetchone()
+    return int(row[0]), row[1]
 
 
 def mark_submitted(

@@ -110,6 +110,7 @@ TABLE_DDL: Final[dict[str, str]] = {
             error_code VARCHAR,
             error_message VARCHAR,
             attempt INTEGER NOT NULL DEFAULT 1,
+            previous_batch_id VARCHAR,  -- the batch of the previous attempt, which never ran it
             updated_at TIMESTAMP NOT NULL,
             PRIMARY KEY (stage, scrape_date, custom_id)
         )""",
@@ -166,9 +167,17 @@ TABLE_DDL: Final[dict[str, str]] = {
 }
 
 
+# Columns added after a table was first released: a warehouse made before gets them on open.
+MIGRATIONS: Final = (
+    "ALTER TABLE batch_requests ADD COLUMN IF NOT EXISTS previous_batch_id VARCHAR",
+)
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table and view that does not exist yet; safe to call on every connection."""
     for ddl in TABLE_DDL.values():
+        con.execute(ddl)
+    for ddl in MIGRATIONS:
         con.execute(ddl)
     for ddl in result_table_ddl().values():
         con.execute(ddl)

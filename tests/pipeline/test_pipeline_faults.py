@@ -80,6 +80,11 @@ def test_expired_batch_keeps_its_answers_and_is_reported_expired(pipeline: Pipel
     assert pipeline.sql("SELECT DISTINCT state FROM batch_requests WHERE stage = 'qualify'") == [
         ("answered",)
     ]
+    (expired,) = pipeline.sql("SELECT batch_id FROM batches WHERE status = 'expired'")
+    assert pipeline.sql(
+        "SELECT attempt, parent_batch_id, status FROM batches WHERE stage = 'qualify' "
+        "ORDER BY attempt"
+    ) == [(1, None, "expired"), (2, expired[0], "completed")]
 
 
 def test_cancelled_batch_is_reported_cancelled_with_its_answers(pipeline: Pipeline) -> None:

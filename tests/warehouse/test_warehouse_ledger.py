@@ -14,6 +14,7 @@ from jobbatch_dagster.warehouse.ledger import (
     replace_stage_postings,
     replace_unsubmitted_requests,
     set_request_states,
+    shard_lineage,
     upsert_batches,
     upsert_raw_outputs,
 )
@@ -150,9 +151,14 @@ def test_a_rebuilt_unrun_request_is_the_same_record_at_its_next_attempt(
         con, "qualify", DAY, [request("a", "j1", "f1"), request("c", "j3", "f3")]
     )
     rows = con.execute(
-        "SELECT custom_id, state, attempt, batch_id, error_code FROM batch_requests ORDER BY 1"
+        "SELECT custom_id, state, attempt, batch_id, error_code, previous_batch_id "
+        "FROM batch_requests ORDER BY 1"
     ).fetchall()
-    assert rows == [("a", "answered", 1, "batch_1", None), ("c", "pending", 2, None, None)]
+    assert rows == [
+        ("a", "answered", 1, "batch_1", None, None),
+        ("c", "pending", 2, None, None, "batch_1"),
+    ]
+    assert shard_lineage(con, "qualify", DAY, ["c"]) == (2, "batch_1")
     assert request_identity(con, "qualify", DAY).requests == 2
 
 

@@ -22,7 +22,12 @@ from jobbatch_dagster.defs.stages.inputs import pending_shards, stage_dir
 from jobbatch_dagster.defs.stages.shard_files import ShardOnDisk, load_shard
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
-from jobbatch_dagster.warehouse.ledger import mark_submitted, stage_batches, upsert_batches
+from jobbatch_dagster.warehouse.ledger import (
+    mark_submitted,
+    shard_lineage,
+    stage_batches,
+    upsert_batches,
+)
 
 
 @dataclass
@@ -41,7 +46,11 @@ def utc_datetime(seconds: int | None) -> datetime | None:
 
 
 def _batch_row(
-    record: SubmissionRecord, on_disk: ShardOnDisk, stage: StageConfig, day: date
+    record: SubmissionRecord,
+    on_disk: ShardOnDisk,
+    stage: StageConfig,
+    day: date,
+    lineage: tuple[int, str | None],
 ) -> dict[str, Any]:
     return {
         "batch_id": record.batch_id,
@@ -57,8 +66,8 @@ def _batch_row(
         "estimated_input_tokens": on_disk.estimate.input_tokens,
         "estimated_usd": on_disk.estimate.batch_usd,
         "errors": json.dumps([]),
-        "parent_batch_id": None,
-        "attempt": 1,
+        "attempt": lineage[0],
+        "parent_batch_id": lineage[1],
         "created_at": utc_datetime(record.created_at),
     }
 
@@ -96,7 +105,8 @@ def submit_stage(
         custom_ids = [entry.custom_id for entry in on_disk.shard.manifest()]
         con.execute("BEGIN TRANSACTION")
         try:
-            upsert_batches(con, [_batch_row(record, on_disk, stage, day)])
+            lineage = shard_lineage(con, stage.task, day, custom_ids)
+            upsert_batches(con, [_batch_row(record, on_disk, stage, day, lineage)])
             mark_submitted(con, stage.task, day, custom_ids, record.batch_id)
             con.execute("COMMIT")
         except BaseException:
