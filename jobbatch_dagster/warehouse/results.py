@@ -3,7 +3,8 @@
 A stage's results for a day are the answers to the fingerprints of the postings it covered that day
 (``stage_postings``), whichever batch and day answered them: a repost with identical content
 reuses the answer it already has. Loads replace the day's rows; a (job, fingerprint) already loaded
-on an earlier day keeps its first row.
+on an earlier day keeps its first row. A posting of another day that was waiting on a request in
+flight gets its row (under its own day) as soon as any load finds that request answered.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def load_stage_results(con: duckdb.DuckDBPyConnection, stage: str, day: date) ->
         SELECT {values}
         FROM stage_postings AS sp
         JOIN answers AS a ON a.request_fingerprint = sp.request_fingerprint AND a.n = 1
-        WHERE sp.stage = ? AND sp.scrape_date = ?
+        WHERE sp.stage = ? AND (sp.scrape_date = ? OR sp.disposition = 'in_flight')
         ON CONFLICT (job_id, request_fingerprint) DO NOTHING
         """,
         [stage, stage, day],

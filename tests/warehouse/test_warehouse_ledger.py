@@ -225,3 +225,34 @@ def test_parsed_jobs_store_dates_lists_and_nested_answers_typed(
         "SELECT remote, salary_min, salary_max, skills, posted_date, answer->>'$.title' FROM parsed_jobs"
     ).fetchone()
     assert row == (False, 20.5, None, ["excel", "typing"], date(2026, 11, 17), "Clerk")
+
+
+def test_a_posting_waiting_on_a_request_in_flight_gets_its_answer_when_it_lands(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    replace_unsubmitted_requests(con, "qualify", DAY, [request("a", "j1", "f1")])
+    replace_stage_postings(
+        con, "qualify", DAY, [{"job_id": "j1", "request_fingerprint": "f1", "disposition": "sent"}]
+    )
+    submit(con, "batch_1", "qualify", DAY, ["a"])
+    # the next night sees a repost while the first batch is still running
+    replace_stage_postings(
+        con,
+        "qualify",
+        NEXT,
+        [{"job_id": "j2", "request_fingerprint": "f1", "disposition": "in_flight"}],
+    )
+    assert load_stage_results(con, "qualify", NEXT) == 0
+    answer(
+        con,
+        "batch_1",
+        "qualify",
+        DAY,
+        {"qualified": False, "score": 10, "confidence": "low", "reasons": []},
+    )
+
+    assert load_stage_results(con, "qualify", DAY) == 1
+    assert con.execute("SELECT job_id, scrape_date FROM qualifications ORDER BY 1").fetchall() == [
+        ("j1", DAY),
+        ("j2", NEXT),
+    ]
