@@ -97,7 +97,7 @@ def print_reports(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for title, sql in REPORTS.items():
             print(f"\n== {title}")
-            con.sql(sql).show(max_width=160, max_rows=20)
+            con.sql(sql).show(max_width=220, max_rows=20)
 
 
 def run_demo(days: Sequence[str], on_event=print) -> Path:
