@@ -19,9 +19,6 @@ from jobbatch_dagster.tasks import TaskResultError, get_task
 from jobbatch_dagster.warehouse.queries import request_identity, rows, scalar
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
-# Checks are partitioned by scrape day like their assets; Dagster 1.13 marks that as preview.
-warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
-
 
 def _day(context: dg.AssetCheckExecutionContext) -> date:
     return date.fromisoformat(context.partition_key)
@@ -171,6 +168,17 @@ def batches_completed(con: DuckDBPyConnection, stage: str, day: date) -> dg.Asse
 
 
 def build_checks(
+    settings: Settings, partitions: dg.PartitionsDefinition
+) -> list[dg.AssetChecksDefinition]:
+    # Checks are partitioned by scrape day like their assets; Dagster 1.13 calls that a preview.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Specifying a partitions_def on an AssetCheckSpec"
+        )
+        return _all_checks(settings, partitions)
+
+
+def _all_checks(
     settings: Settings, partitions: dg.PartitionsDefinition
 ) -> list[dg.AssetChecksDefinition]:
     checks = [build_rejection_rate_check(settings, partitions)]
