@@ -87,6 +87,33 @@ def test_expired_batch_keeps_its_answers_and_is_reported_expired(pipeline: Pipel
     ) == [(1, None, "expired"), (2, expired[0], "completed")]
 
 
+def test_failed_batch_is_reported_failed_and_its_shard_can_be_sent_again(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.drop(DAY1)
+    pipeline.emulator.inject(token_limit_exceeded=True)  # the next batch (qualify) fails
+    report = pipeline.night(DAY1)
+
+    (failed,) = pipeline.sql("SELECT batch_id, status FROM batches")
+    assert failed[1] == "failed"
+    assert pipeline.sql("SELECT DISTINCT state, error_code FROM batch_requests") == [
+        ("pending", "token_limit_exceeded")
+    ]
+    assert check_results(pipeline, report)[("qualify_raw_output", "batches_completed")] is False
+    assert pipeline.one("SELECT count(*) FROM qualifications") == 0
+
+    resent = pipeline.materialize(DAY1, dg.AssetKey("qualify_batch_input"), batch_key("qualify"))
+    assert resent.success
+    pipeline.driver.settle(NightReport(DAY1, cursor=report.cursor))
+    assert pipeline.sql(
+        "SELECT attempt, parent_batch_id, status FROM batches WHERE stage = 'qualify' "
+        "ORDER BY attempt"
+    ) == [(1, None, "failed"), (2, failed[0], "completed")]
+    assert pipeline.sql("SELECT DISTINCT state FROM batch_requests WHERE stage = 'qualify'") == [
+        ("answered",)
+    ]
+
+
 def test_cancelled_batch_is_reported_cancelled_with_its_answers(pipeline: Pipeline) -> None:
     pipeline.drop(DAY1)
     pipeline.emulator.inject(stall_finalizing="until_released")

@@ -79,9 +79,17 @@ def submit_stage(
     stage: StageConfig,
     day: date,
 ) -> Submission:
-    """Submit every shard of the (stage, day) not yet recorded as a batch."""
+    """Submit every shard of the (stage, day) not yet carried by a batch that could run it.
+
+    A failed batch ran nothing (validation, enqueued-token limit), so its shard is submitted again,
+    as the engine's reconcile step also assumes.
+    """
     task = get_task(stage.task)
-    recorded = {b["input_fingerprint"] for b in stage_batches(con, stage.task, day)}
+    recorded = {
+        b["input_fingerprint"]
+        for b in stage_batches(con, stage.task, day)
+        if b["status"] != "failed"
+    }
     shards = [
         load_shard(path, task, stage.model)
         for path in pending_shards(stage_dir(settings, stage.task, day) / "input")
