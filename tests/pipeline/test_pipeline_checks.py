@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, results_key
-from tests.pipeline.conftest import DAY1, Pipeline
+from tests.pipeline.nights import DAY1, Pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from jobbatch_dagster import demo
-from tests.pipeline.conftest import DAY1, REPO, SAMPLE, SUBSET
+from tests.pipeline.nights import DAY1, REPO, SAMPLE, SUBSET
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ from jobbatch_dagster.defs.stages.keys import (
 from jobbatch_dagster.defs.stages.shard_files import load_shard
 from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.tasks import get_task
-from tests.pipeline.conftest import DAY1, Pipeline
+from tests.pipeline.nights import DAY1, Pipeline
 
 pytestmark = pytest.mark.integration
 

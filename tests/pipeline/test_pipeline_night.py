@@ -10,7 +10,7 @@ import pytest
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.stages.keys import batch_key
-from tests.pipeline.conftest import DAY1, DAY2, Pipeline
+from tests.pipeline.nights import DAY1, DAY2, Pipeline
 
 pytestmark = pytest.mark.integration
 

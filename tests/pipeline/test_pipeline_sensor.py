@@ -21,7 +21,7 @@ from jobbatch_dagster.defs.sensors import SENSOR_NAME
 from jobbatch_dagster.defs.stages.keys import batch_key
 from jobbatch_dagster.defs.tracking import SensorCursor
 from jobbatch_dagster.settings import load_settings
-from tests.pipeline.conftest import DAY1, REPO, Pipeline
+from tests.pipeline.nights import DAY1, REPO, Pipeline
 
 pytestmark = pytest.mark.integration
 
