@@ -11,7 +11,6 @@ so results can be joined back to postings long after this process is gone.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -117,8 +116,10 @@ class ShardWriter:
         self.count += 1
         self.bytes += len(line)
         self.tokens += entry.prompt_tokens
-        record = dataclasses.replace(entry, line=self.count)
-        self.manifest.write(json.dumps(dataclasses.asdict(record), ensure_ascii=False) + "\n")
+        # vars() of the flat entry, not dataclasses.asdict: asdict deep-copies and was a fifth of
+        # the whole build's time.
+        record = {**vars(entry), "line": self.count}
+        self.manifest.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def close(self, prefix: str, task: str, model: str) -> Shard:
         self.out.close()

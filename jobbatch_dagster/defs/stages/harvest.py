@@ -83,7 +83,7 @@ def _state_row(outcome: RequestOutcome, status: BatchStatus) -> dict[str, Any]:
     }
 
 
-def _raw_row(result: RequestResult, batch_id: str, stage: str, day: date) -> dict[str, Any]:
+def raw_output_row(result: RequestResult, batch_id: str, stage: str, day: date) -> dict[str, Any]:
     line = result.as_dict()
     line.pop("parsed", None)
     return {
@@ -181,7 +181,7 @@ def harvest_stage(
         try:
             upsert_batches(con, [_status_row(status)])
             upsert_raw_outputs(
-                con, [_raw_row(r, status.id, stage.task, day) for r in kept.values()]
+                con, [raw_output_row(r, status.id, stage.task, day) for r in kept.values()]
             )
             set_request_states(con, status.id, states)
             upsert_costs(con, [cost])

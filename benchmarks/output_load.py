@@ -1,0 +1,94 @@
+"""Loading one full batch output into DuckDB: the pipeline's path against a naive load and a byte copy.
+
+The output file is the emulator's own answers to an engine-built shard, so lines have the real shape
+and size. warehouse: what ``<stage>_raw_output`` does — stream and validate every line with the
+engine's ResultFile, then one bulk upsert into ``raw_outputs``. naive: ``json.loads`` per line and
+``executemany`` of one INSERT per row. byte copy: copying the output file, the floor.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.shard_build import engine_build
+from jobbatch_dagster.batch.results import ResultFile
+from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
+from jobbatch_dagster.defs.stages.harvest import raw_output_row
+from jobbatch_dagster.emulator.responder import Responder
+from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse.ledger import upsert_raw_outputs
+from jobbatch_dagster.warehouse.schema import ensure_schema
+
+DAY = date(2026, 11, 20)
+OUTPUT = "output.jsonl"
+
+
+def prepare(count: int, work: Path) -> None:
+    """Build a shard with the engine and answer it with the emulator's responder (untimed)."""
+    engine_build(count, work)
+    (shard,) = [
+        p for p in (work / "engine").glob("*.jsonl") if not p.name.endswith(".manifest.jsonl")
+    ]
+    responder = Responder(CHAT_COMPLETIONS_ENDPOINT, faults={})
+    with shard.open("rb") as source, (work / OUTPUT).open("w", encoding="utf-8") as out:
+        for raw in source:
+            request = json.loads(raw)
+            outcome = responder.answer(request["custom_id"], request["body"])
+            out.write(json.dumps(outcome.line) + "\n")
+
+
+def _fresh_db(work: Path, name: str) -> duckdb.DuckDBPyConnection:
+    path = work / name
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    return con
+
+
+def warehouse_load(count: int, work: Path) -> int:
+    task = get_task("qualify")
+    rows = [
+        raw_output_row(r, "batch_bench", task.name, DAY) for r in ResultFile(work / OUTPUT, task)
+    ]
+    with _fresh_db(work, "warehouse.duckdb") as con:
+        upsert_raw_outputs(con, rows)
+    return (work / OUTPUT).stat().st_size
+
+
+def naive_load(count: int, work: Path) -> int:
+    rows = []
+    with (work / OUTPUT).open(encoding="utf-8") as fh:
+        for raw in fh:
+            line = json.loads(raw)
+            body = line["response"]["body"]
+            rows.append(
+                (
+                    "batch_bench",
+                    line["custom_id"],
+                    "qualify",
+                    DAY,
+                    "answered",
+                    line["response"]["status_code"],
+                    body["choices"][0]["message"]["content"],
+                    body["usage"]["prompt_tokens"],
+                    body["usage"]["completion_tokens"],
+                    raw,
+                )
+            )
+    with _fresh_db(work, "naive.duckdb") as con:
+        con.executemany(
+            "INSERT INTO raw_outputs (batch_id, custom_id, stage, scrape_date, kind, status_code, "
+            "content, input_tokens, output_tokens, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return (work / OUTPUT).stat().st_size
+
+
+def byte_copy(count: int, work: Path) -> int:
+    shutil.copyfile(work / OUTPUT, work / "copy-output.jsonl")
+    return (work / OUTPUT).stat().st_size

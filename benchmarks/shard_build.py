@@ -1,0 +1,61 @@
+"""Building one full shard: the engine's streaming builder against a naive build and a byte copy.
+
+naive: what the seed did — build every request dict in memory, then ``json.dumps`` each one and
+write it as text. byte copy: copying the finished shard file, the floor for any builder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from benchmarks.postings import synthetic_jobs
+from jobbatch_dagster.batch.shards import build_shards
+from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
+from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.tasks.profile import LeadProfile
+
+MODEL = "gpt-4o-mini"
+
+
+def prepare(count: int, work: Path) -> None:
+    """The byte copy copies the engine's shard, so build it once beforehand."""
+    engine_build(count, work)
+
+
+def engine_build(count: int, work: Path) -> int:
+    """The engine's builder; returns bytes written."""
+    result = build_shards(synthetic_jobs(count), get_task("qualify"), MODEL, work / "engine")
+    return sum(shard.bytes for shard in result.shards)
+
+
+def naive_build(count: int, work: Path) -> int:
+    task, profile = get_task("qualify"), LeadProfile()
+    requests = [
+        {
+            "custom_id": f"job-{job['id']}",
+            "method": "POST",
+            "url": CHAT_COMPLETIONS_ENDPOINT,
+            "body": task.build_body(job, MODEL, profile),
+        }
+        for job in synthetic_jobs(count)
+    ]
+    out = work / "naive.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        for request in requests:
+            fh.write(json.dumps(request) + "\n")
+    return out.stat().st_size
+
+
+def byte_copy(count: int, work: Path) -> int:
+    """Copy the engine's shard (built by :func:`prepare`, untimed)."""
+    shards = [
+        p for p in (work / "engine").glob("*.jsonl") if not p.name.endswith(".manifest.jsonl")
+    ]
+    if not shards:
+        raise RuntimeError("byte_copy copies the engine's shard: run prepare first")
+    source = max(shards, key=lambda p: p.stat().st_size)
+    target = work / "copy.jsonl"
+    shutil.copyfile(source, target)
+    return target.stat().st_size
