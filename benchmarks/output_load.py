@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.shard_build import engine_build
+from benchmarks import shard_build
 from jobbatch_dagster.batch.results import ResultFile
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
 from jobbatch_dagster.defs.stages.harvest import raw_output_row
@@ -30,7 +30,7 @@ OUTPUT = "output.jsonl"
 
 def prepare(count: int, work: Path) -> None:
     """Build a shard with the engine and answer it with the emulator's responder (untimed)."""
-    engine_build(count, work)
+    shard_build.prepare(count, work)
     (shard,) = [
         p for p in (work / "engine").glob("*.jsonl") if not p.name.endswith(".manifest.jsonl")
     ]
