@@ -2,7 +2,7 @@
 
 The output file is the emulator's own answers to an engine-built shard, so lines have the real shape
 and size. warehouse: what ``<stage>_raw_output`` does — stream and validate every line with the
-engine's ResultFile, then one bulk upsert into ``raw_outputs``. naive: ``json.loads`` per line and
+engine's ResultFile and upsert them into ``raw_outputs`` 5,000 at a time. naive: ``json.loads`` per line and
 ``executemany`` of one INSERT per row. byte copy: copying the output file, the floor.
 """
 
@@ -18,10 +18,9 @@ import duckdb
 from benchmarks import shard_build
 from jobbatch_dagster.batch.results import ResultFile
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
-from jobbatch_dagster.defs.stages.harvest import raw_output_row
+from jobbatch_dagster.defs.stages.harvest import load_raw_outputs
 from jobbatch_dagster.emulator.responder import Responder
 from jobbatch_dagster.tasks import get_task
-from jobbatch_dagster.warehouse.ledger import upsert_raw_outputs
 from jobbatch_dagster.warehouse.schema import ensure_schema
 
 DAY = date(2026, 11, 20)
@@ -52,11 +51,8 @@ def _fresh_db(work: Path, name: str) -> duckdb.DuckDBPyConnection:
 
 def warehouse_load(count: int, work: Path) -> int:
     task = get_task("qualify")
-    rows = [
-        raw_output_row(r, "batch_bench", task.name, DAY) for r in ResultFile(work / OUTPUT, task)
-    ]
     with _fresh_db(work, "warehouse.duckdb") as con:
-        upsert_raw_outputs(con, rows)
+        load_raw_outputs(con, ResultFile(work / OUTPUT, task), "batch_bench", task.name, DAY)
     return (work / OUTPUT).stat().st_size
 
 

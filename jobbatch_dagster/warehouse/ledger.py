@@ -140,7 +140,8 @@ def upsert_batches(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, A
 
 
 def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert or replace downloaded lines by (batch_id, custom_id)."""
+    """Insert or replace downloaded lines by (batch_id, custom_id); an answered line is never
+    replaced by a failed one for the same request."""
     if not rows:
         return 0
     changing = [c for c in rows[0] if c not in ("batch_id", "custom_id")]
@@ -148,7 +149,10 @@ def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[st
         con,
         "raw_outputs",
         rows,
-        on_conflict=f"ON CONFLICT (batch_id, custom_id) DO UPDATE SET {update_set(changing)}",
+        on_conflict=(
+            f"ON CONFLICT (batch_id, custom_id) DO UPDATE SET {update_set(changing)} "
+            "WHERE excluded.kind = 'answered' OR raw_outputs.kind <> 'answered'"
+        ),
     )
 
 

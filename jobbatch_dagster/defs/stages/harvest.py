@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,8 @@ from jobbatch_dagster.warehouse.ledger import (
 )
 
 _LEDGER_STATE = {"answered": "answered", "failed": "dead_lettered", "pending": "pending"}
+# Lines upserted into raw_outputs per statement: bounds the harvest's memory whatever the file size.
+RAW_OUTPUT_CHUNK = 5_000
 
 
 @dataclass
@@ -116,6 +118,34 @@ def _status_row(status: BatchStatus) -> dict[str, Any]:
     }
 
 
+def load_raw_outputs(
+    con: duckdb.DuckDBPyConnection,
+    results: Iterable[RequestResult],
+    batch_id: str,
+    stage: str,
+    day: date,
+) -> list[RequestResult]:
+    """Upsert every line into ``raw_outputs`` while the file is read, RAW_OUTPUT_CHUNK at a time.
+
+    Returns the results without their content and parsed answer — all that the accounting and the
+    cost need — so a 50,000-line output is never held whole. A custom id reported twice keeps its
+    answer, within a chunk here and across chunks in the upsert.
+    """
+    compact: list[RequestResult] = []
+    chunk: dict[str, RequestResult] = {}
+    for result in results:
+        if result.success or result.custom_id not in chunk:
+            chunk[result.custom_id] = result
+        compact.append(replace(result, content=None, parsed=None))
+        if len(chunk) >= RAW_OUTPUT_CHUNK:
+            upsert_raw_outputs(
+                con, [raw_output_row(r, batch_id, stage, day) for r in chunk.values()]
+            )
+            chunk.clear()
+    upsert_raw_outputs(con, [raw_output_row(r, batch_id, stage, day) for r in chunk.values()])
+    return compact
+
+
 def _cost_row(batch: dict[str, Any], results: Iterable[RequestResult]) -> dict[str, Any]:
     results = list(results)
     cost = actual_cost(
@@ -159,30 +189,29 @@ def harvest_stage(
         if not status.is_terminal:
             upsert_batches(con, [_status_row(status)])
             continue
-        results: list[RequestResult] = []
+        downloaded = None
         if status.output_file_id or status.error_file_id:
             downloaded = download_results(client, status, out_dir)
-            results = list(downloaded.results(task))
-            harvest.corrupt_lines += len(downloaded.corrupt)
-            paths = [p for p in (downloaded.output_path, downloaded.error_path) if p]
-            harvest.output_bytes += sum(p.stat().st_size for p in paths)
-            harvest.files += [p.name for p in paths]
-        accounting = classify_requests(_manifest(con, status.id), results)
-        kept = {o.result.custom_id: o.result for o in accounting.outcomes if o.result is not None}
-        for extra in accounting.unexpected:  # lines for custom ids we never sent: kept, not lost
-            kept.setdefault(extra.custom_id, extra)
-        states = [_state_row(o, status) for o in accounting.outcomes]
-        for row in states:
-            harvest.states[row["state"]] += 1
-        harvest.lines += len(results)
-        cost = _cost_row(batch, results)
-        harvest.costs.append(cost)
+            harvest.output_bytes += sum(
+                p.stat().st_size for p in (downloaded.output_path, downloaded.error_path) if p
+            )
         con.execute("BEGIN TRANSACTION")
         try:
-            upsert_batches(con, [_status_row(status)])
-            upsert_raw_outputs(
-                con, [raw_output_row(r, status.id, stage.task, day) for r in kept.values()]
+            results = (
+                load_raw_outputs(con, downloaded.results(task), status.id, stage.task, day)
+                if downloaded is not None
+                else []
             )
+            if downloaded is not None:
+                harvest.corrupt_lines += len(downloaded.corrupt)
+            accounting = classify_requests(_manifest(con, status.id), results)
+            states = [_state_row(o, status) for o in accounting.outcomes]
+            for row in states:
+                harvest.states[row["state"]] += 1
+            harvest.lines += len(results)
+            cost = _cost_row(batch, results)
+            harvest.costs.append(cost)
+            upsert_batches(con, [_status_row(status)])
             set_request_states(con, status.id, states)
             upsert_costs(con, [cost])
             con.execute("COMMIT")
