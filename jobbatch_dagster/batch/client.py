@@ -20,6 +20,7 @@ import openai
 from openai.types import Batch, FileObject
 
 from jobbatch_dagster.contract import (
+    BATCH_FILE_DEFAULT_TTL_SECONDS,
     CHAT_COMPLETIONS_ENDPOINT,
     COMPLETION_WINDOW,
     EMULATOR_HEADER,
@@ -29,6 +30,10 @@ from jobbatch_dagster.contract import (
 
 Backend = Literal["openai", "emulator"]
 _LIST_PAGE = 100  # the largest page the batches list accepts
+# How far back reconciliation looks for a batch or file with the same input. Batch input files
+# expire after 30 days, and a retry comes hours, not months, after a crash: scanning further would
+# only make every submission page through an account's whole history.
+RECONCILE_WINDOW_SECONDS = BATCH_FILE_DEFAULT_TTL_SECONDS
 _CHUNK = 1 << 20
 
 
@@ -138,9 +143,15 @@ class BatchClient:
         with open(path, "rb") as fh:
             return self.sdk.files.create(file=(Path(path).name, fh), purpose=FILE_PURPOSE_BATCH)
 
-    def find_file(self, filename: str, size: int) -> FileObject | None:
-        """An uploaded batch input file with this name and size (the name embeds the fingerprint)."""
-        for file in self.sdk.files.list(purpose=FILE_PURPOSE_BATCH):
+    def find_file(
+        self, filename: str, size: int, *, within_seconds: float = RECONCILE_WINDOW_SECONDS
+    ) -> FileObject | None:
+        """An uploaded batch input file with this name and size (the name embeds the fingerprint),
+        uploaded within the reconcile window; the list is read newest first and stops there."""
+        cutoff = time.time() - within_seconds
+        for file in self.sdk.files.list(purpose=FILE_PURPOSE_BATCH, order="desc"):
+            if file.created_at < cutoff:
+                return None
             if file.filename == filename and file.bytes == size and file.status != "error":
                 return file
         return None
@@ -170,13 +181,19 @@ class BatchClient:
                 return
             yield BatchStatus.from_batch(batch)
 
-    def find_batch(self, key: str, value: str) -> BatchStatus | None:
-        """The newest batch whose metadata ``key`` equals ``value``, unless it failed.
+    def find_batch(
+        self, key: str, value: str, *, within_seconds: float = RECONCILE_WINDOW_SECONDS
+    ) -> BatchStatus | None:
+        """The newest batch created within the reconcile window whose metadata ``key`` equals
+        ``value``, unless it failed. The list is newest first, so the scan stops at the window.
 
         A failed batch ran nothing (validation or token limit), so it is safe to submit again;
         any other batch with the same input already holds, or will hold, these answers.
         """
+        cutoff = time.time() - within_seconds
         for status in self.list():
+            if status.created_at < cutoff:
+                return None
             if status.metadata.get(key) == value and status.status != "failed":
                 return status
         return None

@@ -56,6 +56,21 @@ def test_a_crash_after_create_is_healed_by_the_retry(
     assert len(list(sdk.files.list(purpose="batch"))) == 1
 
 
+def test_reconciliation_looks_back_only_within_its_window(
+    client: BatchClient, fresh_emulator, tmp_path: Path
+) -> None:
+    item = shard(tmp_path)
+    record = submit_shard(client, item)
+    fingerprint = item.input_fingerprint
+    assert (
+        client.find_batch(FINGERPRINT_KEY, fingerprint, within_seconds=3600).id == record.batch_id
+    )
+    assert client.find_file(item.path.name, item.bytes, within_seconds=3600) is not None
+    # A window that ends now holds nothing: the newest-first scan stops at the first older item.
+    assert client.find_batch(FINGERPRINT_KEY, fingerprint, within_seconds=0) is None
+    assert client.find_file(item.path.name, item.bytes, within_seconds=0) is None
+
+
 def test_a_crash_after_upload_reuses_the_file(
     client: BatchClient, fresh_emulator, tmp_path: Path
 ) -> None:
