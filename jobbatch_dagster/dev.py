@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jobbatch_dagster.emulator.process import EmulatorProcess
+from jobbatch_dagster.emulator.process import EmulatorProcess, PortTakenError
 from jobbatch_dagster.home import prepare_dagster_home
 
 EMULATOR_DATA_DIR = Path("data/emulator")
@@ -45,9 +45,19 @@ def main(argv: list[str] | None = None) -> int:
     if not use_emulator:
         print("OPENAI_API_KEY is set: batches go to OpenAI and cost money.", flush=True)
         return subprocess.call(command, env=env)
-    with EmulatorProcess(
+    emulator = EmulatorProcess(
         data_dir=EMULATOR_DATA_DIR, latency=DEFAULT_EMULATOR_LATENCY, port=args.emulator_port
-    ) as emulator:
+    )
+    try:
+        emulator.start()
+    except PortTakenError:
+        print(
+            f"Port {args.emulator_port} is taken, so the emulator cannot start: stop what holds it, "
+            "or choose another port with JOBBATCH_EMULATOR_PORT=N make dev.",
+            file=sys.stderr,
+        )
+        return 1
+    with emulator:
         env["OPENAI_BASE_URL"] = emulator.base_url
         env["OPENAI_API_KEY"] = emulator.api_key
         print(
