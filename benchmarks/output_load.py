@@ -28,17 +28,16 @@ OUTPUT = "output.jsonl"
 
 
 def prepare(count: int, work: Path) -> None:
-    """Build a shard with the engine and answer it with the emulator's responder (untimed)."""
+    """Build the engine's shards and answer them with the emulator's responder (untimed)."""
     shard_build.prepare(count, work)
-    (shard,) = [
-        p for p in (work / "engine").glob("*.jsonl") if not p.name.endswith(".manifest.jsonl")
-    ]
     responder = Responder(CHAT_COMPLETIONS_ENDPOINT, faults={})
-    with shard.open("rb") as source, (work / OUTPUT).open("w", encoding="utf-8") as out:
-        for raw in source:
-            request = json.loads(raw)
-            outcome = responder.answer(request["custom_id"], request["body"])
-            out.write(json.dumps(outcome.line) + "\n")
+    with (work / OUTPUT).open("w", encoding="utf-8") as out:
+        for shard in shard_build.engine_shards(work):
+            with shard.open("rb") as source:
+                for raw in source:
+                    request = json.loads(raw)
+                    outcome = responder.answer(request["custom_id"], request["body"])
+                    out.write(json.dumps(outcome.line) + "\n")
 
 
 def _fresh_db(work: Path, name: str) -> duckdb.DuckDBPyConnection:

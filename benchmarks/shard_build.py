@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.postings import synthetic_jobs
-from jobbatch_dagster.batch.shards import build_shards
+from jobbatch_dagster.batch.shards import MANIFEST_SUFFIX, build_shards
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
 from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.tasks.profile import LeadProfile
@@ -63,14 +63,17 @@ def naive_build(count: int, work: Path) -> int:
     return out.stat().st_size
 
 
-def byte_copy(count: int, work: Path) -> int:
-    """Copy the engine's shard (built by :func:`prepare`, untimed)."""
-    shards = [
-        p for p in (work / "engine").glob("*.jsonl") if not p.name.endswith(".manifest.jsonl")
-    ]
+def engine_shards(work: Path) -> list[Path]:
+    """The shard files :func:`prepare` built (manifests left out), largest first."""
+    shards = [p for p in (work / "engine").glob("*.jsonl") if not p.name.endswith(MANIFEST_SUFFIX)]
     if not shards:
-        raise RuntimeError("byte_copy copies the engine's shard: run prepare first")
-    source = max(shards, key=lambda p: p.stat().st_size)
+        raise RuntimeError(f"no engine shard under {work / 'engine'}: run prepare first")
+    return sorted(shards, key=lambda p: p.stat().st_size, reverse=True)
+
+
+def byte_copy(count: int, work: Path) -> int:
+    """Copy the engine's largest shard (built by :func:`prepare`, untimed)."""
+    source = engine_shards(work)[0]
     target = work / "copy.jsonl"
     shutil.copyfile(source, target)
     return target.stat().st_size
