@@ -110,7 +110,13 @@ class EmulatorBackend:
     def delete_file(self, file_id: str) -> None:
         if not self.store.delete_file(file_id):
             raise no_such_file(file_id)
-        # A batch still reading this file keeps its body; the worker removes it when done.
+        self.drop_body_unless_read(file_id)
+
+    def drop_body_unless_read(self, file_id: str) -> None:
+        """Remove a deleted file's body unless an active batch still reads it.
+
+        The worker calls this again when such a batch ends, so the body goes with the last reader.
+        """
         if not any(
             b.input_file_id == file_id
             for b in self.store.batches_with_status(tuple(ACTIVE_STATUSES))

@@ -17,7 +17,6 @@ import logging
 import math
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from jobbatch_dagster.contract import FILE_PURPOSE_BATCH_OUTPUT
@@ -305,9 +304,4 @@ class BatchWorker(threading.Thread):
     def _drop_orphan_input(self, file_id: str) -> None:
         """Remove an input body whose file was deleted while this batch was still reading it."""
         if self.store.get_file(file_id) is None:
-            still_used = any(
-                b.input_file_id == file_id
-                for b in self.store.batches_with_status(("validating", *IN_FLIGHT))
-            )
-            if not still_used:
-                Path(self.store.body_path(file_id)).unlink(missing_ok=True)
+            self.backend.drop_body_unless_read(file_id)
