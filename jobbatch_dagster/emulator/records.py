@@ -75,8 +75,7 @@ class BatchRecord:
     cached_tokens: int = 0
     output_tokens: int = 0
     enqueued_tokens: int = 0
-    next_line: int = 0  # requests consumed (answered or failed), committed together with:
-    input_offset: int = 0  # byte offset of the next unread input line
+    input_offset: int = 0  # byte offset of the next unread input line, committed with the counts
     output_bytes: int = 0  # committed length of the output body
     error_bytes: int = 0  # committed length of the error body
     stall_until: float | None = None  # finalizing holds until then; inf = until released
