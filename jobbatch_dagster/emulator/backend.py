@@ -19,7 +19,13 @@ from jobbatch_dagster.contract import (
     FILE_PURPOSE_BATCH,
 )
 from jobbatch_dagster.emulator.config import EmulatorConfig
-from jobbatch_dagster.emulator.errors import ApiError, invalid, no_such_batch, no_such_file
+from jobbatch_dagster.emulator.errors import (
+    ApiError,
+    invalid,
+    no_such_batch,
+    no_such_file,
+    unsupported,
+)
 from jobbatch_dagster.emulator.faults import Faults
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord, new_id
 from jobbatch_dagster.emulator.store import Store
@@ -52,12 +58,7 @@ class EmulatorBackend:
         self, source: BinaryIO, filename: str, purpose: str, expires_after: Any
     ) -> FileRecord:
         if purpose not in UPLOAD_PURPOSES:
-            raise invalid(
-                f"Invalid value: '{purpose}'. Supported values are: "
-                + ", ".join(f"'{p}'" for p in UPLOAD_PURPOSES)
-                + ".",
-                "purpose",
-            )
+            raise unsupported(purpose, UPLOAD_PURPOSES, "purpose")
         if purpose == FILE_PURPOSE_BATCH and not filename.lower().endswith(".jsonl"):
             raise invalid("Invalid file format for Batch API. Must be .jsonl", "file", None)
         ttl = parse_expiry(expires_after, "expires_after")

@@ -6,6 +6,7 @@ contract pins down live here so their wording is defined once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,12 @@ class ApiError(Exception):
 def invalid(message: str, param: str | None, code: str | None = "invalid_value") -> ApiError:
     """A 400 the caller must fix; retrying the same request cannot help."""
     return ApiError(400, message, param=param, code=code, retryable=False)
+
+
+def unsupported(value: Any, allowed: Iterable[str], param: str) -> ApiError:
+    """A 400 for a value outside an enum, listing the values the API accepts."""
+    choices = ", ".join(f"'{choice}'" for choice in allowed)
+    return invalid(f"Invalid value: '{value}'. Supported values are: {choices}.", param)
 
 
 def missing(param: str) -> ApiError:

@@ -22,7 +22,7 @@ from jobbatch_dagster.contract import (
     MAX_METADATA_PAIRS,
     MAX_METADATA_VALUE_CHARS,
 )
-from jobbatch_dagster.emulator.errors import invalid, missing
+from jobbatch_dagster.emulator.errors import invalid, missing, unsupported
 from jobbatch_dagster.tasks.tokens import estimate_prompt_tokens, estimate_text_tokens
 
 MIN_EXPIRY_SECONDS = 3600
@@ -52,18 +52,9 @@ def parse_create_request(body: Any) -> CreateRequest:
     if not isinstance(body["input_file_id"], str):
         raise invalid("input_file_id must be a string.", "input_file_id", "invalid_type")
     if body["endpoint"] not in BATCH_ENDPOINTS:
-        raise invalid(
-            f"Invalid value: '{body['endpoint']}'. Supported values are: "
-            + ", ".join(f"'{e}'" for e in BATCH_ENDPOINTS)
-            + ".",
-            "endpoint",
-        )
+        raise unsupported(body["endpoint"], BATCH_ENDPOINTS, "endpoint")
     if body["completion_window"] != COMPLETION_WINDOW:
-        raise invalid(
-            f"Invalid value: '{body['completion_window']}'. Supported values are: "
-            f"'{COMPLETION_WINDOW}'.",
-            "completion_window",
-        )
+        raise unsupported(body["completion_window"], (COMPLETION_WINDOW,), "completion_window")
     return CreateRequest(
         input_file_id=body["input_file_id"],
         endpoint=body["endpoint"],
