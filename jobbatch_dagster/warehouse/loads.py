@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from jobbatch_dagster.warehouse.frames import insert_rows
+from jobbatch_dagster.warehouse.transaction import transaction
 
 _CONTENT_COLUMNS = (
     "source", "source_id", "url", "title", "company", "location", "compensation", "description",
@@ -59,8 +60,7 @@ def load_scrape_day(
     rejections: Sequence[Mapping[str, Any]],
 ) -> ScrapeDayLoad:
     """Upsert the day's postings (rows from :func:`job_row`) and replace its sightings and rejections."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM job_sightings WHERE scrape_date = ?", [day])
         con.execute("DELETE FROM rejected_jobs WHERE scrape_date = ?", [day])
         insert_rows(con, "jobs", jobs, on_conflict=_JOBS_UPSERT)
@@ -80,10 +80,6 @@ def load_scrape_day(
             "WHERE s.scrape_date = ? AND j.first_seen = ?",
             [day, day],
         ).fetchone()[0]
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return ScrapeDayLoad(len(jobs), new, len(jobs) - new, len(rejections))
 
 

@@ -34,6 +34,7 @@ from jobbatch_dagster.warehouse.ledger import (
     upsert_costs,
     upsert_raw_outputs,
 )
+from jobbatch_dagster.warehouse.transaction import transaction
 
 _LEDGER_STATE = {"answered": "answered", "failed": "dead_lettered", "pending": "pending"}
 # Lines upserted into raw_outputs per statement: bounds the harvest's memory whatever the file size.
@@ -195,8 +196,7 @@ def harvest_stage(
             harvest.output_bytes += sum(
                 p.stat().st_size for p in (downloaded.output_path, downloaded.error_path) if p
             )
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             results = (
                 load_raw_outputs(con, downloaded.results(task), status.id, stage.task, day)
                 if downloaded is not None
@@ -214,8 +214,4 @@ def harvest_stage(
             upsert_batches(con, [_status_row(status)])
             set_request_states(con, status.id, states)
             upsert_costs(con, [cost])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return harvest

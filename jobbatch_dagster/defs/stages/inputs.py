@@ -26,6 +26,7 @@ from jobbatch_dagster.warehouse.ledger import (
 )
 from jobbatch_dagster.warehouse.loads import day_jobs, qualified_day_jobs
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
+from jobbatch_dagster.warehouse.transaction import transaction
 
 
 @dataclass
@@ -122,16 +123,11 @@ def build_stage_input(
         max_description_chars=settings.max_description_chars,
         prefix=f"{stage.task}-{day.isoformat()}",
     )
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         replace_stage_postings(con, stage.task, day, postings)
         replace_unsubmitted_requests(
             con, stage.task, day, _request_rows(summary.build.shards, stage)
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return summary
 
 

@@ -28,6 +28,7 @@ from jobbatch_dagster.warehouse.ledger import (
     stage_batches,
     upsert_batches,
 )
+from jobbatch_dagster.warehouse.transaction import transaction
 
 
 @dataclass
@@ -111,15 +112,10 @@ def submit_stage(
         )
         (submission.reconciled if record.reused else submission.created).append(record)
         custom_ids = [entry.custom_id for entry in on_disk.shard.manifest()]
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             lineage = shard_lineage(con, stage.task, day, custom_ids)
             upsert_batches(con, [_batch_row(record, on_disk, stage, day, lineage)])
             mark_submitted(con, stage.task, day, custom_ids, record.batch_id)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     submission.batches = stage_batches(con, stage.task, day)
     submission.backend = next((b["backend"] for b in submission.batches), None)
     return submission
