@@ -6,27 +6,18 @@ the cost module's rule exactly, applied to the very bytes that would be uploaded
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import reduce
 from pathlib import Path
-from typing import Any
 
 from jobbatch_dagster.batch.cost import CostBreakdown, check_budget, estimate_cost
-from jobbatch_dagster.batch.shards import Shard
+from jobbatch_dagster.batch.shards import Shard, request_lines
 from jobbatch_dagster.tasks import get_task
-
-
-def _lines(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, "rb") as fh:
-        for raw in fh:
-            if raw.strip():
-                yield json.loads(raw)
 
 
 def estimate_file_cost(path: str | Path, task: str) -> CostBreakdown:
     """The estimated cost of any batch input file for ``task``."""
-    return estimate_cost(_lines(Path(path)), get_task(task))
+    return estimate_cost(request_lines(path), get_task(task))
 
 
 def estimate_shards_cost(shards: Iterable[Shard]) -> CostBreakdown | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from jobbatch_dagster.batch.cost import CostBreakdown, estimate_cost
 from jobbatch_dagster.batch.custom_ids import CustomIdAllocator
 from jobbatch_dagster.batch.requests import JobRejection, RequestEncoder, prepare_posting
 from jobbatch_dagster.contract import MAX_BATCH_FILE_BYTES, MAX_REQUESTS_PER_BATCH
@@ -29,6 +30,7 @@ from jobbatch_dagster.tasks.profile import LeadProfile
 
 MANIFEST_SUFFIX = ".manifest.jsonl"
 _BUFFER_BYTES = 1 << 20
+_SHARD_INDEX = re.compile(r"-(\d{3,})-[0-9a-f]{16}\.jsonl$")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,44 @@ def read_manifest(path: str | os.PathLike[str]) -> Iterator[ManifestEntry]:
         for raw in fh:
             if raw.strip():
                 yield ManifestEntry(**json.loads(raw))
+
+
+def request_lines(
+    path: str | os.PathLike[str], digest: hashlib._Hash | None = None
+) -> Iterator[dict[str, Any]]:
+    """Stream the requests of a batch input file; ``digest``, if given, is fed every byte read."""
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if digest is not None:
+                digest.update(raw)
+            if raw.strip():
+                yield json.loads(raw)
+
+
+def read_shard(path: Path, task: Task, model: str) -> tuple[Shard, CostBreakdown]:
+    """A shard written earlier, read back from its files, with its estimated cost.
+
+    Nothing is trusted from memory: the fingerprint is recomputed from the bytes and the estimate
+    from the request lines (one pass over the file), the request count from the manifest.
+    """
+    match = _SHARD_INDEX.search(path.name)
+    if match is None:
+        raise ValueError(f"{path} is not a shard file (expected <prefix>-<index>-<hash>.jsonl)")
+    digest = hashlib.sha256()
+    estimate = estimate_cost(request_lines(path, digest), task)
+    manifest = Path(str(path) + MANIFEST_SUFFIX)
+    shard = Shard(
+        path=path,
+        manifest_path=manifest,
+        index=int(match.group(1)),
+        task=task.name,
+        model=model,
+        request_count=sum(1 for _ in read_manifest(manifest)),
+        bytes=path.stat().st_size,
+        input_fingerprint=digest.hexdigest(),
+        estimated_prompt_tokens=estimate.input_tokens,
+    )
+    return shard, estimate
 
 
 def _safe_name(text: str) -> str:

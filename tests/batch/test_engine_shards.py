@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from jobbatch_dagster.batch.cost import estimate_cost
 from jobbatch_dagster.batch.requests import posting_fingerprint
-from jobbatch_dagster.batch.shards import build_shards, read_manifest
+from jobbatch_dagster.batch.shards import build_shards, read_manifest, read_shard, request_lines
 from jobbatch_dagster.batch.validate import validate_jsonl
 from jobbatch_dagster.tasks import LeadProfile, get_task
 
@@ -72,6 +73,16 @@ def test_shard_facts_match_the_files(tmp_path: Path) -> None:
     assert [e.index for e in entries] == list(range(7))
     assert [e.job_id for e in entries] == [str(i) for i in range(7)]
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_a_shard_read_back_from_disk_is_the_shard_built(tmp_path: Path) -> None:
+    built = build(tmp_path, jobs(7), max_requests=4)
+    for shard in built.shards:
+        again, estimate = read_shard(shard.path, QUALIFY, "gpt-4o-mini")
+        assert again == shard
+        assert estimate == estimate_cost(request_lines(shard.path), QUALIFY)
+    with pytest.raises(ValueError, match="not a shard file"):
+        read_shard(tmp_path / "other.jsonl", QUALIFY, "gpt-4o-mini")
 
 
 def test_same_postings_give_the_same_shard_fingerprint(tmp_path: Path) -> None:
