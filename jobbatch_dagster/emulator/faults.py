@@ -79,17 +79,20 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._plan: dict[str, Any] = {}
+        self._burst: HttpErrorBurst | None = None  # the validated http_errors of the plan
         self._http_left = 0
 
     def add(self, plan: FaultPlan) -> None:
         with self._lock:
             self._plan.update(plan.model_dump(mode="json", exclude_none=True))
             if plan.http_errors is not None:
+                self._burst = plan.http_errors
                 self._http_left = plan.http_errors.count
 
     def reset(self) -> None:
         with self._lock:
             self._plan.clear()
+            self._burst = None
             self._http_left = 0
 
     def snapshot(self) -> dict[str, Any]:
@@ -106,12 +109,13 @@ class Faults:
     def take_http_error(self) -> ApiError | None:
         """The error to answer this API call with, if an http_errors burst is under way."""
         with self._lock:
-            if self._http_left <= 0:
+            burst = self._burst
+            if burst is None or self._http_left <= 0:
                 return None
             self._http_left -= 1
-            burst = HttpErrorBurst.model_validate(self._plan["http_errors"])
             if self._http_left == 0:
                 del self._plan["http_errors"]
+                self._burst = None
         if burst.status == 429:
             return ApiError(
                 429,
