@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from jobbatch_dagster.emulator.rules_evidence import Evidence, Hit, first_sentence
-from jobbatch_dagster.emulator.rules_pay import HOURS_PER_YEAR, find_pay
-from jobbatch_dagster.emulator.rules_posting import employment_type
+from jobbatch_dagster.emulator.rules_pay import HOURS_PER_YEAR
+from jobbatch_dagster.emulator.rules_posting import employment_type, posting_pay
 from jobbatch_dagster.tasks.qualify import WORTH_CONTACTING_SCORE
 
 QUALIFY_THRESHOLD = WORTH_CONTACTING_SCORE
@@ -96,7 +96,7 @@ def qualify_answer(evidence: Evidence) -> dict[str, Any]:
 
 
 def _savings(evidence: Evidence) -> tuple[int | None, str]:
-    pay = find_pay(evidence.field("compensation") or "") or find_pay(evidence.text)
+    pay = posting_pay(evidence)
     if pay is None:
         return None, "no pay stated, so no savings estimate"
     kind = employment_type(evidence.text)

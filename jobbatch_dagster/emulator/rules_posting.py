@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from jobbatch_dagster.emulator.rules_evidence import Evidence
-from jobbatch_dagster.emulator.rules_pay import find_pay
+from jobbatch_dagster.emulator.rules_pay import Pay, find_pay
 
 # First match in this order wins: "full-time contract" is a contract before it is full-time.
 _EMPLOYMENT = tuple(
@@ -83,13 +83,18 @@ def _skills(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def posting_pay(evidence: Evidence) -> Pay | None:
+    """The pay in the posting's compensation field, else the first pay anywhere in its text."""
+    return find_pay(evidence.field("compensation") or "") or find_pay(evidence.text)
+
+
 def parse_answer(evidence: Evidence) -> dict[str, Any]:
     text = evidence.text
     lowered = text.lower()
     location = evidence.field("location")
     if location and location.lower() in ("remote", "anywhere", "work from home"):
         location = None  # "Remote" is not a place; it shows in the remote flag instead
-    pay = find_pay(evidence.field("compensation") or "") or find_pay(text)
+    pay = posting_pay(evidence)
     return {
         "title": evidence.field("title"),
         "company": evidence.field("company"),
