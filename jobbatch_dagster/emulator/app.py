@@ -28,6 +28,7 @@ from jobbatch_dagster.emulator.backend import DEFAULT_BATCHES_PAGE, MAX_FILES_PA
 from jobbatch_dagster.emulator.errors import ApiError, invalid, missing
 from jobbatch_dagster.emulator.faults import FaultPlan
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
+from jobbatch_dagster.emulator.responder import request_id
 
 ADMIN_PREFIX = "/_emulator"
 log = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ class EmulatorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = "req_" + secrets.token_hex(16)
+        marked_id = request_id()
         started = False
 
         async def send_marked(message: Message) -> None:
@@ -220,7 +221,7 @@ class EmulatorMiddleware:
                 started = True
                 headers = MutableHeaders(scope=message)
                 headers[EMULATOR_HEADER] = "1"
-                headers["x-request-id"] = request_id
+                headers["x-request-id"] = marked_id
             await send(message)
 
         if scope["path"].startswith("/v1/"):
