@@ -143,15 +143,22 @@ class BatchClient:
         with open(path, "rb") as fh:
             return self.sdk.files.create(file=(Path(path).name, fh), purpose=FILE_PURPOSE_BATCH)
 
+    def recent_files(
+        self, *, within_seconds: float = RECONCILE_WINDOW_SECONDS
+    ) -> Iterator[FileObject]:
+        """Batch input files uploaded within the reconcile window, newest first (the list stops there)."""
+        cutoff = time.time() - within_seconds
+        for file in self.sdk.files.list(purpose=FILE_PURPOSE_BATCH, order="desc"):
+            if file.created_at < cutoff:
+                return
+            yield file
+
     def find_file(
         self, filename: str, size: int, *, within_seconds: float = RECONCILE_WINDOW_SECONDS
     ) -> FileObject | None:
         """An uploaded batch input file with this name and size (the name embeds the fingerprint),
-        uploaded within the reconcile window; the list is read newest first and stops there."""
-        cutoff = time.time() - within_seconds
-        for file in self.sdk.files.list(purpose=FILE_PURPOSE_BATCH, order="desc"):
-            if file.created_at < cutoff:
-                return None
+        uploaded within the reconcile window and not in error."""
+        for file in self.recent_files(within_seconds=within_seconds):
             if file.filename == filename and file.bytes == size and file.status != "error":
                 return file
         return None
@@ -181,19 +188,26 @@ class BatchClient:
                 return
             yield BatchStatus.from_batch(batch)
 
+    def recent_batches(
+        self, *, within_seconds: float = RECONCILE_WINDOW_SECONDS
+    ) -> Iterator[BatchStatus]:
+        """Batches created within the reconcile window, newest first (the list stops there)."""
+        cutoff = time.time() - within_seconds
+        for status in self.list():
+            if status.created_at < cutoff:
+                return
+            yield status
+
     def find_batch(
         self, key: str, value: str, *, within_seconds: float = RECONCILE_WINDOW_SECONDS
     ) -> BatchStatus | None:
         """The newest batch created within the reconcile window whose metadata ``key`` equals
-        ``value``, unless it failed. The list is newest first, so the scan stops at the window.
+        ``value``, unless it failed.
 
         A failed batch ran nothing (validation or token limit), so it is safe to submit again;
         any other batch with the same input already holds, or will hold, these answers.
         """
-        cutoff = time.time() - within_seconds
-        for status in self.list():
-            if status.created_at < cutoff:
-                return None
+        for status in self.recent_batches(within_seconds=within_seconds):
             if status.metadata.get(key) == value and status.status != "failed":
                 return status
         return None

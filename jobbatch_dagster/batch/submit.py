@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from jobbatch_dagster.batch.client import Backend, BatchClient
+from openai.types import FileObject
+
+from jobbatch_dagster.batch.client import Backend, BatchClient, BatchStatus
 from jobbatch_dagster.batch.estimate import guard_budget
 from jobbatch_dagster.batch.shards import Shard
 from jobbatch_dagster.contract import (
@@ -38,6 +40,30 @@ class SubmissionRecord:
     shard_index: int
     request_count: int
     created_at: int
+
+
+@dataclass(frozen=True)
+class RecentSubmissions:
+    """One reading of the provider's recent batches and files, to reconcile several shards against:
+    without it each ``submit_shard`` pages through both lists again. It holds what
+    ``BatchClient.find_batch`` and ``find_file`` would return, for every fingerprint and file at once.
+    """
+
+    batches: Mapping[str, BatchStatus]  # by input fingerprint: the newest that did not fail
+    files: Mapping[tuple[str, int], FileObject]  # by (name, size): the newest not in error
+
+    @classmethod
+    def read(cls, client: BatchClient) -> RecentSubmissions:
+        batches: dict[str, BatchStatus] = {}
+        for status in client.recent_batches():
+            fingerprint = status.metadata.get(FINGERPRINT_KEY)
+            if fingerprint is not None and status.status != "failed":
+                batches.setdefault(fingerprint, status)
+        files: dict[tuple[str, int], FileObject] = {}
+        for file in client.recent_files():
+            if file.status != "error":
+                files.setdefault((file.filename, file.bytes), file)
+        return cls(batches, files)
 
 
 def batch_metadata(
@@ -91,14 +117,19 @@ def submit_shard(
     partition: str | None = None,
     extra_metadata: Mapping[str, str] | None = None,
     max_usd: float | None = None,
+    recent: RecentSubmissions | None = None,
 ) -> SubmissionRecord:
     """Reconcile, guard the budget, upload and create: one batch per shard, however often called.
 
     With ``max_usd``, a shard whose estimated cost is over it raises ``BudgetExceededError``
     before any upload, so a refusal leaves nothing at the provider. (To guard a whole build at
     once, call :func:`~jobbatch_dagster.batch.estimate.guard_budget` on all its shards first.)
+    ``recent``, read once before several shards of one build, replaces the provider lookups.
     """
-    existing = client.find_batch(FINGERPRINT_KEY, shard.input_fingerprint)
+    if recent is None:
+        existing = client.find_batch(FINGERPRINT_KEY, shard.input_fingerprint)
+    else:
+        existing = recent.batches.get(shard.input_fingerprint)
     if existing is not None:
         return _record(
             client,
@@ -111,7 +142,10 @@ def submit_shard(
             file_reused=True,
         )
     guard_budget([shard], max_usd)
-    file = client.find_file(shard.path.name, shard.bytes)
+    if recent is None:
+        file = client.find_file(shard.path.name, shard.bytes)
+    else:
+        file = recent.files.get((shard.path.name, shard.bytes))
     file_reused = file is not None
     if file is None:
         file = client.upload(shard.path)

@@ -14,7 +14,7 @@ from jobbatch_dagster.batch.cost import CostBreakdown
 from jobbatch_dagster.batch.estimate import guard_budget
 from jobbatch_dagster.batch.harvest import download_results
 from jobbatch_dagster.batch.results import CorruptLine
-from jobbatch_dagster.batch.submit import submit_shard
+from jobbatch_dagster.batch.submit import RecentSubmissions, submit_shard
 
 if TYPE_CHECKING:
     from jobbatch_dagster.batch.processor import BatchProcessor
@@ -99,12 +99,15 @@ def process(
     estimate = guard_budget(build.shards, processor.settings.max_usd_per_submission)
     outcome.update(cost_dict(estimate))
     count = len(build.shards)
+    # Several shards are reconciled against one reading of the provider's lists, not one each.
+    recent = RecentSubmissions.read(processor.client) if count > 1 else None
     records = [
         submit_shard(
             processor.client,
             shard,
             description=description
             or f"{task_type} {shard.request_count} jobs (shard {shard.index + 1} of {count})",
+            recent=recent,
         )
         for shard in build.shards
     ]

@@ -11,7 +11,12 @@ from openai.types import Batch
 from jobbatch_dagster import BatchProcessor
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus, BatchWaitTimeout
 from jobbatch_dagster.batch.shards import Shard, build_shards
-from jobbatch_dagster.batch.submit import FINGERPRINT_KEY, batch_metadata, submit_shard
+from jobbatch_dagster.batch.submit import (
+    FINGERPRINT_KEY,
+    RecentSubmissions,
+    batch_metadata,
+    submit_shard,
+)
 from jobbatch_dagster.batch.validate import InvalidBatchFileError
 from jobbatch_dagster.contract import MAX_METADATA_VALUE_CHARS
 from jobbatch_dagster.settings import Settings
@@ -90,6 +95,35 @@ def test_a_failed_batch_is_not_reused(client: BatchClient, fresh_emulator, tmp_p
     assert status.output_file_id is None and status.error_file_id is None
     again = submit_shard(client, item)
     assert again.reused is False and again.batch_id != failed.batch_id
+
+
+def test_several_shards_are_reconciled_against_one_reading_of_the_provider(
+    client: BatchClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shards = [shard(tmp_path, 1, tag=str(i)) for i in range(3)]
+    first = submit_shard(client, shards[0])
+    reads: list[str] = []
+
+    def counting(name: str):
+        method = getattr(client, name)
+
+        def counted(**kwargs):
+            reads.append(name)
+            return method(**kwargs)
+
+        return counted
+
+    for name in ("recent_batches", "recent_files"):
+        monkeypatch.setattr(client, name, counting(name))
+    recent = RecentSubmissions.read(client)
+    records = [submit_shard(client, item, recent=recent) for item in shards]
+    assert reads == ["recent_batches", "recent_files"]
+    assert records[0].reused and records[0].batch_id == first.batch_id
+    assert not any(r.reused for r in records[1:])
+    again = RecentSubmissions.read(client)
+    retried = [submit_shard(client, item, recent=again) for item in shards]
+    assert all(r.reused for r in retried)
+    assert [r.batch_id for r in retried] == [r.batch_id for r in records]
 
 
 def test_status_wait_progress_and_timeout(
