@@ -122,6 +122,13 @@ def parse_expiry(value: Any, param: str) -> int | None:
     return seconds
 
 
+def batch_error(
+    code: str, message: str, param: str | None = None, line: int | None = None
+) -> dict[str, Any]:
+    """One entry of a failed batch's ``errors.data``."""
+    return {"code": code, "message": message, "param": param, "line": line}
+
+
 @dataclass
 class InputReport:
     """What a scan of the input file found: the request count, the model, the prompt tokens."""
@@ -133,7 +140,7 @@ class InputReport:
 
     def add_error(self, code: str, message: str, param: str | None, line: int | None) -> None:
         if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append({"code": code, "message": message, "param": param, "line": line})
+            self.errors.append(batch_error(code, message, param, line))
 
 
 def scan_input_file(path: Path, endpoint: str, max_requests: int, max_bytes: int) -> InputReport:

@@ -23,7 +23,7 @@ from jobbatch_dagster.contract import FILE_PURPOSE_BATCH_OUTPUT
 from jobbatch_dagster.emulator.backend import EmulatorBackend
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
 from jobbatch_dagster.emulator.responder import Responder, expired_line
-from jobbatch_dagster.emulator.validation import scan_input_file
+from jobbatch_dagster.emulator.validation import batch_error, scan_input_file
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +118,8 @@ class BatchWorker(threading.Thread):
         config = self.backend.config
         path = self.store.body_path(record.input_file_id)
         if not path.exists():
-            error = {
-                "code": "invalid_request",
-                "message": f"The input file {record.input_file_id} no longer exists.",
-                "param": "file_id",
-                "line": None,
-            }
-            self._fail(record, [error], None)
+            message = f"The input file {record.input_file_id} no longer exists."
+            self._fail(record, [batch_error("invalid_request", message, "file_id")], None)
             return
         report = scan_input_file(path, record.endpoint, config.max_requests, config.max_bytes)
         if report.errors:
@@ -132,15 +127,12 @@ class BatchWorker(threading.Thread):
             return
         if self._over_token_limit(record, report.model, report.enqueued_tokens):
             limit = config.token_limit
-            error = {
-                "code": "token_limit_exceeded",
-                "message": f"Enqueued token limit reached for {report.model} in organization "
+            message = (
+                f"Enqueued token limit reached for {report.model} in organization "
                 f"org-jobbatch-emulator. Limit: {limit if limit is not None else 0:,} enqueued "
-                "tokens. Please try again once some in_progress batches have been completed.",
-                "param": None,
-                "line": None,
-            }
-            self._fail(record, [error], report.model)
+                "tokens. Please try again once some in_progress batches have been completed."
+            )
+            self._fail(record, [batch_error("token_limit_exceeded", message)], report.model)
             return
         changes = {
             "status": "in_progress",
