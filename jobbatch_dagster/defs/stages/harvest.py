@@ -10,7 +10,7 @@ status is recorded as it is, never as success.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -147,8 +147,7 @@ def load_raw_outputs(
     return compact
 
 
-def _cost_row(batch: dict[str, Any], results: Iterable[RequestResult]) -> dict[str, Any]:
-    results = list(results)
+def _cost_row(batch: dict[str, Any], results: Sequence[RequestResult]) -> dict[str, Any]:
     cost = actual_cost(
         batch["model"],
         input_tokens=sum(r.usage.prompt_tokens for r in results),
@@ -197,12 +196,11 @@ def harvest_stage(
                 p.stat().st_size for p in (downloaded.output_path, downloaded.error_path) if p
             )
         with transaction(con):
-            results = (
-                load_raw_outputs(con, downloaded.results(task), status.id, stage.task, day)
-                if downloaded is not None
-                else []
-            )
+            results: list[RequestResult] = []
             if downloaded is not None:
+                results = load_raw_outputs(
+                    con, downloaded.results(task), status.id, stage.task, day
+                )
                 harvest.corrupt_lines += len(downloaded.corrupt)
             accounting = classify_requests(_manifest(con, status.id), results)
             states = [_state_row(o, status) for o in accounting.outcomes]
