@@ -93,7 +93,7 @@ def build_stage_chain(
     ) -> dg.MaterializeResult:
         with warehouse_connection(duckdb) as con:
             built = build_stage_input(con, settings, stage, _day(context))
-        return dg.MaterializeResult(metadata=input_metadata(built, stage, get_task(name)))
+        return dg.MaterializeResult(metadata=input_metadata(built, stage))
 
     batch = _provider_asset(
         batch_key(name),

@@ -7,27 +7,20 @@ request body ever goes into metadata.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 import dagster as dg
 
 from jobbatch_dagster.batch.cost import CostBreakdown
+from jobbatch_dagster.batch.estimate import estimate_shards_cost
 from jobbatch_dagster.defs.metadata import markdown_table, usd
 from jobbatch_dagster.defs.stages.harvest import Harvest
 from jobbatch_dagster.defs.stages.inputs import StageInput
-from jobbatch_dagster.defs.stages.shard_files import load_shard
 from jobbatch_dagster.defs.stages.submit import Submission
 from jobbatch_dagster.settings import StageConfig
-from jobbatch_dagster.tasks import Task
 
 BATCH_IDS_KEY = "batch_ids"
-
-
-def _sum(parts: list[CostBreakdown]) -> CostBreakdown | None:
-    total = None
-    for part in parts:
-        total = part if total is None else total + part
-    return total
 
 
 def _cost(prefix: str, cost: CostBreakdown | None) -> dict[str, Any]:
@@ -42,13 +35,12 @@ def _cost(prefix: str, cost: CostBreakdown | None) -> dict[str, Any]:
     }
 
 
-def input_metadata(built: StageInput, stage: StageConfig, task: Task) -> dict[str, Any]:
+def input_metadata(built: StageInput, stage: StageConfig) -> dict[str, Any]:
     shards = built.build.shards
-    estimate = _sum([load_shard(s.path, task, stage.model).estimate for s in shards])
     preview = [
         (entry.custom_id, entry.job_id, entry.fingerprint[:12])
         for shard in shards[:1]
-        for entry in list(shard.manifest())[:10]
+        for entry in islice(shard.manifest(), 10)
     ]
     return {
         "requests": built.build.request_count,
@@ -60,7 +52,7 @@ def input_metadata(built: StageInput, stage: StageConfig, task: Task) -> dict[st
         "invalid": len(built.invalid) + len(built.build.rejections),
         "truncated_descriptions": built.build.truncated,
         "model": stage.model,
-        **_cost("estimated", estimate),
+        **_cost("estimated", estimate_shards_cost(shards)),
         "shard_files": dg.MetadataValue.json([s.path.name for s in shards]),
         "preview": markdown_table(["custom_id", "job_id", "fingerprint"], preview),
     }
