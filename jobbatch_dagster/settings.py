@@ -100,9 +100,11 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
         stages = tuple(
             StageConfig(
                 task=name,
-                model=_get(table, "model", str, DEFAULT_MODEL, f"{where} [stages.{name}]"),
-                after=_get(table, "after", str, None, f"{where} [stages.{name}]"),
-                threshold=_get(table, "threshold", int, 60, f"{where} [stages.{name}]"),
+                model=_get(table, "model", str, StageConfig.model, f"{where} [stages.{name}]"),
+                after=_get(table, "after", str, StageConfig.after, f"{where} [stages.{name}]"),
+                threshold=_get(
+                    table, "threshold", int, StageConfig.threshold, f"{where} [stages.{name}]"
+                ),
             )
             for name, table in stages_table.items()
         )

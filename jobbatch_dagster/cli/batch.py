@@ -24,7 +24,7 @@ from jobbatch_dagster.cli.batch_output import (
     read_jobs,
     user_errors,
 )
-from jobbatch_dagster.settings import load_settings
+from jobbatch_dagster.settings import DEFAULT_MODEL, load_settings
 from jobbatch_dagster.tasks import TASK_NAMES
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -46,7 +46,7 @@ def _submit(
 ) -> dict[str, Any]:
     jobs, refused = read_jobs(jobs_file)
     agent = _processor()
-    model = model or next((s.model for s in agent.settings.stages if s.task == task), "gpt-4o-mini")
+    model = model or next((s.model for s in agent.settings.stages if s.task == task), DEFAULT_MODEL)
     result = agent.process_jobs_batch(
         jobs, task, wait, model, description=description, check_interval=interval
     )
