@@ -46,8 +46,7 @@ class EmulatorBackend:
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(config.data_dir)
+        self.store = Store(config.data_dir)  # creates data_dir
         self.clock = self.store.resume_clock(config.time_scale)
         self.faults = Faults()
         self.wake = threading.Event()  # set when the worker has new work

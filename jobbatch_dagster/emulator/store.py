@@ -142,7 +142,7 @@ class Store:
         if after_seq is not None:
             clauses.append("seq < ?" if descending else "seq > ?")
             params.append(after_seq)
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        where = "WHERE " + " AND ".join(clauses)  # never empty: the expiry clause is always there
         order = "DESC" if descending else "ASC"
         return self._select(
             "files", FileRecord, f"{where} ORDER BY seq {order} LIMIT ?", (*params, limit)
