@@ -27,7 +27,6 @@ from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens, estimate_
 REQUIRED_FIELDS = ("title", "description")
 # What the model reads, in this order; ``id`` and ``url`` identify a posting but do not change it.
 POSTING_FIELDS = ("title", "company", "location", "compensation", "posted_date", "description")
-OPTIONAL_TEXT_FIELDS = ("company", "location", "compensation", "posted_date", "url")
 TRUNCATION_MARKER = "… [truncated by jobbatch: {kept} of {total} characters kept]"
 # Every ASCII sequence normalise_text would change (str.split() also splits on \x1c-\x1f).
 _ODD_ASCII_WHITESPACE = (
