@@ -15,7 +15,8 @@ from typing import Any
 
 import duckdb
 
-from jobbatch_dagster.warehouse.frames import column_types, insert_rows, update_set
+from jobbatch_dagster.warehouse.frames import insert_rows, update_set
+from jobbatch_dagster.warehouse.queries import rows as query_rows
 
 _FRAME = "_jobbatch_states"
 
@@ -186,9 +187,9 @@ def upsert_costs(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any
 
 def stage_batches(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[dict[str, Any]]:
     """The ``batches`` rows of one (stage, day), oldest shard first."""
-    names = list(column_types(con, "batches"))
-    rows = con.execute(
+    names, found = query_rows(
+        con,
         "SELECT * FROM batches WHERE stage = ? AND scrape_date = ? ORDER BY shard, attempt",
         [stage, day],
-    ).fetchall()
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    )
+    return [dict(zip(names, row, strict=True)) for row in found]
