@@ -11,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 from duckdb import DuckDBPyConnection
 
 from jobbatch_dagster.defs.metadata import markdown_table
+from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import warehouse_connection
 from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, results_key
 from jobbatch_dagster.home import DUCKDB_POOL
@@ -18,10 +19,6 @@ from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.tasks import TaskResultError, get_task
 from jobbatch_dagster.warehouse.queries import request_identity, rows, scalar
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
-
-
-def _day(context: dg.AssetCheckExecutionContext) -> date:
-    return date.fromisoformat(context.partition_key)
 
 
 def build_rejection_rate_check(
@@ -35,7 +32,7 @@ def build_rejection_rate_check(
     ) -> dg.AssetCheckResult:
         """Rejected rows stay under `[limits] max_rejection_rate` of the day's rows: more means a
         scraper changed its output and the lead list is silently shrinking."""
-        day = _day(context)
+        day = partition_day(context)
         with warehouse_connection(duckdb) as con:
             rejected = scalar(
                 con,
@@ -85,7 +82,7 @@ def build_results_valid_check(
         with warehouse_connection(duckdb) as con:
             answers = con.execute(
                 f"SELECT job_id, CAST(answer AS VARCHAR) FROM {table} WHERE scrape_date = ?",
-                [_day(context)],
+                [partition_day(context)],
             ).fetchall()
         invalid = []
         for job_id, answer in answers:
@@ -128,7 +125,7 @@ def _stage_check(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
         with warehouse_connection(duckdb) as con:
-            return evaluate(con, stage, _day(context))
+            return evaluate(con, stage, partition_day(context))
 
     return stage_check
 

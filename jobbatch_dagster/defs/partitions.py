@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dagster as dg
 
 from jobbatch_dagster.settings import Settings
@@ -12,3 +14,8 @@ def scrape_date_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(
         start_date=settings.first_partition, timezone=settings.schedule_timezone
     )
+
+
+def partition_day(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> date:
+    """The scrape day a run or check is working on."""
+    return date.fromisoformat(context.partition_key)

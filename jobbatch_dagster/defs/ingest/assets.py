@@ -1,12 +1,12 @@
 """``scraped_jobs``: the day's scraper output, validated, de-duplicated and in the warehouse."""
 
 import dataclasses
-from datetime import date
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from jobbatch_dagster.defs.metadata import markdown_table
+from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import warehouse_connection
 from jobbatch_dagster.home import DUCKDB_POOL
 from jobbatch_dagster.settings import Settings
@@ -42,7 +42,7 @@ def build_scraped_jobs(
         reason, so a broken scraper is visible the morning after instead of silently shrinking the
         lead list.
         """
-        day = date.fromisoformat(context.partition_key)
+        day = partition_day(context)
         read = read_day(settings.incoming_dir, context.partition_key)
         jobs = [job_row(dataclasses.asdict(p), p.to_job_dict(), day) for p in read.postings]
         rejections = [dataclasses.asdict(r) for r in read.rejections]

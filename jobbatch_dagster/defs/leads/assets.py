@@ -1,11 +1,10 @@
 """``qualified_leads``: the morning's list, one row per posting worth contacting, everything joined."""
 
-from datetime import date
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from jobbatch_dagster.defs.metadata import markdown_table
+from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import warehouse_connection
 from jobbatch_dagster.defs.stages.keys import LEADS_KEY, results_key
 from jobbatch_dagster.home import DUCKDB_POOL
@@ -40,7 +39,7 @@ def build_qualified_leads(
         first the qualified postings, then their analysis, pain points and parsed details. The
         `top_leads` view orders them for the morning.
         """
-        day = date.fromisoformat(context.partition_key)
+        day = partition_day(context)
         with warehouse_connection(duckdb) as con:
             leads = load_qualified_leads(con, day, settings.qualify_threshold)
             analysed = scalar(

@@ -16,6 +16,7 @@ from duckdb import DuckDBPyConnection
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.defs.metadata import markdown_table
+from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
 from jobbatch_dagster.defs.stages.harvest import harvest_stage
 from jobbatch_dagster.defs.stages.inputs import build_stage_input
@@ -39,11 +40,6 @@ from jobbatch_dagster.warehouse.queries import rows
 from jobbatch_dagster.warehouse.results import load_stage_results
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES, answer_columns
 
-
-def _day(context: dg.AssetExecutionContext) -> date:
-    return date.fromisoformat(context.partition_key)
-
-
 ProviderStep = Callable[[DuckDBPyConnection, BatchClient, date], dict[str, Any]]
 
 
@@ -57,7 +53,7 @@ def _provider_asset(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, openai_batch: OpenAIBatchResource
     ) -> dg.MaterializeResult:
         with warehouse_connection(duckdb) as con:
-            metadata = step(con, openai_batch.client(), _day(context))
+            metadata = step(con, openai_batch.client(), partition_day(context))
         return dg.MaterializeResult(metadata=metadata)
 
     return provider_asset
@@ -92,7 +88,7 @@ def build_stage_chain(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource
     ) -> dg.MaterializeResult:
         with warehouse_connection(duckdb) as con:
-            built = build_stage_input(con, settings, stage, _day(context))
+            built = build_stage_input(con, settings, stage, partition_day(context))
         return dg.MaterializeResult(metadata=input_metadata(built, stage))
 
     batch = _provider_asset(
@@ -131,7 +127,7 @@ def build_stage_chain(
         **common,
     )
     def results(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        day = _day(context)
+        day = partition_day(context)
         with warehouse_connection(duckdb) as con:
             loaded = load_stage_results(con, name, day)
             columns, preview = rows(
