@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Collection
 from pathlib import Path
 
-from jobbatch_dagster.batch.shards import Shard, ShardWriter, read_manifest
-
-_SHARD_NAME = re.compile(r"^(?P<prefix>.*?)(?:-a\d+)?-\d{3,}-[0-9a-f]{16}\.jsonl$")
+from jobbatch_dagster.batch.shards import SHARD_NAME, Shard, ShardWriter, read_manifest
 
 
 def followup_metadata(parent_batch_id: str, attempt: int) -> dict[str, str]:
@@ -44,7 +41,7 @@ def build_followup_shard(
     wanted = set(custom_ids)
     if not wanted:
         return None
-    match = _SHARD_NAME.match(parent.path.name)
+    match = SHARD_NAME.match(parent.path.name)
     prefix = f"{match.group('prefix') if match else parent.path.stem}-a{attempt}"
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,8 @@ from jobbatch_dagster.tasks.profile import LeadProfile
 
 MANIFEST_SUFFIX = ".manifest.jsonl"
 _BUFFER_BYTES = 1 << 20
-_SHARD_INDEX = re.compile(r"-(\d{3,})-[0-9a-f]{16}\.jsonl$")
+# ``<prefix>-<index>-<fingerprint[:16]>.jsonl``, a follow-up's prefix ending in ``-a<attempt>``.
+SHARD_NAME = re.compile(r"^(?P<prefix>.*?)(?:-a\d+)?-(?P<index>\d{3,})-[0-9a-f]{16}\.jsonl$")
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def read_shard(path: Path, task: Task, model: str) -> tuple[Shard, CostBreakdown
     Nothing is trusted from memory: the fingerprint is recomputed from the bytes and the estimate
     from the request lines (one pass over the file), the request count from the manifest.
     """
-    match = _SHARD_INDEX.search(path.name)
+    match = SHARD_NAME.match(path.name)
     if match is None:
         raise ValueError(f"{path} is not a shard file (expected <prefix>-<index>-<hash>.jsonl)")
     digest = hashlib.sha256()
@@ -113,7 +114,7 @@ def read_shard(path: Path, task: Task, model: str) -> tuple[Shard, CostBreakdown
     shard = Shard(
         path=path,
         manifest_path=manifest,
-        index=int(match.group(1)),
+        index=int(match.group("index")),
         task=task.name,
         model=model,
         request_count=sum(1 for _ in read_manifest(manifest)),
