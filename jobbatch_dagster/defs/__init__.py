@@ -28,8 +28,8 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     for stage in settings.stages:
         assets += build_stage_chain(settings, stage, partitions)
     assets.append(build_qualified_leads(settings, partitions))
-    nightly = build_nightly_job(settings, partitions)
-    harvest = build_harvest_job(settings, partitions)
+    nightly = build_nightly_job(settings)
+    harvest = build_harvest_job()
     return dg.Definitions(
         assets=assets,
         asset_checks=build_checks(settings, partitions),

@@ -12,9 +12,7 @@ NIGHTLY_JOB = "nightly_job"
 HARVEST_JOB = "batch_harvest_job"
 
 
-def build_nightly_job(
-    settings: Settings, partitions: dg.PartitionsDefinition
-) -> UnresolvedAssetJobDefinition:
+def build_nightly_job(settings: Settings) -> UnresolvedAssetJobDefinition:
     """Read the day's postings and submit the first stages; launch it by hand or backfill days."""
     first = [s.task for s in settings.stages if s.after is None]
     keys = [SCRAPED_JOBS_KEY, *(k for s in first for k in (batch_input_key(s), batch_key(s)))]
@@ -28,9 +26,7 @@ def build_nightly_job(
     )
 
 
-def build_harvest_job(
-    settings: Settings, partitions: dg.PartitionsDefinition
-) -> UnresolvedAssetJobDefinition:
+def build_harvest_job() -> UnresolvedAssetJobDefinition:
     """Everything after a submission; the sensor selects the part one finished stage unlocks."""
     return dg.define_asset_job(
         HARVEST_JOB,
