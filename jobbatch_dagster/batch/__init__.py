@@ -8,7 +8,8 @@ A stage's night, in calls:
    or pass ``skip_fingerprints`` to ``build_shards(jobs, task, model, out_dir, ...)`` -> shards
    (each with a manifest: custom_id -> job id, request fingerprint, line) and rejections;
 2. ``estimate_shards_cost(shards)`` + ``cost.check_budget`` (or ``guard_budget``), then
-   ``submit_shard(BatchClient(), shard, description=..., partition=day)`` per shard: idempotent;
+   ``submit_shard(BatchClient(), shard, description=..., partition=day)`` per shard: idempotent
+   (for several shards, pass ``recent=RecentSubmissions.read(client)`` to list the provider once);
 3. ``BatchClient.status(batch_id)`` / ``.list()`` until terminal;
 4. ``download_results(client, status, dest_dir).results(task)`` -> ``RequestResult`` per line, and
    ``classify_requests(shard.manifest(), results)``: answered, failed or pending, per request;
@@ -41,6 +42,7 @@ _EXPORTS = {
     "BatchWaitTimeout": "client",
     "submit_shard": "submit",
     "SubmissionRecord": "submit",
+    "RecentSubmissions": "submit",
     "download_results": "harvest",
     "DownloadedResults": "harvest",
     "ResultsNotReadyError": "harvest",
