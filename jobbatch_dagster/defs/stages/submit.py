@@ -39,7 +39,11 @@ class Submission:
     created: list[SubmissionRecord] = field(default_factory=list)
     reconciled: list[SubmissionRecord] = field(default_factory=list)
     estimate: CostBreakdown | None = None
-    backend: str | None = None
+
+    @property
+    def backend(self) -> str | None:
+        """Who runs the (stage, day)'s batches: ``openai`` or ``emulator`` (None without batches)."""
+        return next((b["backend"] for b in self.batches), None)
 
 
 def utc_datetime(seconds: int | None) -> datetime | None:
@@ -117,5 +121,4 @@ def submit_stage(
             upsert_batches(con, [_batch_row(record, on_disk, stage, day, lineage)])
             mark_submitted(con, stage.task, day, custom_ids, record.batch_id)
     submission.batches = stage_batches(con, stage.task, day)
-    submission.backend = next((b["backend"] for b in submission.batches), None)
     return submission
