@@ -9,8 +9,10 @@ batch for the same requests.
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import reduce
 from typing import Any
 
 import duckdb
@@ -102,11 +104,9 @@ def submit_stage(
     new = [s for s in shards if s.shard.input_fingerprint not in recorded]
     submission = Submission()
     if new:
-        total = new[0].estimate
-        for other in new[1:]:
-            total = total + other.estimate
-        submission.estimate = total
-        check_budget(total, settings.max_usd_per_submission)  # before anything is uploaded
+        submission.estimate = reduce(operator.add, (s.estimate for s in new))
+        # before anything is uploaded
+        check_budget(submission.estimate, settings.max_usd_per_submission)
     for on_disk in new:
         record = submit_shard(
             client,
