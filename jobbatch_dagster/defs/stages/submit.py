@@ -19,7 +19,7 @@ import duckdb
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.batch.cost import CostBreakdown, check_budget
-from jobbatch_dagster.batch.submit import SubmissionRecord, submit_shard
+from jobbatch_dagster.batch.submit import RecentSubmissions, SubmissionRecord, submit_shard
 from jobbatch_dagster.defs.stages.inputs import pending_shards, stage_dir
 from jobbatch_dagster.defs.stages.shard_files import ShardOnDisk, load_shard
 from jobbatch_dagster.settings import Settings, StageConfig
@@ -107,12 +107,15 @@ def submit_stage(
         submission.estimate = reduce(operator.add, (s.estimate for s in new))
         # before anything is uploaded
         check_budget(submission.estimate, settings.max_usd_per_submission)
+    # One read of the provider's recent batches and files serves every shard's reconciliation.
+    recent = RecentSubmissions.read(client) if len(new) > 1 else None
     for on_disk in new:
         record = submit_shard(
             client,
             on_disk.shard,
             description=f"jobbatch {stage.task} {day.isoformat()} shard {on_disk.shard.index}",
             partition=day.isoformat(),
+            recent=recent,
         )
         (submission.reconciled if record.reused else submission.created).append(record)
         custom_ids = [entry.custom_id for entry in on_disk.shard.manifest()]
