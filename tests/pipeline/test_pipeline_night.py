@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from jobbatch_dagster.defs import build_defs
-from jobbatch_dagster.defs.stages.keys import batch_key
+from jobbatch_dagster.defs.stages.keys import batch_key, raw_output_key
 from tests.pipeline.nights import DAY1, DAY2, Pipeline
 
 pytestmark = pytest.mark.integration
@@ -68,6 +68,12 @@ def test_one_night_fills_every_table_and_view(pipeline: Pipeline) -> None:
     )
     assert funnel == [(postings, qualify_requests, funnel[0][2], 0, 0, qualified)]
     assert funnel[0][2] == pipeline.one("SELECT count(*) FROM batch_requests")
+    # the raw output's metadata names the files it downloaded, and their size
+    harvested = pipeline.instance.fetch_materializations(raw_output_key("qualify"), limit=1)
+    metadata = harvested.records[0].asset_materialization.metadata
+    files = metadata["files"].value
+    assert len(files) == 1 and files[0].endswith(".jsonl")
+    assert metadata["output_bytes"].value > 0
     # the key is in no event, no metadata and no table
     for run in report.runs:
         for entry in pipeline.instance.all_logs(run.run_id):

@@ -192,9 +192,10 @@ def harvest_stage(
         downloaded = None
         if status.output_file_id or status.error_file_id:
             downloaded = download_results(client, status, out_dir)
-            harvest.output_bytes += sum(
-                p.stat().st_size for p in (downloaded.output_path, downloaded.error_path) if p
-            )
+            for path in (downloaded.output_path, downloaded.error_path):
+                if path:
+                    harvest.files.append(str(path))
+                    harvest.output_bytes += path.stat().st_size
         with transaction(con):
             results: list[RequestResult] = []
             if downloaded is not None:
