@@ -17,7 +17,7 @@ import openai
 
 from jobbatch_dagster.batch import verbs
 from jobbatch_dagster.batch.client import BatchClient
-from jobbatch_dagster.batch.cost import check_budget
+from jobbatch_dagster.batch.cost import guard_budget
 from jobbatch_dagster.batch.estimate import estimate_file_cost
 from jobbatch_dagster.batch.harvest import DownloadedResults, download_results
 from jobbatch_dagster.batch.shards import BuildResult, build_shards
@@ -104,7 +104,7 @@ class BatchProcessor:
             raise InvalidBatchFileError(report)
         task = (report.schema_name or "").removeprefix("jobbatch_")
         if task in TASKS:  # our own file: the budget guard applies before anything is uploaded
-            check_budget(estimate_file_cost(path, task), self.settings.max_usd_per_submission)
+            guard_budget(estimate_file_cost(path, task), self.settings.max_usd_per_submission)
         file = self.client.find_file(Path(path).name, report.bytes) or self.client.upload(path)
         self._inputs[file.id] = report
         return file.id

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from jobbatch_dagster.batch.client import BatchStatus
-from jobbatch_dagster.batch.cost import CostBreakdown
-from jobbatch_dagster.batch.estimate import guard_budget
+from jobbatch_dagster.batch.cost import CostBreakdown, guard_budget
+from jobbatch_dagster.batch.estimate import estimate_shards_cost
 from jobbatch_dagster.batch.harvest import download_results
 from jobbatch_dagster.batch.results import CorruptLine
 from jobbatch_dagster.batch.submit import RecentSubmissions, submit_shard
@@ -96,7 +96,9 @@ def process(
     if not build.shards:
         outcome["message"] = f"No batch created: all {len(build.rejections)} jobs were rejected."
         return outcome
-    estimate = guard_budget(build.shards, processor.settings.max_usd_per_submission)
+    estimate = guard_budget(
+        estimate_shards_cost(build.shards), processor.settings.max_usd_per_submission
+    )
     outcome.update(cost_dict(estimate))
     count = len(build.shards)
     # Several shards are reconciled against one reading of the provider's lists, not one each.

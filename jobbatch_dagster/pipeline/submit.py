@@ -16,7 +16,7 @@ from functools import reduce
 import duckdb
 
 from jobbatch_dagster.batch.client import BatchClient
-from jobbatch_dagster.batch.cost import CostBreakdown, check_budget
+from jobbatch_dagster.batch.cost import CostBreakdown, guard_budget
 from jobbatch_dagster.batch.submit import RecentSubmissions, SubmissionRecord, submit_shard
 from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
 from jobbatch_dagster.pipeline.shard_files import ShardOnDisk, load_shard
@@ -99,10 +99,10 @@ def submit_stage(
     ]
     new = [s for s in shards if s.shard.input_fingerprint not in recorded]
     submission = StageSubmission()
-    if new:
-        submission.estimate = reduce(operator.add, (s.estimate for s in new))
-        # before anything is uploaded
-        check_budget(submission.estimate, settings.max_usd_per_submission)
+    if new:  # the whole submission's estimate, before anything is uploaded
+        submission.estimate = guard_budget(
+            reduce(operator.add, (s.estimate for s in new)), settings.max_usd_per_submission
+        )
     # One read of the provider's recent batches and files serves every shard's reconciliation.
     recent = RecentSubmissions.read(client) if len(new) > 1 else None
     for on_disk in new:
