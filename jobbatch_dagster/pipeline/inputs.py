@@ -95,23 +95,10 @@ def build_stage_input(
         except (TypeError, ValueError) as exc:
             summary.invalid.append(f"{job.get('id')}: {exc}")
     blocked = blocked_fingerprints(con, stage.task, day, set(fingerprints.values()))
-    to_send: list[dict[str, Any]] = []
-    sending: set[str] = set()
-    postings: list[StagePostingRow] = []
-    for job in jobs:
-        fp = fingerprints.get(job["id"])
-        if fp is None:
-            continue
-        if fp in blocked:
-            disposition = "reused" if blocked[fp] == "answered" else "in_flight"
-        else:
-            disposition = "sent"
-            blocked[fp] = "in_flight"  # a same-day repost waits on this request
-            to_send.append(job)
-            sending.add(fp)
-        summary.reused += disposition == "reused"
-        summary.in_flight += disposition == "in_flight"
-        postings.append(StagePostingRow(job["id"], fp, disposition))
+    postings, to_send = _cover(jobs, fingerprints, blocked)
+    summary.reused = sum(p.disposition == "reused" for p in postings)
+    summary.in_flight = sum(p.disposition == "in_flight" for p in postings)
+    sending = {fingerprints[job["id"]] for job in to_send}
     directory = stage_dir(settings, stage.task, day) / "input"
     _clear_unsubmitted_shards(directory, submitted_fingerprints(con, stage.task, day))
     unrun = [r for r in unrun_requests(con, stage.task, day) if r.request_fingerprint in sending]
@@ -134,6 +121,27 @@ def build_stage_input(
             con, stage.task, day, _request_rows(summary.build.shards, stage)
         )
     return summary
+
+
+def _cover(
+    jobs: list[dict[str, Any]], fingerprints: dict[str, str], blocked: dict[str, str]
+) -> tuple[list[StagePostingRow], list[dict[str, Any]]]:
+    """How each posting is covered (sent, reused, in flight), and the postings to send."""
+    blocked = dict(blocked)
+    postings: list[StagePostingRow] = []
+    to_send: list[dict[str, Any]] = []
+    for job in jobs:
+        fp = fingerprints.get(job["id"])
+        if fp is None:
+            continue
+        if fp in blocked:
+            disposition = "reused" if blocked[fp] == "answered" else "in_flight"
+        else:
+            disposition = "sent"
+            blocked[fp] = "in_flight"  # a same-day repost waits on this request
+            to_send.append(job)
+        postings.append(StagePostingRow(job["id"], fp, disposition))
+    return postings, to_send
 
 
 def followup_shards(
