@@ -22,6 +22,7 @@ from jobbatch_dagster.emulator.chat_validation import check_chat_request
 from jobbatch_dagster.emulator.config import EmulatorConfig
 from jobbatch_dagster.emulator.errors import (
     ApiError,
+    batches_per_hour_exceeded,
     invalid,
     model_not_found,
     no_such_batch,
@@ -46,6 +47,7 @@ COPY_CHUNK_BYTES = 1 << 20
 # The service keeps a cached prompt prefix for 5 to 10 minutes of inactivity (up to an hour off
 # peak); live calls share one cache that forgets a prefix after the longer of the usual two.
 LIVE_CACHE_TTL_SECONDS = 600.0
+HOUR_SECONDS = 3600
 
 
 class EmulatorBackend:
@@ -141,14 +143,19 @@ class EmulatorBackend:
 
     def create_batch(self, body: Any) -> BatchRecord:
         request = parse_create_request(body)
-        source = self.get_file(request.input_file_id)
-        if source.purpose != FILE_PURPOSE_BATCH:
-            raise invalid(
-                f"File {source.id} has purpose '{source.purpose}'; a batch needs a file uploaded "
-                f"with purpose '{FILE_PURPOSE_BATCH}'.",
-                "input_file_id",
-            )
         now = self.clock.stamp()
+        self._check_batches_per_hour(now)
+        if not (
+            self.faults.mode("accept_missing_input_file")
+            and self.store.get_file(request.input_file_id) is None
+        ):
+            source = self.get_file(request.input_file_id)  # 404 when unknown (the default)
+            if source.purpose != FILE_PURPOSE_BATCH:
+                raise invalid(
+                    f"File {source.id} has purpose '{source.purpose}'; a batch needs a file "
+                    f"uploaded with purpose '{FILE_PURPOSE_BATCH}'.",
+                    "input_file_id",
+                )
         record = BatchRecord(
             id=new_id("batch_"),
             endpoint=request.endpoint,
@@ -167,6 +174,12 @@ class EmulatorBackend:
         self.store.insert_batch(record)
         self.wake.set()
         return record
+
+    def _check_batches_per_hour(self, now: int) -> None:
+        limit = self.config.batches_per_hour
+        created, oldest = self.store.batches_created_since(now - HOUR_SECONDS)
+        if created >= limit and oldest is not None:
+            raise batches_per_hour_exceeded(limit, max(1, oldest + HOUR_SECONDS - now))
 
     def get_batch(self, batch_id: str) -> BatchRecord:
         record = self.store.get_batch(batch_id)

@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobbatch_dagster.contract import MAX_BATCH_FILE_BYTES, MAX_REQUESTS_PER_BATCH
+from jobbatch_dagster.contract import (
+    MAX_BATCH_FILE_BYTES,
+    MAX_BATCHES_PER_HOUR,
+    MAX_REQUESTS_PER_BATCH,
+)
 from jobbatch_dagster.emulator.models import DEFAULT_MODELS_FILE
 
 DEFAULT_LATENCY_SECONDS = 3.0
+API_KEY_ENV = "JOBBATCH_EMULATOR_API_KEY"  # where `serve --api-key` may come from instead
 
 
 @dataclass(frozen=True)
@@ -29,3 +34,5 @@ class EmulatorConfig:
     max_bytes: int = MAX_BATCH_FILE_BYTES
     time_scale: float = 1.0  # emulator seconds per real second (see clock.py)
     models_file: Path = DEFAULT_MODELS_FILE
+    batches_per_hour: int = MAX_BATCHES_PER_HOUR
+    allow_remote: bool = False  # bound off loopback: every route then needs api_key

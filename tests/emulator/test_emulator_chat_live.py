@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema
 import openai
 import pytest
-from emulator_helpers import ANSWER_SCHEMA, MODEL
+from emulator_helpers import ANSWER_SCHEMA, BAD_BODIES, MODEL, user_message
 from openai.types.chat import ChatCompletion
 
 from jobbatch_dagster.contract import EMULATOR_FINGERPRINT_PREFIX, EMULATOR_HEADER
@@ -108,48 +108,6 @@ def post_chat(client: openai.OpenAI, body: dict[str, Any]) -> ChatCompletion:
     return client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
 
-def _user(content: Any = "hi") -> dict[str, Any]:
-    return {"role": "user", "content": content}
-
-
-# Each bad body, and the (param, code) of the service's 400. Shared with the batch tests.
-BAD_BODIES: list[tuple[str, dict[str, Any], str | None, str | None]] = [
-    ("unknown top-level key", {"messages": [_user()], "temprature": 1}, None, None),
-    ("no messages", {}, "messages", "missing_required_parameter"),
-    ("messages not a list", {"messages": "hi"}, "messages", "invalid_type"),
-    ("empty messages", {"messages": []}, "messages", "empty_array"),
-    ("message without role", {"messages": [{"content": "hi"}]}, "messages[0].role",
-     "missing_required_parameter"),
-    ("unknown role", {"messages": [{"role": "bot", "content": "hi"}]}, "messages[0].role",
-     "invalid_value"),
-    ("user message without content", {"messages": [{"role": "user"}]}, "messages[0].content",
-     "missing_required_parameter"),
-    ("content of the wrong type", {"messages": [_user(42)]}, "messages[0].content",
-     "invalid_type"),
-    ("unknown message key", {"messages": [{**_user(), "mood": "x"}]}, None, None),
-    ("content part without type", {"messages": [_user([{"text": "hi"}])]},
-     "messages[0].content[0].type", "missing_required_parameter"),
-    ("content part of an unknown type", {"messages": [_user([{"type": "video", "text": "x"}])]},
-     "messages[0].content[0].type", "invalid_value"),
-    ("text part without text", {"messages": [_user([{"type": "text"}])]},
-     "messages[0].content[0].text", "missing_required_parameter"),
-    ("max_tokens as a string", {"messages": [_user()], "max_tokens": "100"}, "max_tokens",
-     "invalid_type"),
-    ("max_completion_tokens of 0", {"messages": [_user()], "max_completion_tokens": 0},
-     "max_completion_tokens", "integer_below_min_value"),
-    ("temperature above 2", {"messages": [_user()], "temperature": 3}, "temperature",
-     "decimal_above_max_value"),
-    ("response_format of an unknown type", {"messages": [_user()],
-     "response_format": {"type": "xml"}}, "response_format.type", "invalid_value"),
-    ("json_schema format without its schema", {"messages": [_user()],
-     "response_format": {"type": "json_schema"}}, "response_format.json_schema",
-     "missing_required_parameter"),
-    ("json_schema without a name", {"messages": [_user()],
-     "response_format": {"type": "json_schema", "json_schema": {"schema": {}}}},
-     "response_format.json_schema.name", "missing_required_parameter"),
-]  # fmt: skip
-
-
 @pytest.mark.parametrize(
     ("body", "param", "code"),
     [case[1:] for case in BAD_BODIES],
@@ -169,16 +127,18 @@ def test_a_bad_body_gets_the_services_400(
 
 def test_a_missing_model_gets_the_services_wording(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError, match="you must provide a model parameter"):
-        post_chat(client, {"messages": [_user()]})
+        post_chat(client, {"messages": [user_message()]})
 
 
 def test_an_unknown_model_is_not_found(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as caught:
-        client.chat.completions.create(model="gpt-9-preview", messages=[_user()])
+        client.chat.completions.create(model="gpt-9-preview", messages=[user_message()])
     assert caught.value.code == "model_not_found"
     assert "The model `gpt-9-preview` does not exist" in str(caught.value)
 
 
 def test_a_dated_snapshot_of_a_listed_model_is_served(client: openai.OpenAI) -> None:
-    completion = client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[_user()])
+    completion = client.chat.completions.create(
+        model="gpt-4o-2024-08-06", messages=[user_message()]
+    )
     assert completion.model == "gpt-4o-2024-08-06"
