@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from jobbatch_dagster.batch.client import BatchStatus
 from jobbatch_dagster.batch.cost import CostBreakdown
 from jobbatch_dagster.batch.estimate import guard_budget
+from jobbatch_dagster.batch.failures import batch_failure
 from jobbatch_dagster.batch.harvest import download_results
 from jobbatch_dagster.batch.results import CorruptLine
 from jobbatch_dagster.batch.submit import RecentSubmissions, submit_shard
@@ -31,6 +32,7 @@ def status_dict(status: BatchStatus) -> dict[str, Any]:
         "output_file_id": status.output_file_id,
         "error_file_id": status.error_file_id,
         "errors": status.errors,
+        "failure": failure.as_dict() if (failure := batch_failure(status)) else None,
         "metadata": status.metadata,
     }
 
