@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from click.testing import CliRunner
 from emulator_helpers import (
     BAD_BODIES,
     MODEL,
@@ -24,7 +25,9 @@ from emulator_helpers import (
     wait_for,
 )
 
+from jobbatch_dagster.cli import main
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
+from jobbatch_dagster.emulator.config import API_KEY_ENV
 from jobbatch_dagster.emulator.process import EmulatorProcess
 
 pytestmark = pytest.mark.integration
@@ -182,3 +185,14 @@ def test_a_remote_server_warns_and_answers_only_with_the_key(tmp_path: Path) -> 
         assert httpx.get(f"{server.base_url}/files").status_code == 401
         assert httpx.post(f"{server.admin_url}/faults", json={}).status_code == 401
         assert server.client(max_retries=0).files.list().data == []
+
+
+def test_the_fault_command_needs_the_key_of_a_keyed_server(strict: EmulatorProcess) -> None:
+    runner = CliRunner()
+    args = ["emulator", "fault", "--admin-url", strict.admin_url, "--accept-missing-input-file"]
+    assert runner.invoke(main, args, env={API_KEY_ENV: ""}).exit_code == 1
+    keyed = runner.invoke(main, [*args, "--api-key", "sk-strict"])
+    assert keyed.exit_code == 0, keyed.output
+    assert json.loads(keyed.output)["accept_missing_input_file"] is True
+    assert runner.invoke(main, ["emulator", "reset", "--admin-url", strict.admin_url],
+                         env={API_KEY_ENV: "sk-strict"}).exit_code == 0  # fmt: skip
