@@ -17,7 +17,8 @@ from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, 
 from jobbatch_dagster.home import DUCKDB_POOL
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.tasks import TaskResultError, get_task
-from jobbatch_dagster.warehouse.queries import request_identity, rows, scalar
+from jobbatch_dagster.warehouse.loads import rejection_reasons, scrape_day_quality
+from jobbatch_dagster.warehouse.queries import request_identity, rows
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 
@@ -30,33 +31,22 @@ def build_rejection_rate_check(
     def rejection_rate(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
-        """Rejected rows stay under `[limits] max_rejection_rate` of the day's rows: more means a
-        scraper changed its output and the lead list is silently shrinking."""
+        """Rejections (rows, corrupt regions and whole files) stay under `[limits]
+        max_rejection_rate` of what the day offered: more means a scraper changed its output and the
+        lead list is silently shrinking. The same rate as the asset's metadata (one definition)."""
         day = partition_day(context)
         with warehouse_connection(duckdb) as con:
-            rejected = scalar(
-                con,
-                "SELECT count(*) FROM rejected_jobs WHERE scrape_date = ? AND line IS NOT NULL",
-                [day],
-            )
-            postings = scalar(
-                con, "SELECT count(*) FROM job_sightings WHERE scrape_date = ?", [day]
-            )
-            columns, reasons = rows(
-                con,
-                "SELECT reason, count(*) AS n FROM rejected_jobs WHERE scrape_date = ? "
-                "GROUP BY reason ORDER BY n DESC LIMIT 10",
-                [day],
-            )
-        rate = rejected / (rejected + postings) if rejected + postings else 0.0
+            quality = scrape_day_quality(con, day)
+            reasons = rejection_reasons(con, day)
         return dg.AssetCheckResult(
-            passed=rate <= settings.max_rejection_rate,
+            passed=quality.rejection_rate <= settings.max_rejection_rate,
             metadata={
-                "rejection_rate": dg.MetadataValue.float(round(rate, 4)),
+                "rejection_rate": dg.MetadataValue.float(round(quality.rejection_rate, 4)),
                 "max_rejection_rate": dg.MetadataValue.float(settings.max_rejection_rate),
-                "rejected_rows": rejected,
-                "postings": postings,
-                "reasons": markdown_table(columns, reasons),
+                "rejected_rows": quality.rejected_rows,
+                "rejected_files": quality.rejected_files,
+                "postings": quality.postings,
+                "reasons": markdown_table(*reasons),
             },
         )
 

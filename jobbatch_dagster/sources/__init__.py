@@ -29,35 +29,54 @@ The input contract, for whoever writes a scraper:
 """
 
 from jobbatch_dagster.sources.dates import parse_posted_date
-from jobbatch_dagster.sources.day import DayRead, day_files, read_day
+from jobbatch_dagster.sources.day import DayCounts, DayRead, day_entries, read_day, scan_day
+from jobbatch_dagster.sources.fields import (
+    DEFAULT_FIELDS,
+    FIELD_ALIASES,
+    REQUIRED_FIELDS,
+    FieldMap,
+    fold_key,
+)
 from jobbatch_dagster.sources.identity import content_fingerprint, stable_job_id
 from jobbatch_dagster.sources.posting import (
-    FIELD_ALIASES,
     InvalidPosting,
     Posting,
     SourceRejection,
     normalize_posting,
 )
 from jobbatch_dagster.sources.readers import SUPPORTED_SUFFIXES, read_file
-from jobbatch_dagster.sources.text import html_to_text, normalize_whitespace
+from jobbatch_dagster.sources.text import (
+    TRUNCATION_MARKER,
+    html_to_text,
+    normalize_whitespace,
+    truncate,
+)
 from jobbatch_dagster.sources.urls import canonical_url, site_of
 
 __all__ = [
+    "DEFAULT_FIELDS",
     "FIELD_ALIASES",
+    "REQUIRED_FIELDS",
     "SUPPORTED_SUFFIXES",
+    "TRUNCATION_MARKER",
+    "DayCounts",
     "DayRead",
+    "FieldMap",
     "InvalidPosting",
     "Posting",
     "SourceRejection",
     "canonical_url",
     "content_fingerprint",
-    "day_files",
+    "day_entries",
+    "fold_key",
     "html_to_text",
     "normalize_posting",
     "normalize_whitespace",
     "parse_posted_date",
     "read_day",
     "read_file",
+    "scan_day",
     "site_of",
     "stable_job_id",
+    "truncate",
 ]
