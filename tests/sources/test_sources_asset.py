@@ -211,7 +211,7 @@ def test_entries_that_leave_incoming_are_never_read(day: Day, tmp_path: Path) ->
         sock.bind(str(day.folder / "sock.jsonl"))
         day.write("good.jsonl", B + "\n")
         (day.folder / "inside.jsonl").symlink_to(day.folder / "good.jsonl")
-        meta, check = day.run()
+        meta, _ = day.run()
     assert day.rejected() == [
         (f"{DAY}/dangling.jsonl", None, "broken_symlink"),
         (f"{DAY}/outside.jsonl", None, "symlink_outside"),
