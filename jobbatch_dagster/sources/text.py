@@ -24,8 +24,20 @@ _LINE_EDGES = re.compile(r" ?\n ?")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z!/][^<>]*>|&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # half of a UTF-16 pair: cannot be stored as UTF-8
-# Every ASCII sequence normalize_whitespace would change (str.split() also splits on \x1c-\x1f).
-_ODD_ASCII = re.compile(r"[\t\r\x00-\x08\x0b-\x1f\x7f]|  | \n|\n |\n\n\n")
+# Every ASCII sequence normalize_whitespace would change: substring tests, each a C-speed scan, are
+# much faster than one regular expression with as many alternatives.
+_ODD_ASCII = (
+    "  ",
+    " \n",
+    "\n ",
+    "\n\n\n",
+    "\t",
+    "\r",
+    "\x7f",
+    *map(chr, range(0x0B, 0x0D)),
+    *map(chr, range(0x0E, 0x20)),
+    *map(chr, range(0x09)),
+)
 TRUNCATION_MARKER = "… [truncated by jobbatch: {kept} of {total} characters kept]"
 
 _BLOCK_TAGS = frozenset(
@@ -79,7 +91,7 @@ def normalize_whitespace(text: str, *, keep_newlines: bool = False) -> str:
     so a stored posting's text is what the engine fingerprints.
     """
     if text.isascii():
-        if keep_newlines and text == text.strip() and not _ODD_ASCII.search(text):
+        if keep_newlines and text == text.strip() and not any(odd in text for odd in _ODD_ASCII):
             return text  # the common case, already clean: one C-speed scan instead of a rebuild
     else:
         text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
@@ -106,7 +118,8 @@ def truncate(text: str, max_chars: int) -> tuple[str, bool]:
 
 def looks_like_html(text: str) -> bool:
     """True when the text holds a tag or an entity, so plain text with a lone ``<`` is left alone."""
-    return _LOOKS_LIKE_HTML.search(text) is not None
+    # Most fields have neither character: two C-speed scans spare the regular expression.
+    return ("<" in text or "&" in text) and _LOOKS_LIKE_HTML.search(text) is not None
 
 
 class _TextExtractor(HTMLParser):

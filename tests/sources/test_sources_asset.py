@@ -69,8 +69,11 @@ class Day:
         )
 
     def sql(self, query: str) -> list[tuple]:
+        return self.sql_with(query)
+
+    def sql_with(self, query: str, *params: object) -> list[tuple]:
         with duckdb.connect(str(self.settings.warehouse_path), read_only=True) as con:
-            return con.execute(query).fetchall()
+            return con.execute(query, list(params)).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -84,91 +87,132 @@ def day(tmp_path: Path, instance: dg.DagsterInstance) -> Day:
     return Day(tmp_path, instance)
 
 
-F = f"{DAY}/f"
-# name -> (file content, postings kept as (title, line), rejections as (line, reason_code))
-SHAPES: dict[str, tuple[str | bytes, list[tuple[str, int]], list[tuple[int | None, str]]]] = {
-    "array.json": (f"[\n{C},\n{B}\n]", [("Line Cook", 2), ("Baker", 3)], []),
-    "wrapper-jobs.json": (f'{{"jobs": [{C}, {B}]}}', [("Line Cook", 1), ("Baker", 1)], []),
-    "wrapper-results.json": (f'{{"total": 2, "results": [{C}]}}', [("Line Cook", 1)], []),
-    "wrapper-data.json": (f'{{"data": [{C}], "page": 2}}', [("Line Cook", 1)], []),
-    "wrapper-items.json": (f'{{"items": [\n{C}\n]}}', [("Line Cook", 2)], []),
-    "appended-arrays.json": (f"[{C}]\n[{B}][{C}]", [("Line Cook", 1), ("Baker", 2)], []),
-    "objects-back-to-back.json": (f"{C}{B}\n{C}", [("Line Cook", 1), ("Baker", 1)], []),
-    "killed-mid-write.json": (f"{C}[\n{B},", [("Line Cook", 1), ("Baker", 2)], []),
-    "stray-brackets.jsonl": (f"[\n{C},\n{B},\n]\n", [("Line Cook", 2), ("Baker", 3)], []),
-    "cut-row.json": (
-        f'[\n{C},\n{{"title": "Barista", "desc\n{B}\n]',
-        [("Line Cook", 2), ("Baker", 4)],
-        [(3, "invalid_json")],
-    ),
-    "garbage-between.jsonl": (
-        f"{C}\nscraper: 429, retrying\n{B}\n",
-        [("Line Cook", 1), ("Baker", 3)],
-        [(2, "invalid_json")],
-    ),
-    "deep.jsonl": (
-        f"{C}\n{'[' * 10_000}{']' * 10_000}\n{B}\n",
-        [("Line Cook", 1), ("Baker", 3)],
-        [(2, "too_deep")],
-    ),
-    "huge-int.jsonl": (
-        f'{{"title": "Cook", "description": "x", "id": {"9" * 5000}}}\n',
-        [("Cook", 1)],
-        [],
-    ),
-    "lone-surrogate.jsonl": (
-        '{"title": "Cook \\ud83d", "description": "x"}\n',
-        [("Cook \ufffd", 1)],
-        [],
-    ),
-    "keys.jsonl": (
-        '{"Job Title": "Cook", "BODY": "x", "Address": "Denver", "remote": true}\n'
-        '{"Headline": "Baker", "job-description": "y"}\n',
-        [("Cook", 1), ("Baker", 2)],
-        [],
-    ),
-    "bad-rows.jsonl": (
-        f'null\n{{"title": 3, "description": "x"}}\n{{"description": "x"}}\n{C}\n',
-        [("Line Cook", 4)],
-        [(1, "not_an_object"), (2, "wrong_type"), (3, "missing_title")],
-    ),
-    "semicolons.csv": ("title;description\nCook;Kitchen, weekends\n", [("Cook", 2)], []),
-    "tabs.csv": ("title\tdescription\nCook\tKitchen\n", [("Cook", 2)], []),
-    "runaway-quote.csv": (
-        'title,description\nCook,"never closed\nBaker,Bread\nChef,Food\n',
-        [("Baker", 3), ("Chef", 4)],
-        [(2, "csv_unterminated_quote")],
-    ),
-    "excel.csv": (
-        "title,description\nCaf\xe9 cook,Kitchen\n".encode("cp1252"),
-        [("Café cook", 2)],
-        [],
-    ),
-    "utf16.jsonl": (b"\xff\xfe" + (C + "\n").encode("utf-16-le"), [("Line Cook", 1)], []),
-    "utf32.json": (b"\xff\xfe\x00\x00" + f"[{C}]".encode("utf-32-le"), [("Line Cook", 1)], []),
-    "utf8-bom.csv": ("\ufefftitle,description\nCook,Kitchen\n", [("Cook", 2)], []),
-    "bad-byte.jsonl": (
-        C.encode() + b'\n{"title": "Caf\xe9", "description": "x"}\n' + B.encode(),
-        [("Line Cook", 1), ("Baker", 3)],
-        [(2, "encoding")],
-    ),
-    "empty.jsonl": ("", [], [(None, "empty_file")]),
-    "notes.txt": ("hello", [], [(None, "unsupported_file")]),
-}
+Shape = tuple[str | bytes, list[tuple[str, int]], list[tuple[int | None, str]]]
 
 
-@pytest.mark.parametrize("name", sorted(SHAPES))
-def test_each_shape_and_fault_keeps_and_rejects_what_it_should(day: Day, name: str) -> None:
-    data, kept, rejected = SHAPES[name]
-    day.write(name, data)
+def shapes() -> dict[str, Shape]:
+    """File name -> (content, postings kept as (title, line), rejections as (line, reason_code)).
+
+    Each file's postings have URLs of their own, so all files can share one day without merging.
+    """
+    return {name: shape(name) for name in SHAPE_NAMES}
+
+
+def shape(name: str) -> Shape:
+    c = json.dumps({**COOK, "url": f"https://x.org/{name}/1"})
+    b = json.dumps({**BAKER, "url": f"https://x.org/{name}/2"})
+    return _shapes(c, b)[name]
+
+
+def _shapes(C: str, B: str) -> dict[str, Shape]:  # the names read like the constants above
+    return {
+        "array.json": (f"[\n{C},\n{B}\n]", [("Line Cook", 2), ("Baker", 3)], []),
+        "wrapper-jobs.json": (f'{{"jobs": [{C}, {B}]}}', [("Line Cook", 1), ("Baker", 1)], []),
+        "wrapper-results.json": (f'{{"total": 2, "results": [{C}]}}', [("Line Cook", 1)], []),
+        "wrapper-data.json": (f'{{"data": [{C}], "page": 2}}', [("Line Cook", 1)], []),
+        "wrapper-items.json": (f'{{"items": [\n{C}\n]}}', [("Line Cook", 2)], []),
+        "appended-arrays.json": (f"[{C}]\n[{B}][{C}]", [("Line Cook", 2), ("Baker", 2)], []),
+        "objects-back-to-back.json": (f"{C}{B}\n{C}", [("Line Cook", 2), ("Baker", 1)], []),
+        "killed-mid-write.json": (f"{C}[\n{B},", [("Line Cook", 1), ("Baker", 2)], []),
+        "stray-brackets.jsonl": (f"[\n{C},\n{B},\n]\n", [("Line Cook", 2), ("Baker", 3)], []),
+        "cut-row.json": (
+            f'[\n{C},\n{{"title": "Barista", "desc\n{B}\n]',
+            [("Line Cook", 2), ("Baker", 4)],
+            [(3, "invalid_json")],
+        ),
+        "garbage-between.jsonl": (
+            f"{C}\nscraper: 429, retrying\n{B}\n",
+            [("Line Cook", 1), ("Baker", 3)],
+            [(2, "invalid_json")],
+        ),
+        "deep.jsonl": (
+            f"{C}\n{'[' * 10_000}{']' * 10_000}\n{B}\n",
+            [("Line Cook", 1), ("Baker", 3)],
+            [(2, "too_deep")],
+        ),
+        "huge-int.jsonl": (
+            f'{{"title": "Cook", "description": "x", "id": {"9" * 5000}}}\n',
+            [("Cook", 1)],
+            [],
+        ),
+        "lone-surrogate.jsonl": (
+            '{"title": "Cook \\ud83d", "description": "x"}\n',
+            [("Cook \ufffd", 1)],
+            [],
+        ),
+        "keys.jsonl": (
+            '{"Job Title": "Cook", "BODY": "x", "Address": "Denver", "remote": true}\n'
+            '{"Headline": "Baker", "job-description": "y"}\n',
+            [("Cook", 1), ("Baker", 2)],
+            [],
+        ),
+        "bad-rows.jsonl": (
+            f'null\n{{"title": 3, "description": "x"}}\n{{"description": "x"}}\n{C}\n',
+            [("Line Cook", 4)],
+            [(1, "not_an_object"), (2, "wrong_type"), (3, "missing_title")],
+        ),
+        "semicolons.csv": ("title;description\nCook;Kitchen, weekends\n", [("Cook", 2)], []),
+        "tabs.csv": ("title\tdescription\nCook\tKitchen\n", [("Cook", 2)], []),
+        "runaway-quote.csv": (
+            'title,description\nCook,"never closed\nBaker,Bread\nChef,Food\n',
+            [("Baker", 3), ("Chef", 4)],
+            [(2, "csv_unterminated_quote")],
+        ),
+        "excel.csv": (
+            "title,description\nCaf\xe9 cook,Kitchen\n".encode("cp1252"),
+            [("Café cook", 2)],
+            [],
+        ),
+        "utf16.jsonl": (b"\xff\xfe" + (C + "\n").encode("utf-16-le"), [("Line Cook", 1)], []),
+        "utf32.json": (b"\xff\xfe\x00\x00" + f"[{C}]".encode("utf-32-le"), [("Line Cook", 1)], []),
+        "utf8-bom.csv": ("\ufefftitle,description\nCook,Kitchen\n", [("Cook", 2)], []),
+        "bad-byte.jsonl": (
+            C.encode() + b'\n{"title": "Caf\xe9", "description": "x"}\n' + B.encode(),
+            [("Line Cook", 1), ("Baker", 3)],
+            [(2, "encoding")],
+        ),
+        "empty.jsonl": ("", [], [(None, "empty_file")]),
+        "notes.txt": ("hello", [], [(None, "unsupported_file")]),
+    }
+
+
+SHAPE_NAMES = sorted(_shapes(C, B))
+
+
+@pytest.fixture(scope="module")
+def all_shapes(tmp_path_factory: pytest.TempPathFactory, instance: dg.DagsterInstance) -> tuple:
+    """Every shape and fault as files of one day, materialized once."""
+    day = Day(tmp_path_factory.mktemp("shapes"), instance)
+    for name, (data, _, _) in shapes().items():
+        day.write(name, data)
     meta, check = day.run()
-    want_titles = {title for title, _ in kept}
-    assert {t for t, _, _ in day.kept()} == want_titles
-    assert sorted((line, code) for _, line, code in day.rejected()) == sorted(
-        rejected, key=lambda r: (r[0] or 0, r[1])
-    )
-    assert meta["rejected"] == len(rejected)
+    return day, meta, check
+
+
+@pytest.mark.parametrize("name", SHAPE_NAMES)
+def test_each_shape_and_fault_keeps_and_rejects_what_it_should(
+    all_shapes: tuple, name: str
+) -> None:
+    day, _, _ = all_shapes
+    _, kept, rejected = shape(name)
+    file = f"{DAY}/{name}"
+    assert sorted(
+        day.sql_with("SELECT title, source_line FROM jobs WHERE source_file = ?", file)
+    ) == sorted(kept)
+    assert sorted(
+        day.sql_with("SELECT line, reason_code FROM rejected_jobs WHERE file = ?", file),
+        key=lambda r: (r[0] or 0, r[1]),
+    ) == sorted(rejected, key=lambda r: (r[0] or 0, r[1]))
+
+
+def test_all_shapes_in_one_day_report_one_rejection_rate(all_shapes: tuple) -> None:
+    _, meta, check = all_shapes
+    everything = shapes().values()
+    refused = sum(len(rejected) for _, _, rejected in everything)
+    postings = sum(len(kept) for _, kept, _ in everything)
+    assert (meta["rejected"], meta["postings"]) == (refused, postings)
     assert meta["rejection_rate"] == check["rejection_rate"]  # one definition, one number
+    assert meta["rejection_rate"] == round(refused / (refused + postings), 4)
 
 
 def test_unknown_keys_are_kept_in_the_job_json(day: Day) -> None:
