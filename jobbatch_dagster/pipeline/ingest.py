@@ -1,12 +1,13 @@
 """Ingesting one scrape day: every file in ``<incoming>/<day>/`` read, validated and loaded.
 
 The day is streamed: rows are read one at a time and written to the warehouse in chunks of
-:data:`CHUNK_ROWS` inside one transaction, so peak memory does not grow with the day's size and a
-failed load leaves the day as it was.
+:data:`CHUNK_ROWS`, so peak memory does not grow with the day's size; the day's sightings and
+rejections are swapped in at the end, so a failed load leaves the day as it was.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
@@ -20,8 +21,8 @@ from jobbatch_dagster.warehouse.loads import (
     RejectionRow,
     ScrapeDayLoad,
     job_row,
+    load_scrape_day_chunks,
     rejection_reasons,
-    scrape_day_load,
     scrape_day_preview,
 )
 
@@ -64,22 +65,25 @@ def posting_row(day: date, posting: Posting) -> JobRow:
 def ingest_day(settings: Settings, con: duckdb.DuckDBPyConnection, day: date) -> IngestResult:
     """Read ``<incoming>/<day>/`` and replace the day's postings and rejections in the warehouse."""
     counts = DayCounts()
-    jobs: list[JobRow] = []
-    rejections: list[RejectionRow] = []
     rows = scan_day(settings.incoming_dir, day.isoformat(), counts, fields=settings.field_map)
-    with scrape_day_load(con, day) as writer:
-        for row in rows:
-            if isinstance(row, SourceRejection):
-                rejections.append(rejection_row(day, row))
-            else:
-                jobs.append(posting_row(day, row))
-            if len(jobs) + len(rejections) >= CHUNK_ROWS:
-                writer.add_jobs(jobs)
-                writer.add_rejections(rejections)
-                jobs, rejections = [], []
-        writer.add_jobs(jobs)
-        writer.add_rejections(rejections)
-        load = writer.result()
+    load = load_scrape_day_chunks(con, day, _chunks(day, rows))
     return IngestResult(
         day, counts, load, rejection_reasons(con, day), scrape_day_preview(con, day)
     )
+
+
+def _chunks(
+    day: date, rows: Iterator[Posting | SourceRejection]
+) -> Iterator[tuple[list[JobRow], list[RejectionRow]]]:
+    """The day's rows as warehouse rows, :data:`CHUNK_ROWS` at a time."""
+    jobs: list[JobRow] = []
+    rejections: list[RejectionRow] = []
+    for row in rows:
+        if isinstance(row, SourceRejection):
+            rejections.append(rejection_row(day, row))
+        else:
+            jobs.append(posting_row(day, row))
+        if len(jobs) + len(rejections) >= CHUNK_ROWS:
+            yield jobs, rejections
+            jobs, rejections = [], []
+    yield jobs, rejections

@@ -3,15 +3,14 @@
 A posting seen again updates its ``jobs`` row (``last_seen``, and its content when this sighting is
 the newest) instead of adding one, so ``jobs`` has one row per posting however often it is reposted.
 The day's sightings and rejections are replaced as a whole, which makes re-reading a day idempotent.
-A day is loaded in chunks inside one transaction (:func:`scrape_day_load`), so its size never has
-to fit in memory, and a failure leaves the day as it was.
+A day is loaded in chunks (:func:`load_scrape_day_chunks`), so its size never has to fit in memory,
+and a failure leaves the day's sightings and rejections as they were.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -132,41 +131,57 @@ def job_row(posting: Mapping[str, Any], job: Mapping[str, Any], day: date) -> Jo
     )
 
 
-class ScrapeDayWriter:
-    """Adds one day's postings and rejections chunk by chunk; see :func:`scrape_day_load`."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, day: date) -> None:
-        self._con = con
-        self.day = day
-
-    def add_jobs(self, rows: Sequence[JobRow]) -> None:
-        """Upsert a chunk of postings; within the chunk, as across chunks, the later row wins."""
-        latest = list({row.job_id: row for row in rows}.values())
-        insert_records(self._con, "jobs", latest, on_conflict=_JOBS_UPSERT)
-        sightings = [SightingRow(self.day, r.job_id, r.content_fingerprint) for r in latest]
-        insert_records(self._con, "job_sightings", sightings, on_conflict=_SIGHTINGS_UPSERT)
-
-    def add_rejections(self, rows: Sequence[RejectionRow]) -> None:
-        insert_records(self._con, "rejected_jobs", rows)
-
-    def result(self) -> ScrapeDayLoad:
-        """What the day holds now; new = first seen on this day, so a re-read reports the same."""
-        postings, new = self._con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE j.first_seen = ?) "
-            "FROM job_sightings AS s JOIN jobs AS j USING (job_id) WHERE s.scrape_date = ?",
-            [self.day, self.day],
-        ).fetchone()  # type: ignore[misc]
-        quality = scrape_day_quality(self._con, self.day)
-        return ScrapeDayLoad(postings, new, postings - new, quality.rejections, quality)
+# DuckDB keeps written blocks cached up to 80% of RAM by default; a scrape day is loaded under this
+# cap instead, so its peak memory stays flat however big the day is (blocks are spilled, not kept).
+LOAD_MEMORY_LIMIT = "256MB"
+_STAGING_DDL = (
+    "CREATE OR REPLACE TEMP TABLE _day_sightings (scrape_date DATE, job_id VARCHAR, "
+    "content_fingerprint VARCHAR, PRIMARY KEY (scrape_date, job_id))",
+    "CREATE OR REPLACE TEMP TABLE _day_rejections AS SELECT * FROM rejected_jobs LIMIT 0",
+)
 
 
-@contextmanager
-def scrape_day_load(con: duckdb.DuckDBPyConnection, day: date) -> Iterator[ScrapeDayWriter]:
-    """Replace one day's sightings and rejections with what the block adds, in one transaction."""
-    with transaction(con):
-        con.execute("DELETE FROM job_sightings WHERE scrape_date = ?", [day])
-        con.execute("DELETE FROM rejected_jobs WHERE scrape_date = ?", [day])
-        yield ScrapeDayWriter(con, day)
+def load_scrape_day_chunks(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    chunks: Iterable[tuple[Sequence[JobRow], Sequence[RejectionRow]]],
+) -> ScrapeDayLoad:
+    """Load a day from chunks of rows (postings, rejections), in bounded memory.
+
+    Each chunk's postings are upserted into ``jobs`` as it comes (the later row wins, within a
+    chunk as across chunks) and committed, so no transaction grows with the day. The day's sightings
+    and rejections are staged in temporary tables and swapped in at the end in one transaction: until
+    then the day shows what it showed before, and a failed load leaves it so (re-running it is
+    idempotent).
+    """
+    (previous_limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()  # type: ignore[misc]
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    try:
+        for ddl in _STAGING_DDL:
+            con.execute(ddl)
+        for jobs, rejections in chunks:
+            latest = list({row.job_id: row for row in jobs}.values())
+            insert_records(con, "jobs", latest, on_conflict=_JOBS_UPSERT)
+            sightings = [SightingRow(day, r.job_id, r.content_fingerprint) for r in latest]
+            insert_records(con, "_day_sightings", sightings, on_conflict=_SIGHTINGS_UPSERT)
+            insert_records(con, "_day_rejections", rejections)
+        with transaction(con):
+            con.execute("DELETE FROM job_sightings WHERE scrape_date = ?", [day])
+            con.execute("DELETE FROM rejected_jobs WHERE scrape_date = ?", [day])
+            con.execute("INSERT INTO job_sightings SELECT * FROM _day_sightings")
+            con.execute("INSERT INTO rejected_jobs BY NAME SELECT * FROM _day_rejections")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _day_sightings")
+        con.execute("DROP TABLE IF EXISTS _day_rejections")
+        con.execute(f"SET memory_limit = '{previous_limit}'")
+    # new = first seen on this day, so re-reading a day reports the same numbers again
+    postings, new = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE j.first_seen = ?) "
+        "FROM job_sightings AS s JOIN jobs AS j USING (job_id) WHERE s.scrape_date = ?",
+        [day, day],
+    ).fetchone()  # type: ignore[misc]
+    quality = scrape_day_quality(con, day)
+    return ScrapeDayLoad(postings, new, postings - new, quality.rejections, quality)
 
 
 def load_scrape_day(
@@ -176,10 +191,7 @@ def load_scrape_day(
     rejections: Sequence[RejectionRow],
 ) -> ScrapeDayLoad:
     """Load a whole day at once (rows from :func:`job_row`): for a day already in memory."""
-    with scrape_day_load(con, day) as writer:
-        writer.add_jobs(jobs)
-        writer.add_rejections(rejections)
-        return writer.result()
+    return load_scrape_day_chunks(con, day, [(jobs, rejections)])
 
 
 def scrape_day_quality(con: duckdb.DuckDBPyConnection, day: date) -> ScrapeDayQuality:
