@@ -25,26 +25,30 @@ _RUNAWAY_QUOTE = ("unexpected end of data", "expected after '\"'")
 
 
 class _Lines:
-    """Feeds csv one physical line at a time, numbered; remembers the lines of the current record
-    (its raw text) and can take lines back to be read again."""
+    """Feeds csv one physical line at a time, with its number and byte offset; remembers the lines
+    of the current record (its raw text) and can take lines back to be read again."""
 
-    def __init__(self, handle: TextIO) -> None:
+    def __init__(self, handle: TextIO, encoding: str, first_byte: int) -> None:
         self._handle = iter(handle)
-        self._next_number = 1
-        self.again: deque[tuple[int, str]] = deque()
-        self.held: list[tuple[int, str]] = []
+        self._encoding = encoding
+        self._next = (1, first_byte)  # number and byte offset of the next line from the file
+        self.again: deque[tuple[int, int, str]] = deque()
+        self.held: list[tuple[int, int, str]] = []
 
     def __iter__(self) -> Iterator[str]:
         return self
 
     def __next__(self) -> str:
         if self.again:
-            number, text = self.again.popleft()
+            line = self.again.popleft()
         else:
             text = next(self._handle)
-            number, self._next_number = self._next_number, self._next_number + 1
-        self.held.append((number, text))
-        return text
+            number, offset = self._next
+            size = len(text) if text.isascii() else len(text.encode(self._encoding))
+            self._next = (number + 1, offset + size)
+            line = (number, offset, text)
+        self.held.append(line)
+        return line[2]
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -53,9 +57,11 @@ def sniff_delimiter(first_line: str) -> str:
     return max(DELIMITERS, key=lambda d: (bare.count(d), d == ","))
 
 
-def read_csv(handle: TextIO, ctx: FileContext) -> Iterator[Row]:
-    """One row per CSV record; without a title or description column, one rejection for the file."""
-    lines = _Lines(handle)
+def read_csv(handle: TextIO, ctx: FileContext, first_byte: int = 0) -> Iterator[Row]:
+    """One row per CSV record; without a title or description column, one rejection for the file.
+
+    ``first_byte`` is where the text starts in the file (after a byte-order mark)."""
+    lines = _Lines(handle, ctx.encoding, first_byte)
     first = next(lines, "")
     lines.again.extend(lines.held)  # sniffed, now read again by csv
     delimiter = sniff_delimiter(first)
@@ -84,28 +90,30 @@ def read_csv(handle: TextIO, ctx: FileContext) -> Iterator[Row]:
             yield from _bad_record(lines, ctx, str(exc))
             continue
         held = lines.held
-        while held and not held[0][1].strip():
+        while held and not held[0][2].strip():
             held.pop(0)  # csv skips blank lines silently; they are not this row's
         if not cells or not held:
             continue
-        start, raw = held[0][0], "".join(text for _, text in held).rstrip("\r\n")
+        start, offset = held[0][:2]
+        raw = "".join(text for _, _, text in held).rstrip("\r\n")
         if len(cells) > len(header):
             reason = (
                 f"row has {len(cells) - len(header)} more field(s) than the header "
                 f"({len(header)}): quote values that contain {_name(delimiter)}"
             )
-            yield ctx.rejection(start, "csv_field_count", reason, raw)
+            yield ctx.rejection(start, "csv_field_count", reason, raw, offset)
         elif not any(cell.strip() for cell in cells):
-            yield ctx.rejection(start, "empty_row", "empty row (every field blank)", raw)
+            yield ctx.rejection(start, "empty_row", "empty row (every field blank)", raw, offset)
         else:
-            yield to_row(dict(zip(header, cells, strict=False)), ctx, line=start, raw=raw)
+            record = dict(zip(header, cells, strict=False))
+            yield to_row(record, ctx, line=start, raw=raw, offset=offset)
 
 
 def _bad_record(lines: _Lines, ctx: FileContext, problem: str) -> Iterator[Row]:
-    held = [(n, text) for n, text in lines.held if text.strip()] or lines.held
+    held = [line for line in lines.held if line[2].strip()] or lines.held
     if not held:
         return
-    start, text = held[0]
+    start, offset, text = held[0]
     if problem.endswith(_RUNAWAY_QUOTE) and len(held) > 1:
         yield ctx.rejection(
             start,
@@ -113,12 +121,13 @@ def _bad_record(lines: _Lines, ctx: FileContext, problem: str) -> Iterator[Row]:
             f"a quote opened on this line is never closed and would swallow the {len(held) - 1} "
             'line(s) after it: close the quote, or double a quote inside a value ("")',
             text,
+            offset,
         )
         lines.again.extendleft(reversed(held[1:]))  # read them again as rows of their own
         return
     hint = _TOO_LONG_HINT if "field limit" in problem else ""
-    raw = "".join(t for _, t in held)
-    yield ctx.rejection(start, "invalid_csv", f"invalid CSV: {problem}{hint}", raw)
+    raw = "".join(t for _, _, t in held)
+    yield ctx.rejection(start, "invalid_csv", f"invalid CSV: {problem}{hint}", raw, offset)
 
 
 def _name(delimiter: str) -> str:

@@ -136,4 +136,4 @@ def _read_csv(handle: BinaryIO, ctx: FileContext) -> Iterator[Row]:
             f"{ctx.name}: {problem}; read as Windows-1252 (what Excel writes). If letters look "
             "wrong in the postings, re-save the file as UTF-8"
         )
-    yield from read_csv(io.TextIOWrapper(handle, encoding=ctx.encoding, newline=""), ctx)
+    yield from read_csv(io.TextIOWrapper(handle, encoding=ctx.encoding, newline=""), ctx, bom)

@@ -285,3 +285,15 @@ def test_long_raw_text_is_clipped(tmp_path: Path) -> None:
     )
     assert isinstance(rejection, SourceRejection)
     assert len(rejection.raw) < 2_100 and rejection.raw.endswith("[truncated]")
+
+
+def test_csv_rejections_carry_their_byte_offset(tmp_path: Path) -> None:
+    text = '\ufefftitle;description\nCafé;Kitchen\nCook;"never closed\nBaker;Bread\n'
+    postings, [rejection] = split(write(tmp_path, "board.csv", text))
+    assert [p.title for p in postings] == ["Café", "Baker"]
+    head = "\ufefftitle;description\nCafé;Kitchen\n".encode()
+    assert (rejection.line, rejection.code, rejection.offset) == (
+        3,
+        "csv_unterminated_quote",
+        len(head),
+    )
