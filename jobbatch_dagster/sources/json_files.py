@@ -47,7 +47,11 @@ _DECODER: Final = json.JSONDecoder(parse_int=_int)
 
 
 class _Buffer:
-    """A window on the decoded file: ``text[pos:]`` is unread; line and byte of ``text[0]`` known."""
+    """A window on the decoded file: ``text[pos:]`` is unread; line and byte of ``text[0]`` known.
+
+    Lines are counted for every row, bytes only when a rejection asks where it is: each has a
+    cursor (position in ``text``, its line or byte offset) that moves forward as rows are read.
+    """
 
     def __init__(self, handle: TextIO, byte_len: Callable[[str], int], first_byte: int) -> None:
         self._handle = handle
@@ -58,7 +62,8 @@ class _Buffer:
         self.bad_bytes = False  # some byte was not valid in the file's encoding
         self._line = 1  # line number of text[0]
         self._byte = first_byte  # byte offset of text[0]
-        self._counted = (0, 1, first_byte)  # (position, its line, its byte offset), moves forward
+        self._lines = (0, 1)
+        self._bytes = (0, first_byte)
 
     def fill(self) -> None:
         """Drop what was read, append the next chunk."""
@@ -72,24 +77,19 @@ class _Buffer:
             self.bad_bytes = True
         self.text = self.text[self.pos :] + chunk
         self.pos = 0
-        self._counted = (0, self._line, self._byte)
-
-    def where(self, pos: int) -> tuple[int, int]:
-        """Line and byte offset of ``text[pos]``; ``pos`` never goes back between calls."""
-        at, line, byte = self._counted
-        if pos < at:  # a position behind the last one asked for: count from the window's start
-            at, line, byte = 0, self._line, self._byte
-        part = self.text[at:pos]
-        self._counted = (pos, line + part.count("\n"), byte + self._byte_len(part))
-        return self._counted[1], self._counted[2]
+        self._lines, self._bytes = (0, self._line), (0, self._byte)
 
     def line_of(self, pos: int) -> int:
-        at, line, byte = self._counted
-        if pos < at:
-            return self.where(pos)[0]
-        line += self.text.count("\n", at, pos)
-        self._counted = (pos, line, byte + self._byte_len(self.text[at:pos]))
-        return line
+        """Line number of ``text[pos]``."""
+        at, line = self._lines if pos >= self._lines[0] else (0, self._line)
+        self._lines = (pos, line + self.text.count("\n", at, pos))
+        return self._lines[1]
+
+    def byte_of(self, pos: int) -> int:
+        """Byte offset of ``text[pos]`` in the file."""
+        at, byte = self._bytes if pos >= self._bytes[0] else (0, self._byte)
+        self._bytes = (pos, byte + self._byte_len(self.text[at:pos]))
+        return self._bytes[1]
 
 
 def read_json(
@@ -167,7 +167,7 @@ def _value(buf: _Buffer, ctx: FileContext, *, top_level: bool) -> Iterator[Row]:
             f"not valid UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02x}) in this row: re-save the "
             "file as UTF-8 and run the day again",
             raw,
-            buf.where(start)[1],
+            buf.byte_of(start),
         )
         return
     rows = _unwrapped(value) if top_level else None
@@ -177,7 +177,7 @@ def _value(buf: _Buffer, ctx: FileContext, *, top_level: bool) -> Iterator[Row]:
         text = raw if len(rows) == 1 else json.dumps(item, ensure_ascii=False, default=str)
         row = to_row(item, ctx, line=line, raw=text)
         if isinstance(row, SourceRejection):
-            row = dataclasses.replace(row, offset=buf.where(start)[1])
+            row = dataclasses.replace(row, offset=buf.byte_of(start))
         yield row
 
 
@@ -195,7 +195,7 @@ def _corrupt_region(
     buf: _Buffer, ctx: FileContext, start: int, code: str, problem: str, at: int | None = None
 ) -> Row:
     """One rejection for everything from ``start`` to where the next row plausibly begins."""
-    line, byte = buf.where(start)
+    line, byte = buf.line_of(start), buf.byte_of(start)
     snippet = buf.text[start : start + RAW_MAX_CHARS + 1]
     refilled = False
     while True:
