@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jobbatch_dagster.contract import MAX_BATCH_FILE_BYTES, MAX_REQUESTS_PER_BATCH
+from jobbatch_dagster.sources.fields import FieldMap
 from jobbatch_dagster.tasks.profile import LeadProfile
 
 CONFIG_ENV = "JOBBATCH_CONFIG"
@@ -58,6 +59,8 @@ class Settings:
         StageConfig("parse", after="qualify"),
     )
     lead_profile: LeadProfile = field(default_factory=LeadProfile)
+    # [sources.fields]: a user's own column names per posting field, tried after the built-in ones.
+    source_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
     source: Path | None = None  # the file these settings came from, if any
 
     def stage(self, name: str) -> StageConfig:
@@ -68,6 +71,11 @@ class Settings:
             f"no stage named {name!r} in the configuration; stages are: "
             + ", ".join(s.task for s in self.stages)
         )
+
+    @property
+    def field_map(self) -> FieldMap:
+        """How the readers match a row's keys to posting fields, ``[sources.fields]`` included."""
+        return FieldMap.build(dict(self.source_fields))
 
     @property
     def qualify_threshold(self) -> int:
@@ -144,8 +152,27 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
         max_usd_per_submission=float(max_usd) if max_usd else None,
         stages=stages,
         lead_profile=LeadProfile.from_mapping(data.get("lead_profile")),
+        source_fields=_source_fields(data.get("sources", {}), f"{where} [sources.fields]"),
         source=source,
     )
+
+
+def _source_fields(
+    sources: Mapping[str, Any], where: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[sources.fields]``: ``title = "Headline"`` or ``title = ["Headline", "Role"]`` per field."""
+    table = sources.get("fields", {}) if isinstance(sources, Mapping) else {}
+    fields = []
+    for name, names in table.items():
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"{where}: {name} must be a column name or a list of them")
+        fields.append((name, tuple(names)))
+    try:
+        FieldMap.build(dict(fields))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    return tuple(fields)
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

@@ -19,10 +19,9 @@ from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.pipeline.checks import batches_completed, requests_accounted_for
 from jobbatch_dagster.pipeline.day import DayRun, Patience, run_day, stages_in_order
+from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import Settings, StageConfig, load_settings
-from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.warehouse import ensure_schema
-from jobbatch_dagster.warehouse.loads import job_row, load_scrape_day
 from tests.pipeline.nights import DAY1, DAY2, REPO, SAMPLE, SUBSET
 
 DAY = date.fromisoformat(DAY1)
@@ -53,16 +52,12 @@ def ingest(
     source: str | None = None,
 ) -> int:
     """The day's postings (``source``'s sample files, default the day's own) into the warehouse,
-    as ``scraped_jobs`` does it (sources + warehouse)."""
+    as ``scraped_jobs`` does it."""
     target = settings.incoming_dir / day
     target.mkdir(parents=True)
     for name in SUBSET:
         shutil.copy(SAMPLE / (source or day) / name, target / name)
-    read = read_day(settings.incoming_dir, day)
-    scrape_date = date.fromisoformat(day)
-    jobs = [job_row(dataclasses.asdict(p), p.to_job_dict(), scrape_date) for p in read.postings]
-    rejections = [dataclasses.asdict(r) for r in read.rejections]
-    return load_scrape_day(con, scrape_date, jobs, rejections).postings
+    return ingest_day(settings, con, date.fromisoformat(day)).load.postings
 
 
 def night(
