@@ -21,6 +21,7 @@ from jobbatch_dagster.defs.jobs import HARVEST_JOB, NIGHTLY_JOB
 from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
 from jobbatch_dagster.defs.tracking import SensorCursor
+from jobbatch_dagster.defs.watchdog import worker_tag
 
 # Run config that keeps the console to warnings (the runs' full logs stay in the instance).
 QUIET_RUN_CONFIG: Mapping[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -66,7 +67,7 @@ class NightDriver:
         result = self.defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
             instance=self.instance,
             partition_key=report.partition,
-            tags={"dagster/schedule_name": SCHEDULE_NAME},
+            tags={"dagster/schedule_name": SCHEDULE_NAME, **worker_tag()},
             run_config=self.run_config,
             raise_on_error=False,
         )
@@ -104,7 +105,12 @@ class NightDriver:
             instance=self.instance,
             partition_key=request.partition_key,
             asset_selection=list(request.asset_selection or []),
-            tags={**request.tags, SENSOR_NAME_TAG: SENSOR_NAME, RUN_KEY_TAG: request.run_key or ""},
+            tags={
+                **request.tags,
+                SENSOR_NAME_TAG: SENSOR_NAME,
+                RUN_KEY_TAG: request.run_key or "",
+                **worker_tag(),
+            },
             run_config=self.run_config,
             raise_on_error=False,
         )
