@@ -17,6 +17,7 @@ from typing import Any
 import dagster as dg
 from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
+from jobbatch_dagster.defs.harvest_retries import HARVEST_TAG
 from jobbatch_dagster.defs.jobs import HARVEST_JOB, NIGHTLY_JOB
 from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
@@ -42,6 +43,16 @@ class NightReport:
     @property
     def failed_runs(self) -> list[dg.DagsterRun]:
         return [r for r in self.runs if r.status != dg.DagsterRunStatus.SUCCESS]
+
+    @property
+    def unhealed_runs(self) -> list[dg.DagsterRun]:
+        """Failed runs that no later attempt of the same harvest made good."""
+        healed = {
+            r.tags[HARVEST_TAG]
+            for r in self.runs
+            if r.status == dg.DagsterRunStatus.SUCCESS and HARVEST_TAG in r.tags
+        }
+        return [r for r in self.failed_runs if r.tags.get(HARVEST_TAG) not in healed]
 
 
 def _already_ran(instance: dg.DagsterInstance, run_key: str) -> bool:
@@ -145,19 +156,3 @@ class NightDriver:
         if self.nightly(report):
             self.settle(report)
         return report
-
-
-def run_night(
-    defs: dg.Definitions,
-    instance: dg.DagsterInstance,
-    partition: str,
-    *,
-    cursor: str | None = None,
-    run_config: Mapping[str, Any] | None = None,
-    on_event: Callable[[str], None] | None = None,
-) -> NightReport:
-    """Run ``partition``'s night to quiescence (see :class:`NightDriver`)."""
-    driver = NightDriver(defs, instance, run_config=run_config)
-    if on_event is not None:
-        driver.on_event = on_event
-    return driver.night(partition, cursor)
