@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jobbatch_dagster.tasks import TASK_NAMES
+from jobbatch_dagster.tasks import TASK_NAMES, TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
 
 STAGE_KEYS = ("model", "after", "threshold")
@@ -185,8 +185,9 @@ def check_sections(data: Mapping[str, Any], source: Path | None) -> dict[str, Se
 
 
 def check_stage_plan(stages: Section, plan: Sequence[tuple[str, str | None]]) -> None:
-    """At least one stage runs on every posting, every ``after`` names a stage, and following
-    ``after`` from any stage ends at such a first stage (no cycles)."""
+    """At least one stage runs on every posting, every ``after`` names a stage whose answers have a
+    score to hold against its threshold, and following ``after`` from any stage ends at such a
+    first stage (no cycles)."""
     after = dict(plan)
     if not plan:
         raise ConfigError(f"{stages.where}: no stages; add at least [stages.qualify]")
@@ -206,3 +207,10 @@ def check_stage_plan(stages: Section, plan: Sequence[tuple[str, str | None]]) ->
                     + "; one of them must run on every posting (no `after`)"
                 )
             seen.append(parent)
+    scored = [n for n in after if "score" in TASKS[n].result_model.model_fields]
+    for name, parent in plan:
+        if parent is not None and parent not in scored:
+            raise ConfigError(
+                f"{stages.where[:-1]}.{name}]: after = {parent!r}, but {parent} answers have no "
+                f"score to compare with a threshold; name one of: {', '.join(scored) or 'none'}"
+            )

@@ -102,6 +102,11 @@ def test_values_out_of_range_are_errors(tmp_path: Path, text: str, expected: str
             "form a cycle: qualify -> parse -> qualify",
         ),
         ('[stages.qualify]\nmodel = "m"\nafter = "qualify"\n', "cycle: qualify -> qualify"),
+        (
+            STAGES + '[stages.parse]\nmodel = "m"\nafter = "qualify"\n[stages.analyze]\n'
+            'model = "m"\nafter = "parse"\n',
+            "parse answers have no score to compare with a threshold; name one of: qualify",
+        ),
     ],
 )
 def test_a_broken_stage_plan_is_an_error_before_anything_runs(
