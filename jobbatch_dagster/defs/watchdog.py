@@ -4,8 +4,9 @@ A run worker killed with -9 (out of memory, a laptop lid, ``kill``) never report
 stays STARTED and keeps the only slot of the ``duckdb`` pool, and every later write waits forever.
 Dagster's run monitoring cannot see this with the default run launcher (it cannot check that
 launcher's workers, and frees slots only of runs that ended), so this sensor checks the worker
-itself: the pid the run recorded (our ``jobbatch/worker`` tag, or the launcher's "Started process
-for run" event), on this host. A dead worker's run is reported failed and its slots freed at once.
+itself: the pid the run recorded (our ``jobbatch/worker`` tag, or the pid of its engine events:
+the launcher's "Started process for run", the executor's "Executing steps ..."; step subprocesses
+report theirs in other events), on this host. A dead worker's run is reported failed and its slots freed at once.
 The ``max_runtime_seconds`` of run monitoring (home.py) stays the backstop for workers that hang.
 """
 
