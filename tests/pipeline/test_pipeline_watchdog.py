@@ -17,7 +17,7 @@ import pytest
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDriver
-from jobbatch_dagster.defs.watchdog import WATCHDOG_NAME, worker_is_alive
+from jobbatch_dagster.defs.watchdog import WATCHDOG_NAME, WORKER_TAG, worker_is_alive
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.home import DUCKDB_POOL, prepare_dagster_home
 from jobbatch_dagster.settings import load_settings
@@ -25,17 +25,23 @@ from tests.pipeline.nights import DAY1, SAMPLE, SUBSET
 
 pytestmark = pytest.mark.integration
 
-# The night a scheduled run would execute, in a process of its own (the test kills it).
+# The night's first run, in a process of its own (the test kills it): executed by the night driver,
+# which tags the run with its worker, or plainly, as a launched run's worker does, which leaves the
+# pid only in the run's engine events.
 WORKER = """
+import sys
 import dagster as dg
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDriver, NightReport
+from jobbatch_dagster.defs.jobs import NIGHTLY_JOB
 from jobbatch_dagster.settings import load_settings
-import sys
+day, tagged = sys.argv[1], sys.argv[2] == "tagged"
+defs = build_defs(load_settings())
 with dg.DagsterInstance.get() as instance:
-    NightDriver(build_defs(load_settings()), instance, run_config=QUIET_RUN_CONFIG).nightly(
-        NightReport(sys.argv[1])
-    )
+    if tagged:
+        NightDriver(defs, instance, run_config=QUIET_RUN_CONFIG).nightly(NightReport(day))
+    else:
+        defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(instance=instance, partition_key=day)
 """
 
 
@@ -64,7 +70,9 @@ def _slot_holders(instance: dg.DagsterInstance) -> set[tuple[str, str]]:
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.parametrize("worker_tagged", ["tagged", "untagged"])
 def test_a_run_killed_holding_the_pool_is_failed_and_the_next_write_completes(
+    worker_tagged: str,
     tmp_path: Path,
     fresh_emulator: EmulatorProcess,
     silent_provider: str,
@@ -89,7 +97,9 @@ def test_a_run_killed_holding_the_pool_is_failed_and_the_next_write_completes(
     watchdog = defs.resolve_sensor_def(WATCHDOG_NAME)
     with dg.DagsterInstance.get() as instance:
         context = dg.build_sensor_context(instance=instance, sensor_name=WATCHDOG_NAME)
-        worker = subprocess.Popen([sys.executable, "-c", WORKER, DAY1], env=worker_env)
+        worker = subprocess.Popen(
+            [sys.executable, "-c", WORKER, DAY1, worker_tagged], env=worker_env
+        )
         try:
             # the submit step claims the slot, then hangs on the silent provider
             (held,) = _wait_for(
@@ -105,6 +115,7 @@ def test_a_run_killed_holding_the_pool_is_failed_and_the_next_write_completes(
         held_by = held[0]
         run = instance.get_run_by_id(held_by)
         assert run is not None and run.status == dg.DagsterRunStatus.STARTED
+        assert (WORKER_TAG in run.tags) == (worker_tagged == "tagged")
         assert not worker_is_alive(worker.pid, None)
         assert _slot_holders(instance) == {held}  # without the watchdog, every write now waits
 
