@@ -36,6 +36,8 @@ class StageConfig:
         None  # None: runs on every new posting; else on those that qualify in `after`
     )
     threshold: int = 60
+    # A lead stage (outreach) takes only the day's best `top` leads scoring >= threshold; None: all.
+    top: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Settings:
     max_description_chars: int = 12_000
     max_rejection_rate: float = 0.25
     max_usd_per_submission: float | None = None
+    max_usd_live_per_day: float | None = None  # live follow-up calls, summed per UTC day
     stages: tuple[StageConfig, ...] = (
         StageConfig("qualify"),
         StageConfig("analyze", after="qualify"),
@@ -105,10 +108,12 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
                 threshold=_get(
                     table, "threshold", int, StageConfig.threshold, f"{where} [stages.{name}]"
                 ),
+                top=_get(table, "top", int, StageConfig.top, f"{where} [stages.{name}]"),
             )
             for name, table in stages_table.items()
         )
     max_usd = _get(budget, "max_usd_per_submission", (int, float), None, f"{where} [budget]")
+    max_live = _get(budget, "max_usd_live_per_day", (int, float), None, f"{where} [budget]")
     warehouse = os.environ.get(WAREHOUSE_ENV) or _get(
         paths, "warehouse", str, str(base.warehouse_path), f"{where} [paths]"
     )
@@ -142,6 +147,7 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
             )
         ),
         max_usd_per_submission=float(max_usd) if max_usd else None,
+        max_usd_live_per_day=float(max_live) if max_live else None,
         stages=stages,
         lead_profile=LeadProfile.from_mapping(data.get("lead_profile")),
         source=source,
