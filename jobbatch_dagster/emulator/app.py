@@ -28,7 +28,7 @@ from jobbatch_dagster.emulator.backend import DEFAULT_BATCHES_PAGE, MAX_FILES_PA
 from jobbatch_dagster.emulator.errors import ApiError, invalid, missing
 from jobbatch_dagster.emulator.faults import FaultPlan
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
-from jobbatch_dagster.emulator.responder import request_id
+from jobbatch_dagster.emulator.rules.responder import request_id
 
 ADMIN_PREFIX = "/_emulator"
 log = logging.getLogger(__name__)

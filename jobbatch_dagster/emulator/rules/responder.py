@@ -2,7 +2,7 @@
 
 Every chat completion is complete (id, model, choices, usage, system_fingerprint) and says it comes
 from the emulator. With a ``json_schema`` response format the content validates against the schema:
-our four task schemas are answered by ``task_rules`` (rules on the posting text), any other schema
+our four task schemas are answered by ``rules.tasks`` (rules on the posting text), any other schema
 by :func:`schema_answer`. Token counts come from the same estimate the engine uses for costs.
 """
 
@@ -19,10 +19,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT, EMULATOR_FINGERPRINT_PREFIX
-from jobbatch_dagster.emulator import task_rules
 from jobbatch_dagster.emulator.clock import Clock
 from jobbatch_dagster.emulator.faults import LineFailure
-from jobbatch_dagster.emulator.schema_answer import schema_answer
+from jobbatch_dagster.emulator.rules.schema_answer import schema_answer
+from jobbatch_dagster.emulator.rules.tasks import task_answer
 from jobbatch_dagster.tasks.tokens import (
     TOKENS_PER_REPLY,
     estimate_prompt_tokens,
@@ -195,13 +195,13 @@ class Responder:
         self, name: str, schema: Mapping[str, Any], messages: list[Mapping[str, Any]]
     ) -> Any:
         schema_text = json.dumps(schema, sort_keys=True)
-        answer = task_rules.task_answer(name, schema, messages)
+        answer = task_answer(name, schema, messages)
         if answer is not None:
             errors = list(_validator(schema_text).iter_errors(answer))
             if not errors:
                 return answer
             # A rule bug must not leak schema-invalid content to the engine; say so loudly.
-            log.warning("task_rules answer for %s is not schema-valid: %s", name, errors[0].message)
+            log.warning("task rule answer for %s is not schema-valid: %s", name, errors[0].message)
         return json.loads(_generic_answer_text(schema_text))
 
     def _cached_tokens(self, messages: list[Mapping[str, Any]]) -> int:

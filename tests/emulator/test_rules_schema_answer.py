@@ -8,9 +8,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from jobbatch_dagster.emulator.regex_sample import sample_matching
-from jobbatch_dagster.emulator.responder import Responder, break_schema
-from jobbatch_dagster.emulator.schema_answer import schema_answer
+from jobbatch_dagster.emulator.rules.regex_sample import sample_matching
+from jobbatch_dagster.emulator.rules.responder import Responder, break_schema
+from jobbatch_dagster.emulator.rules.schema_answer import schema_answer
 from jobbatch_dagster.tasks import TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
 from jobbatch_dagster.tasks.tokens import estimate_text_tokens
