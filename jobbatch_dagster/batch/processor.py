@@ -52,6 +52,11 @@ class BatchProcessor:
         self.last_build: BuildResult | None = None
 
     @property
+    def inputs_dir(self) -> Path:
+        """Where the input files (shards and their manifests) are built."""
+        return self.work_dir / "inputs"
+
+    @property
     def client(self) -> BatchClient:
         """Created on first use, so building files needs no key or network."""
         if self._client is None:
@@ -67,7 +72,7 @@ class BatchProcessor:
             jobs,
             get_task(task_type),
             model,
-            self.work_dir / "inputs",
+            self.inputs_dir,
             profile=settings.lead_profile,
             max_requests=settings.max_requests_per_batch,
             max_bytes=settings.max_bytes_per_batch,
@@ -153,11 +158,10 @@ class BatchProcessor:
     def parse_results(
         self, path: str | os.PathLike[str], task_type: str | None = None
     ) -> list[dict[str, Any]]:
-        """One dict per request (custom_id, success, content, error, parsed, ...), failures included."""
-        downloaded = DownloadedResults.beside(path)
+        """One dict per request (custom_id, success, content, error, parsed, ...), failures included;
+        each answer's fields and its posting are at the top level too (see ``verbs.result_dicts``)."""
         task = get_task(task_type) if task_type else None
-        results = [r.as_dict() for r in downloaded.results(task)]
-        return results + [verbs.corrupt_dict(c) for c in downloaded.corrupt]
+        return verbs.result_dicts(DownloadedResults.beside(path), task, self.inputs_dir)
 
     def cancel_batch(self, batch_id: str) -> dict[str, Any]:
         """Ask the provider to stop; a finished batch cannot be cancelled and says so."""
@@ -215,3 +219,7 @@ def process_jobs_batch(
     return BatchProcessor(**init).process_jobs_batch(
         jobs, task_type, wait_for_completion, model, **options
     )
+
+
+# The seed's name for the processor, so its scripts keep working unchanged.
+BatchProcessorAgent = BatchProcessor
