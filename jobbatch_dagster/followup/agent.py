@@ -105,8 +105,7 @@ class Conversation:
         if not question.strip():
             raise ValueError("the question is empty: say what you want to know about the lead")
         request = LiveRequest(self._messages(question), self.agent.model, ceiling, shape)
-        with self.agent.warehouse() as con:
-            spent = live_spend_on(con, _now().date())
+        spent = self.agent.live_spent_today()
         check_live_budget(request.estimate(), spent, self.agent.settings.max_usd_live_per_day)
         answer = self.agent.client.complete(request)
         turn = len(self.turns)
@@ -169,6 +168,11 @@ class ConversationalLeadAgent:
         with duckdb.connect(str(self.warehouse_path)) as con:
             ensure_schema(con)
             yield con
+
+    def live_spent_today(self) -> float:
+        """USD of live calls made today (UTC), against ``[budget] max_usd_live_per_day``."""
+        with self.warehouse() as con:
+            return live_spend_on(con, _now().date())
 
     def start_conversation(self, prospect: str | LeadRecord | Mapping[str, Any]) -> Conversation:
         """The lead's conversation: the one already kept, else a new one opened with its file.
