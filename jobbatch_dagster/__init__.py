@@ -15,7 +15,7 @@ _EXPORTS = {
     "BatchProcessor": "jobbatch_dagster.batch.processor",
     "BatchProcessorAgent": "jobbatch_dagster.batch.processor",
     "process_jobs_batch": "jobbatch_dagster.batch.processor",
-    "jobs_for": "jobbatch_dagster.batch.verbs",
+    "jobs_for": "jobbatch_dagster.batch.verb_shapes",
     "ConversationalLeadAgent": "jobbatch_dagster.followup.agent",
 }
 __all__ = sorted(_EXPORTS)

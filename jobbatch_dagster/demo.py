@@ -23,37 +23,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDidNotSettle, run_night
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import Settings, load_settings
+from jobbatch_dagster.warehouse.reports import batch_count, print_morning_reports
 
 SAMPLE_DIR = Path("data/sample")
 EMULATOR_DIR = Path("data/emulator")
 DEMO_LATENCY_SECONDS = 1.0
-
-REPORTS = {
-    "Funnel per scrape day (daily_funnel)": """
-        SELECT * EXCLUDE (batch_usd, saving_usd),
-               round(batch_usd, 4) AS batch_usd, round(saving_usd, 4) AS saving_usd
-        FROM daily_funnel
-    """,
-    "Cost ledger per stage (batch_costs)": """
-        SELECT stage, count(*) AS batches, any_value(backend) AS backend,
-               sum(request_total)::BIGINT AS requests, sum(input_tokens)::BIGINT AS input_tokens,
-               sum(output_tokens)::BIGINT AS output_tokens, round(sum(estimated_usd), 4) AS estimated_usd,
-               round(sum(batch_usd), 4) AS batch_usd, round(sum(live_usd), 4) AS live_usd,
-               round(sum(saving_usd), 4) AS saving_usd
-        FROM batch_costs GROUP BY stage ORDER BY min(scrape_date), stage
-    """,
-    "Top leads (top_leads)": """
-        SELECT score, title, company, location, deal_value_usd, urgency, scrape_date
-        FROM top_leads LIMIT 10
-    """,
-}
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -78,26 +58,6 @@ def stage_incoming(settings: Settings, days: Sequence[str]) -> None:
     """Drop the sample files where the scrapers would (existing files are left as they are)."""
     for day in days:
         shutil.copytree(SAMPLE_DIR / day, settings.incoming_dir / day, dirs_exist_ok=True)
-
-
-def batch_count(warehouse: Path) -> int:
-    """Batches recorded so far (0 before the first run)."""
-    if not warehouse.is_file():
-        return 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = {
-            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        }
-        return (
-            con.execute("SELECT count(*) FROM batches").fetchone()[0] if "batches" in tables else 0
-        )
-
-
-def print_reports(warehouse: Path) -> None:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        for title, sql in REPORTS.items():
-            print(f"\n== {title}")
-            con.sql(sql).show(max_width=220, max_rows=20)
 
 
 def run_demo(days: Sequence[str], on_event=print) -> Path:
@@ -156,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
             warehouse = run_demo(days)
-    print_reports(warehouse)
+    print_morning_reports(warehouse)
     created = batch_count(warehouse) - before
     print(
         f"\nNew batches this run: {created}"

@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
-from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
 from jobbatch_dagster.defs.jobs import HARVEST_JOB, NIGHTLY_JOB
 from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
-from jobbatch_dagster.defs.tracking import SensorCursor
+from jobbatch_dagster.pipeline.tracking import SensorCursor
+
+# The tags Dagster's daemon puts on a sensor's runs (documented strings; dagster exports no
+# public constants for them).
+RUN_KEY_TAG = "dagster/run_key"
+SENSOR_NAME_TAG = "dagster/sensor_name"
 
 # Run config that keeps the console to warnings (the runs' full logs stay in the instance).
 QUIET_RUN_CONFIG: Mapping[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

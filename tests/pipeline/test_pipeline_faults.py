@@ -12,14 +12,14 @@ from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.batch.custom_ids import base_custom_id
 from jobbatch_dagster.batch.submit import submit_shard
 from jobbatch_dagster.defs.driver import NightReport
-from jobbatch_dagster.defs.stages.inputs import pending_shards, stage_dir
 from jobbatch_dagster.defs.stages.keys import (
     SCRAPED_JOBS_KEY,
     batch_input_key,
     batch_key,
     raw_output_key,
 )
-from jobbatch_dagster.defs.stages.shard_files import load_shard
+from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
+from jobbatch_dagster.pipeline.shard_files import load_shard
 from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.tasks import get_task
 from tests.pipeline.nights import DAY1, Pipeline

@@ -18,8 +18,6 @@ from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
-from jobbatch_dagster.defs.stages.harvest import harvest_stage
-from jobbatch_dagster.defs.stages.inputs import build_stage_input
 from jobbatch_dagster.defs.stages.keys import (
     SCRAPED_JOBS_KEY,
     batch_input_key,
@@ -32,13 +30,13 @@ from jobbatch_dagster.defs.stages.metadata import (
     input_metadata,
     submission_metadata,
 )
-from jobbatch_dagster.defs.stages.submit import submit_stage
 from jobbatch_dagster.home import DUCKDB_POOL
+from jobbatch_dagster.pipeline.harvest import harvest_stage
+from jobbatch_dagster.pipeline.inputs import build_stage_input
+from jobbatch_dagster.pipeline.results import load_results
+from jobbatch_dagster.pipeline.submit import submit_stage
 from jobbatch_dagster.settings import Settings, StageConfig
-from jobbatch_dagster.tasks import get_task
-from jobbatch_dagster.warehouse.queries import rows
-from jobbatch_dagster.warehouse.results import load_stage_results
-from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES, answer_columns
+from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 ProviderStep = Callable[[DuckDBPyConnection, BatchClient, date], dict[str, Any]]
 
@@ -114,7 +112,6 @@ def build_stage_chain(
     )
 
     table = RESULT_TABLES[name]
-    shown = ["job_id", *(c for c, _ in answer_columns(get_task(name).result_model)[:4])]
 
     @dg.asset(
         key=results_key(name),
@@ -127,20 +124,13 @@ def build_stage_chain(
         **common,
     )
     def results(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        day = partition_day(context)
         with warehouse_connection(duckdb) as con:
-            loaded = load_stage_results(con, name, day)
-            columns, preview = rows(
-                con,
-                f"SELECT {', '.join(shown)} FROM {table} WHERE scrape_date = ? "
-                "ORDER BY job_id LIMIT 10",
-                [day],
-            )
+            loaded = load_results(con, name, partition_day(context))
         return dg.MaterializeResult(
             metadata={
-                "rows": loaded,
-                "table": table,
-                "preview": markdown_table(columns, preview),
+                "rows": loaded.rows,
+                "table": loaded.table,
+                "preview": markdown_table(loaded.preview.columns, loaded.preview.rows),
             }
         )
 

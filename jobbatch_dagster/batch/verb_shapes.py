@@ -1,7 +1,6 @@
-"""The plain-dict shapes the guide's verbs return, and the one-call ``process_jobs_batch`` flow.
+"""The plain-dict shapes the guide's verbs (:mod:`~jobbatch_dagster.batch.processor`) return.
 
-Kept apart from :mod:`~jobbatch_dagster.batch.processor` so the class stays a list of small verbs;
-the dict shapes are the seed's (``id``, ``status``, ``request_counts``, ``created_at``, ...), with
+The dict shapes are the seed's (``id``, ``status``, ``request_counts``, ``created_at``, ...), with
 extra keys only added, never renamed, so existing dashboards keep reading them.
 """
 
@@ -9,19 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jobbatch_dagster.batch.client import BatchStatus
 from jobbatch_dagster.batch.cost import CostBreakdown
-from jobbatch_dagster.batch.estimate import guard_budget
-from jobbatch_dagster.batch.harvest import DownloadedResults, download_results
+from jobbatch_dagster.batch.harvest import DownloadedResults
 from jobbatch_dagster.batch.origins import find_shard, request_origins
 from jobbatch_dagster.batch.results import CorruptLine
-from jobbatch_dagster.batch.submit import RecentSubmissions, submit_shard
 from jobbatch_dagster.tasks.base import Task
-
-if TYPE_CHECKING:
-    from jobbatch_dagster.batch.processor import BatchProcessor
 
 
 def status_dict(status: BatchStatus) -> dict[str, Any]:
@@ -118,80 +112,3 @@ def jobs_for(
             )
         jobs.append({**job, **(result.get("parsed") or {})})
     return jobs
-
-
-def process(
-    processor: BatchProcessor,
-    jobs: Any,
-    task_type: str,
-    model: str,
-    wait: bool,
-    *,
-    description: str | None,
-    check_interval: float,
-    timeout: float,
-) -> dict[str, Any]:
-    """Build, guard the budget, submit every shard; when waiting, also read every result."""
-    build = processor.build(jobs, task_type, model)
-    outcome: dict[str, Any] = {
-        "success": False,
-        "task_type": task_type,
-        "model": model,
-        "job_count": build.request_count,
-        "rejected": [r.as_dict() for r in build.rejections],
-        "batch_id": None,
-        "batch_ids": [],
-        "file_id": None,
-        "file_ids": [],
-        "shards": len(build.shards),
-    }
-    if not build.shards:
-        outcome["message"] = f"No batch created: all {len(build.rejections)} jobs were rejected."
-        return outcome
-    estimate = guard_budget(build.shards, processor.settings.max_usd_per_submission)
-    outcome.update(cost_dict(estimate))
-    count = len(build.shards)
-    # Several shards are reconciled against one reading of the provider's lists, not one each.
-    recent = RecentSubmissions.read(processor.client) if count > 1 else None
-    records = [
-        submit_shard(
-            processor.client,
-            shard,
-            description=description
-            or f"{task_type} {shard.request_count} jobs (shard {shard.index + 1} of {count})",
-            recent=recent,
-        )
-        for shard in build.shards
-    ]
-    outcome.update(
-        success=True,
-        batch_id=records[0].batch_id,
-        batch_ids=[r.batch_id for r in records],
-        file_id=records[0].input_file_id,
-        file_ids=[r.input_file_id for r in records],
-        reused=[r.reused for r in records],
-        backend=records[0].backend,
-        message=f"Processing {build.request_count} jobs in {len(records)} batch(es). "
-        "Results available within 24 hours.",
-    )
-    if wait:
-        outcome.update(_wait_and_read(processor, outcome["batch_ids"], check_interval, timeout))
-    return outcome
-
-
-def _wait_and_read(
-    processor: BatchProcessor, batch_ids: list[str], interval: float, timeout: float
-) -> dict[str, Any]:
-    statuses, results = [], []
-    for batch_id in batch_ids:
-        status = processor.client.wait(batch_id, interval=interval, timeout=timeout)
-        statuses.append(status_dict(status))
-        if status.output_file_id or status.error_file_id:
-            downloaded = download_results(processor.client, status, processor.work_dir / "results")
-            results.extend(result_dicts(downloaded, None, processor.inputs_dir))
-    return {
-        "statuses": statuses,
-        "results": results,
-        "successful": sum(1 for r in results if r["success"]),
-        "failed": sum(1 for r in results if not r["success"]),
-    }

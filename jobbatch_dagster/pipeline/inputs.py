@@ -23,9 +23,11 @@ from jobbatch_dagster.warehouse.ledger import (
     blocked_fingerprints,
     replace_stage_postings,
     replace_unsubmitted_requests,
+    submitted_fingerprints,
 )
 from jobbatch_dagster.warehouse.loads import day_jobs, qualified_day_jobs
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
+from jobbatch_dagster.warehouse.rows import NewRequestRow, StagePostingRow
 from jobbatch_dagster.warehouse.transaction import transaction
 
 
@@ -86,7 +88,7 @@ def build_stage_input(
             summary.invalid.append(f"{job.get('id')}: {exc}")
     blocked = blocked_fingerprints(con, stage.task, day, set(fingerprints.values()))
     to_send: list[dict[str, Any]] = []
-    postings: list[dict[str, Any]] = []
+    postings: list[StagePostingRow] = []
     for job in jobs:
         fp = fingerprints.get(job["id"])
         if fp is None:
@@ -99,19 +101,9 @@ def build_stage_input(
             to_send.append(job)
         summary.reused += disposition == "reused"
         summary.in_flight += disposition == "in_flight"
-        postings.append(
-            {"job_id": job["id"], "request_fingerprint": fp, "disposition": disposition}
-        )
+        postings.append(StagePostingRow(job["id"], fp, disposition))
     directory = stage_dir(settings, stage.task, day) / "input"
-    submitted = {
-        r[0]
-        for r in con.execute(
-            "SELECT input_fingerprint FROM batches WHERE stage = ? AND scrape_date = ?",
-            [stage.task, day],
-        ).fetchall()
-        if r[0]
-    }
-    _clear_unsubmitted_shards(directory, submitted)
+    _clear_unsubmitted_shards(directory, submitted_fingerprints(con, stage.task, day))
     summary.build = build_shards(
         to_send,
         task,
@@ -131,16 +123,9 @@ def build_stage_input(
     return summary
 
 
-def _request_rows(shards: list[Shard], stage: StageConfig) -> list[dict[str, Any]]:
+def _request_rows(shards: list[Shard], stage: StageConfig) -> list[NewRequestRow]:
     return [
-        {
-            "custom_id": entry.custom_id,
-            "job_id": entry.job_id,
-            "request_fingerprint": entry.fingerprint,
-            "model": stage.model,
-            "shard": shard.index,
-            "attempt": 1,
-        }
+        NewRequestRow(entry.custom_id, entry.job_id, entry.fingerprint, stage.model, shard.index)
         for shard in shards
         for entry in shard.manifest()
     ]
