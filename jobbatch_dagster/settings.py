@@ -20,6 +20,9 @@ CONFIG_ENV = "JOBBATCH_CONFIG"
 WAREHOUSE_ENV = "JOBBATCH_WAREHOUSE"
 DEFAULT_CONFIG_FILE = "jobbatch.toml"
 DEFAULT_MODEL = "gpt-4o-mini"
+# Outreach goes to the day's best leads only: at most this many, scoring at least this much.
+OUTREACH_TOP = 10
+OUTREACH_MIN_SCORE = 80
 
 
 class ConfigError(ValueError):
@@ -59,6 +62,7 @@ class Settings:
         StageConfig("analyze", after="qualify"),
         StageConfig("extract_pain_points", after="qualify"),
         StageConfig("parse", after="qualify"),
+        StageConfig("outreach", after="analyze", threshold=OUTREACH_MIN_SCORE, top=OUTREACH_TOP),
     )
     lead_profile: LeadProfile = field(default_factory=LeadProfile)
     source: Path | None = None  # the file these settings came from, if any

@@ -89,18 +89,35 @@ def lead_record(con: duckdb.DuckDBPyConnection, job_id: str) -> LeadRecord | Non
     return _record(row) if row else None
 
 
-def top_lead_records(
-    con: duckdb.DuckDBPyConnection, day: date, limit: int, min_score: int
-) -> list[LeadRecord]:
-    """The day's best leads with an analysis, best first: what the outreach stage is sent."""
+def top_lead_jobs(
+    con: duckdb.DuckDBPyConnection, day: date, min_score: int, top: int | None
+) -> list[dict[str, Any]]:
+    """What a lead stage (``outreach``) is sent for a day: the postings the day's ``qualify``
+    scored at ``min_score`` or above that have an analysis, best first (score, then deal value),
+    at most ``top``; each job dict carries its ``analysis`` answer.
+
+    Read from the result tables themselves, not ``qualified_leads``, so the choice does not depend
+    on when the leads were last rebuilt.
+    """
     rows = con.execute(
-        f"{_LEAD_SQL} WHERE l.scrape_date = ? AND l.score >= ? AND l.analysis IS NOT NULL "
-        "ORDER BY l.score DESC, "
-        "TRY_CAST(json_extract(l.analysis, '$.estimated_deal_value_usd') AS BIGINT) DESC NULLS LAST, "
-        "l.job_id LIMIT ?",
-        [day, min_score, limit],
+        """
+        SELECT j.job_json, an.answer
+        FROM stage_postings AS sp
+        JOIN qualifications AS q USING (job_id, request_fingerprint)
+        JOIN jobs AS j USING (job_id)
+        JOIN (SELECT job_id, answer FROM analyses
+              QUALIFY row_number() OVER (PARTITION BY job_id ORDER BY scrape_date DESC) = 1)
+            AS an USING (job_id)
+        WHERE sp.stage = 'qualify' AND sp.scrape_date = ? AND q.score >= ?
+        ORDER BY q.score DESC,
+                 TRY_CAST(json_extract(an.answer, '$.estimated_deal_value_usd') AS BIGINT)
+                     DESC NULLS LAST,
+                 j.job_id
+        LIMIT ?
+        """,
+        [day, min_score, top if top is not None else 2**62],
     ).fetchall()
-    return [_record(row) for row in rows]
+    return [{**json.loads(job), "analysis": json.loads(answer)} for job, answer in rows]
 
 
 def lead_summaries(con: duckdb.DuckDBPyConnection, limit: int) -> list[LeadSummary]:
