@@ -147,6 +147,14 @@ async def cancel_batch(request: Request) -> Response:
     return JSONResponse(_backend(request).cancel_batch(request.path_params["batch_id"]).as_object())
 
 
+# Chat completions (live)
+
+
+async def chat_completion(request: Request) -> Response:
+    body = await _json_body(request)
+    return JSONResponse(await run_in_threadpool(_backend(request).chat_completion, body))
+
+
 # Admin (outside /v1: no key needed, never counted by http_errors bursts)
 
 
@@ -273,6 +281,7 @@ def create_app(backend: EmulatorBackend) -> Starlette:
         Route("/v1/batches", list_batches, methods=["GET"]),
         Route("/v1/batches/{batch_id}", retrieve_batch, methods=["GET"]),
         Route("/v1/batches/{batch_id}/cancel", cancel_batch, methods=["POST"]),
+        Route("/v1/chat/completions", chat_completion, methods=["POST"]),
         Route(f"{ADMIN_PREFIX}/health", health, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/faults", get_faults, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/faults", add_faults, methods=["POST"]),
