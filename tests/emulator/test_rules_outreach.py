@@ -48,6 +48,11 @@ def test_email_opener_and_questions_come_from_the_posting_and_are_labelled() -> 
     assert "emulator rule" in result["email"]["body"]
     assert "emulator rule" in result["call_opener"]
     assert 3 <= len(result["questions"]) <= 5
+    long_title = outreach({**EXCEL_ASAP, "title": "Administrative Assistant " * 6}, ANALYSIS)
+    assert len(long_title["email"]["subject"]) <= 80
+    assert long_title["email"]["subject"].endswith("Assistant...")
+    body = long_title["email"]["body"]
+    assert all(body.count(q) == 1 for q in body.split('"')[1::2])  # each sentence quoted once
     no_signal = outreach(WELDER, None)
     assert 3 <= len(no_signal["questions"]) <= 5
 

@@ -160,22 +160,17 @@ def _content_text(message: Mapping[str, Any] | None) -> str:
     return content if isinstance(content, str) else ""
 
 
-def _posting_message(messages: Sequence[Mapping[str, Any]]) -> str:
-    """The newest user message holding a posting (a follow-up's questions come after it), else
-    the last user message."""
+def user_posting(
+    messages: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The posting and lead context of the newest user message holding a posting (a follow-up's
+    questions come after it); else the last user message's whole text as the description."""
     users = [_content_text(m) for m in messages if m.get("role") == "user"]
-    return next(
-        (text for text in reversed(users) if decode_posting(text)), users[-1] if users else ""
-    )
-
-
-def user_posting(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The posting in the user messages; the last one's whole text as the description if none has
-    markers."""
-    content = _posting_message(messages)
-    if not content:
-        return {}
-    return decode_posting(content) or {"description": content}
+    for text in reversed(users):
+        posting = decode_posting(text)
+        if posting is not None:
+            return posting, decode_context(text) or {}
+    return ({"description": users[-1]} if users and users[-1] else {}), {}
 
 
 def system_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
@@ -185,8 +180,7 @@ def system_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
 
 
 def gather_evidence(messages: Sequence[Mapping[str, Any]]) -> Evidence:
-    posting = user_posting(messages)
-    context = decode_context(_posting_message(messages)) or {}
+    posting, context = user_posting(messages)
     profile = profile_rules(system_prompt(messages))
     fields = {
         name: (value, value.lower())

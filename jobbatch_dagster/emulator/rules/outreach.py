@@ -5,8 +5,9 @@ Stated rules, each named in the answer ("emulator rule: ..."):
 - roi: deal value and annual saving are the lead context's ``analysis`` figures when it has them,
   else the ``analyze`` rule's own (so a bare posting still gets an answer); payback months =
   deal value / (annual saving / 12), rounded to one decimal, null when either is missing.
-- email: the subject names the posting's title and first fit signal; the body quotes the
-  posting's sentences where the fit signals and urgency phrases were found and asks for a call.
+- email: the subject names the posting's title and first fit signal (cut at a word to fit 80
+  characters); the body quotes, once each, the posting's sentences where the first two fit
+  signals and the first urgency phrase were found, and asks for a call.
 - call opener: the title and first fit signal again, spoken.
 - questions: one per fit signal (at most two), then one each on tools, volume and timing.
 The same rule answers the live follow-up's ROI and email questions with the matching part.
@@ -66,20 +67,30 @@ def _signal(evidence: Evidence) -> str:
     return evidence.fit[0].phrase if evidence.fit else "manual office"
 
 
+def _shorten(text: str, max_chars: int) -> str:
+    """``text`` cut at a word boundary to fit ``max_chars``, with "..." when cut."""
+    if len(text) <= max_chars:
+        return text
+    return text[: max_chars - 3].rsplit(" ", 1)[0].rstrip(" ,;:-(/") + "..."
+
+
 def email_answer(evidence: Evidence) -> dict[str, Any]:
     title, signal = _title(evidence), _signal(evidence)
-    company = evidence.field("company") or "your team"
-    quotes = [f'"{hit.sentence}"' for hit in (*evidence.fit[:2], *evidence.urgent[:1])]
-    pain = f" Your posting says {' and '.join(quotes)}." if quotes else ""
-    subject = f"Automating the {signal} work behind your {title} posting"
+    company = evidence.field("company")
+    seen = f"your {title} posting" + (f" at {company}" if company else "")
+    hits = (*evidence.fit[:2], *evidence.urgent[:1])
+    quotes = [f'"{sentence}"' for sentence in dict.fromkeys(hit.sentence for hit in hits)]
+    pain = f" It says {' and '.join(quotes)}." if quotes else ""
     return {
-        "subject": subject[:_MAX_SUBJECT_CHARS],
+        "subject": _shorten(
+            f"Automating the {signal} work behind your {title} posting", _MAX_SUBJECT_CHARS
+        ),
         "body": (
-            f"Hi,\n\nI saw {company} is hiring for a {title}.{pain} We automate exactly this "
-            f"kind of {signal} work, so the hire can focus on what needs a person.\n\n"
+            f"Hi,\n\nI saw {seen}.{pain} We automate exactly this kind of {signal} work, so "
+            "the hire can focus on what needs a person.\n\n"
             "Could we take 15 minutes this week to look at how it is done today?\n\n"
             f"({LABEL}: subject from the title and first fit signal; the body quotes the "
-            "sentences where the fit signals and urgency were found.)"
+            "sentences where the fit signals and urgency were found, each once.)"
         ),
     }
 
