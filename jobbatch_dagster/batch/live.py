@@ -13,7 +13,7 @@ from typing import Any
 
 import openai
 
-from jobbatch_dagster.batch.client import Backend
+from jobbatch_dagster.batch.client import Backend, sdk_client
 from jobbatch_dagster.batch.cost import CostBreakdown, priced
 from jobbatch_dagster.batch.results import Usage
 from jobbatch_dagster.contract import EMULATOR_HEADER
@@ -85,12 +85,7 @@ class LiveClient:
         max_retries: int | None = None,
         timeout: float | None = None,
     ) -> None:
-        options: dict[str, Any] = {}
-        if max_retries is not None:
-            options["max_retries"] = max_retries
-        if timeout is not None:
-            options["timeout"] = timeout
-        self.sdk = openai.OpenAI(**options) if sdk is None else sdk.with_options(**options)
+        self.sdk = sdk_client(sdk, max_retries=max_retries, timeout=timeout)
 
     def __repr__(self) -> str:  # never shows the key
         return f"LiveClient(base_url={str(self.sdk.base_url)!r})"
