@@ -17,6 +17,7 @@ import duckdb
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.batch.cost import CostBreakdown, guard_budget
+from jobbatch_dagster.batch.followup import followup_metadata
 from jobbatch_dagster.batch.submit import RecentSubmissions, SubmissionRecord, submit_shard
 from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
 from jobbatch_dagster.pipeline.shard_files import ShardOnDisk, load_shard
@@ -97,7 +98,13 @@ def submit_stage(
         load_shard(path, task, stage.model)
         for path in pending_shards(stage_dir(settings, stage.task, day) / "input")
     ]
-    new = [s for s in shards if s.shard.input_fingerprint not in recorded]
+    new: list[ShardOnDisk] = []
+    for on_disk in shards:
+        # A failed batch's shard file and a follow-up of all its requests hold the same bytes:
+        # one batch carries them.
+        if on_disk.shard.input_fingerprint not in recorded:
+            recorded.add(on_disk.shard.input_fingerprint)
+            new.append(on_disk)
     submission = StageSubmission()
     if new:  # the whole submission's estimate, before anything is uploaded
         submission.estimate = guard_budget(
@@ -106,17 +113,18 @@ def submit_stage(
     # One read of the provider's recent batches and files serves every shard's reconciliation.
     recent = RecentSubmissions.read(client) if len(new) > 1 else None
     for on_disk in new:
+        custom_ids = [entry.custom_id for entry in on_disk.shard.manifest()]
+        lineage = shard_lineage(con, stage.task, day, custom_ids)
         record = submit_shard(
             client,
             on_disk.shard,
             description=f"jobbatch {stage.task} {day.isoformat()} shard {on_disk.shard.index}",
             partition=day.isoformat(),
+            extra_metadata=followup_metadata(lineage[1], lineage[0]) if lineage[1] else None,
             recent=recent,
         )
         (submission.reconciled if record.reused else submission.created).append(record)
-        custom_ids = [entry.custom_id for entry in on_disk.shard.manifest()]
         with transaction(con):
-            lineage = shard_lineage(con, stage.task, day, custom_ids)
             upsert_batches(con, [_batch_row(record, on_disk, stage, day, lineage)])
             mark_submitted(con, stage.task, day, custom_ids, record.batch_id)
     submission.batches = stage_batches(con, stage.task, day)

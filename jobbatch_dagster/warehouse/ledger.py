@@ -26,6 +26,7 @@ from jobbatch_dagster.warehouse.rows import (
     RawOutputRow,
     RequestStateRow,
     StagePostingRow,
+    UnrunRequest,
     as_record,
 )
 
@@ -83,12 +84,39 @@ _NEXT_ATTEMPT = """
 """
 
 
+def unrun_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[UnrunRequest]:
+    """The (stage, day)'s requests a terminal batch never ran, each with the batch and attempt
+    its follow-up continues: left pending with the provider's reason, or already built into a
+    follow-up shard that is not yet submitted (rebuilding it keeps its attempt)."""
+    found = con.execute(
+        """
+        SELECT r.custom_id, r.request_fingerprint,
+               coalesce(r.batch_id, r.previous_batch_id) AS parent,
+               b.input_fingerprint,
+               CASE WHEN r.batch_id IS NULL THEN r.attempt ELSE r.attempt + 1 END
+        FROM batch_requests AS r
+        JOIN batches AS b ON b.batch_id = coalesce(r.batch_id, r.previous_batch_id)
+        WHERE r.stage = ? AND r.scrape_date = ? AND r.state = 'pending'
+          AND ((r.batch_id IS NOT NULL AND r.error_code IS NOT NULL)
+               OR (r.batch_id IS NULL AND r.previous_batch_id IS NOT NULL))
+        ORDER BY r.custom_id
+        """,
+        [stage, day],
+    ).fetchall()
+    return [UnrunRequest(*row) for row in found]
+
+
 def replace_unsubmitted_requests(
     con: duckdb.DuckDBPyConnection, stage: str, day: date, rows: Sequence[NewRequestRow]
 ) -> None:
-    """Drop the (stage, day) requests not yet in any batch and record the new build's requests."""
+    """Drop the (stage, day) requests not yet in any batch and record the new build's requests.
+
+    A follow-up's records (``previous_batch_id`` set) are kept: they are the same durable
+    records at their next attempt, and the follow-up rows upserted here leave them as they are.
+    """
     con.execute(
-        "DELETE FROM batch_requests WHERE stage = ? AND scrape_date = ? AND batch_id IS NULL",
+        "DELETE FROM batch_requests WHERE stage = ? AND scrape_date = ? AND batch_id IS NULL "
+        "AND previous_batch_id IS NULL",
         [stage, day],
     )
     now = datetime.now()

@@ -49,6 +49,21 @@ class LedgerRequest:
 
 
 @dataclass(frozen=True)
+class UnrunRequest:
+    """A request of a (stage, day) that a terminal batch never ran, waiting for its next attempt.
+
+    ``parent_batch_id`` is the batch that did not run it and ``attempt`` the attempt the
+    follow-up will be; ``parent_fingerprint`` finds that batch's shard file.
+    """
+
+    custom_id: str
+    request_fingerprint: str
+    parent_batch_id: str
+    parent_fingerprint: str | None
+    attempt: int
+
+
+@dataclass(frozen=True)
 class BatchRow:
     """A batch as submitted (``batches``): the whole row, written once per submission."""
 

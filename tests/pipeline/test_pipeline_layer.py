@@ -23,7 +23,7 @@ from jobbatch_dagster.settings import Settings, StageConfig, load_settings
 from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.warehouse import ensure_schema
 from jobbatch_dagster.warehouse.loads import job_row, load_scrape_day
-from tests.pipeline.nights import DAY1, REPO, SAMPLE, SUBSET
+from tests.pipeline.nights import DAY1, DAY2, REPO, SAMPLE, SUBSET
 
 DAY = date.fromisoformat(DAY1)
 
@@ -46,21 +46,33 @@ def con(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
-def ingest(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
-    """The day's postings into the warehouse, as ``scraped_jobs`` does (sources + warehouse)."""
-    target = settings.incoming_dir / DAY1
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    day: str = DAY1,
+    source: str | None = None,
+) -> int:
+    """The day's postings (``source``'s sample files, default the day's own) into the warehouse,
+    as ``scraped_jobs`` does it (sources + warehouse)."""
+    target = settings.incoming_dir / day
     target.mkdir(parents=True)
     for name in SUBSET:
-        shutil.copy(SAMPLE / DAY1 / name, target / name)
-    read = read_day(settings.incoming_dir, DAY1)
-    jobs = [job_row(dataclasses.asdict(p), p.to_job_dict(), DAY) for p in read.postings]
+        shutil.copy(SAMPLE / (source or day) / name, target / name)
+    read = read_day(settings.incoming_dir, day)
+    scrape_date = date.fromisoformat(day)
+    jobs = [job_row(dataclasses.asdict(p), p.to_job_dict(), scrape_date) for p in read.postings]
     rejections = [dataclasses.asdict(r) for r in read.rejections]
-    return load_scrape_day(con, DAY, jobs, rejections).postings
+    return load_scrape_day(con, scrape_date, jobs, rejections).postings
 
 
-def night(con: duckdb.DuckDBPyConnection, settings: Settings, emulator: EmulatorProcess) -> DayRun:
+def night(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    emulator: EmulatorProcess,
+    day: date = DAY,
+) -> DayRun:
     client = BatchClient(api_key=emulator.api_key, base_url=emulator.base_url)
-    return run_day(con, client, settings, DAY, Patience(poll_seconds=0.05, timeout_seconds=60))
+    return run_day(con, client, settings, day, Patience(poll_seconds=0.05, timeout_seconds=60))
 
 
 def test_a_whole_day_runs_through_the_pipeline_layer_without_dagster(
@@ -90,6 +102,32 @@ def test_a_whole_day_runs_through_the_pipeline_layer_without_dagster(
     again = night(con, settings, fresh_emulator)  # a second run of the day pays for nothing
     assert all(not s.submitted.created for s in again.stages.values())
     assert again.leads is not None and again.leads.qualified_sightings == qualified
+
+
+def test_lead_counts_per_sighting_and_per_lead_add_up_across_days(
+    con: duckdb.DuckDBPyConnection, settings: Settings, fresh_emulator: EmulatorProcess
+) -> None:
+    """``qualified_sightings`` (the asset's metadata) counts the day's sightings that qualify;
+    ``daily_funnel.leads`` lists each lead once, under its latest sighting. A posting re-sighted
+    the next day is the whole difference between them."""
+    sightings = {}
+    for day in (DAY1, DAY2):  # the second day's scrapers see the first day's postings again
+        ingest(con, settings, day, source=DAY1)
+        built = night(con, settings, fresh_emulator, date.fromisoformat(day)).leads
+        assert built is not None
+        sightings[day] = built.qualified_sightings
+    funnel = dict(
+        con.execute("SELECT CAST(scrape_date AS VARCHAR), leads FROM daily_funnel").fetchall()
+    )
+    moved = con.execute(
+        "SELECT count(*) FROM qualified_leads AS l JOIN job_sightings AS s "
+        "ON s.job_id = l.job_id AND s.scrape_date = ? WHERE l.scrape_date = ?",
+        [date.fromisoformat(DAY1), date.fromisoformat(DAY2)],
+    ).fetchone()[0]
+    assert moved == sightings[DAY1] > 0
+    assert funnel[DAY2] == sightings[DAY2]
+    assert funnel[DAY1] == sightings[DAY1] - moved
+    assert sum(funnel.values()) == con.execute("SELECT count(*) FROM qualified_leads").fetchone()[0]
 
 
 def test_stages_run_after_the_stage_they_depend_on_whatever_the_config_order() -> None:
