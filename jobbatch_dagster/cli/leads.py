@@ -18,9 +18,8 @@ import click
 from jobbatch_dagster.batch.cost import BudgetExceededError, format_usd
 from jobbatch_dagster.batch.live import LiveAnswer, LiveAnswerError
 from jobbatch_dagster.followup import ConversationalLeadAgent, UnknownLeadError
-from jobbatch_dagster.followup.agent import CONTEXT_ROLE
 from jobbatch_dagster.settings import load_settings
-from jobbatch_dagster.warehouse.conversations import conversation_turns
+from jobbatch_dagster.warehouse.conversations import CONTEXT_ROLE, conversation_turns
 from jobbatch_dagster.warehouse.leads import LeadRecord, lead_record, lead_summaries
 
 _WIDTH = 100

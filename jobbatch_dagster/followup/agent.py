@@ -48,14 +48,13 @@ from jobbatch_dagster.tasks.followup import (
 )
 from jobbatch_dagster.warehouse import ensure_schema
 from jobbatch_dagster.warehouse.conversations import (
+    CONTEXT_ROLE,
     ConversationTurn,
     append_turns,
     conversation_turns,
     live_spend_on,
 )
 from jobbatch_dagster.warehouse.leads import LeadRecord, lead_record
-
-CONTEXT_ROLE = "context"  # the lead's file: sent as a user message, stored apart from questions
 
 
 def _now() -> datetime:

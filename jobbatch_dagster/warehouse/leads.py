@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from jobbatch_dagster.warehouse.conversations import CONTEXT_ROLE
+
 
 @dataclass(frozen=True)
 class LeadRecord:
@@ -50,7 +52,7 @@ class LeadSummary:
     company: str | None
     deal_value_usd: int | None
     has_outreach: bool
-    turns: int  # messages in the lead's live conversation
+    turns: int  # questions and answers in the lead's live conversation
 
 
 def _json(value: Any) -> Any:
@@ -125,8 +127,8 @@ def lead_summaries(con: duckdb.DuckDBPyConnection, limit: int) -> list[LeadSumma
     rows = con.execute(
         "SELECT t.job_id, t.scrape_date, t.score, t.title, t.company, t.deal_value_usd, "
         "t.email_subject IS NOT NULL, "
-        "(SELECT count(*) FROM lead_conversations AS c WHERE c.job_id = t.job_id) "
+        "(SELECT count(*) FROM lead_conversations AS c WHERE c.job_id = t.job_id AND c.role <> ?) "
         "FROM top_leads AS t LIMIT ?",
-        [limit],
+        [CONTEXT_ROLE, limit],
     ).fetchall()
     return [LeadSummary(*row) for row in rows]
