@@ -61,11 +61,12 @@ class NightDriver:
     timeout_seconds: float = 300.0
     on_event: Callable[[str], None] = lambda _message: None
 
-    def nightly(self, report: NightReport) -> bool:
+    def nightly(self, report: NightReport, run_id: str | None = None) -> bool:
         """Execute the schedule's job for the report's partition; True when it succeeded."""
         result = self.defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
             instance=self.instance,
             partition_key=report.partition,
+            run_id=run_id,
             tags={"dagster/schedule_name": SCHEDULE_NAME},
             run_config=self.run_config,
             raise_on_error=False,
@@ -129,14 +130,17 @@ class NightDriver:
             if not requests:
                 time.sleep(self.poll_seconds)
 
-    def night(self, partition: str, cursor: str | None = None) -> NightReport:
+    def night(
+        self, partition: str, cursor: str | None = None, run_id: str | None = None
+    ) -> NightReport:
         """The nightly job for ``partition``, then the sensor and its runs until quiescent.
 
         Pass the previous night's ``report.cursor`` to continue where the sensor stopped; with
-        None it re-reads every submission, and run keys already executed are skipped.
+        None it re-reads every submission, and run keys already executed are skipped. ``run_id``
+        names the nightly run (by default Dagster picks one).
         """
         report = NightReport(partition, cursor=cursor)
-        if self.nightly(report):
+        if self.nightly(report, run_id):
             self.settle(report)
         return report
 
@@ -149,9 +153,10 @@ def run_night(
     cursor: str | None = None,
     run_config: Mapping[str, Any] | None = None,
     on_event: Callable[[str], None] | None = None,
+    run_id: str | None = None,
 ) -> NightReport:
     """Run ``partition``'s night to quiescence (see :class:`NightDriver`)."""
     driver = NightDriver(defs, instance, run_config=run_config)
     if on_event is not None:
         driver.on_event = on_event
-    return driver.night(partition, cursor)
+    return driver.night(partition, cursor, run_id)
