@@ -6,6 +6,7 @@ cannot be cancelled 409, anything else the provider (or the way to it) got wrong
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import openai
@@ -13,6 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -65,6 +68,12 @@ def install_error_handlers(app: FastAPI) -> None:
         first = exc.errors()[0]
         field = _field_of(tuple(first.get("loc", ())))
         return error_response(400, f"{field}: {first.get('msg')}", field)
+
+    @app.exception_handler(Exception)
+    async def crash(_request: Request, exc: Exception) -> JSONResponse:
+        # A bug, not the caller's fault: still JSON, so clients parse it; the trace is in the log.
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(500, f"internal error ({type(exc).__name__}); see the server log")
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -139,9 +139,12 @@ def _follow_up_rows(
         return []
     order = "turn" if "turn" in columns else "rowid"
     cursor = con.execute(f'SELECT * FROM {table} WHERE "{key}" = ? ORDER BY {order}', [job_id])
-    names = [d[0] for d in cursor.description]
+    described = [(d[0], str(d[1]) == "JSON") for d in cursor.description]
     return [
-        {name: _json(value) for name, value in zip(names, row, strict=True)}
+        {
+            name: _json(value) if is_json else value
+            for (name, is_json), value in zip(described, row, strict=True)
+        }
         for row in cursor.fetchall()
     ]
 

@@ -93,7 +93,7 @@ def test_a_lead_is_shown_whole_and_the_days_funnel(client: httpx.Client, night: 
     assert detail["lead"] == first
     assert detail["analysis"]["summary"] and detail["pain_points"]["pain_points"] is not None
     assert detail["parsed"] is not None and detail["description"] and detail["reasons"]
-    assert (detail["outreach"], detail["conversation"]) == (None, [])
+    assert {"outreach", "conversation"} <= set(detail)  # filled by the follow-up stage
     funnel = client.get("/api/funnel", params={"day": first["scrape_date"]}).json()["funnel"]
     assert funnel["postings"] == night["accepted"] and funnel["leads"] > 0
     assert funnel["batch_usd"] > 0 and funnel["saving_usd"] > 0
