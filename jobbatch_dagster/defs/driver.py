@@ -3,8 +3,10 @@
 What the daemon would do over hours, in one call: execute the schedule's job for the day, then
 evaluate ``batch_status_sensor`` (``build_sensor_context``) and execute every run it requests, on
 the given instance, until the sensor has nothing open and requests nothing more. Runs carry the
-sensor's name and run key as tags, like daemon-launched runs, so a run key already executed is
-skipped here and by the daemon of `make dev` later. `make demo` and the pipeline tests share this.
+tags a daemon-launched run carries (the schedule's or sensor's name, the run key, the code location's
+repository label), so a run key already executed is skipped here and by the daemon of `make dev`
+later, and the UI's schedule, sensor and job pages list these runs as their own. `make demo`, the
+HTTP API's night runs and the pipeline tests share this.
 """
 
 from __future__ import annotations
@@ -15,12 +17,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
-from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
 from jobbatch_dagster.defs.jobs import HARVEST_JOB, NIGHTLY_JOB
 from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
 from jobbatch_dagster.defs.tracking import SensorCursor
+
+# Dagster's run tags, as the strings its docs and UI use (its constants are not public API).
+SCHEDULE_NAME_TAG = "dagster/schedule_name"
+SENSOR_NAME_TAG = "dagster/sensor_name"
+RUN_KEY_TAG = "dagster/run_key"
+# The UI lists a schedule's, sensor's or job's runs by name AND this label, which runs launched from
+# a code location carry: "<repository>@<location>". A Definitions object is the repository
+# "__repository__"; the location is workspace.yaml's location_name.
+REPOSITORY_LABEL_TAG = ".dagster/repository"
+CODE_LOCATION = "jobbatch_dagster"
+REPOSITORY_LABEL = f"__repository__@{CODE_LOCATION}"
 
 # Run config that keeps the console to warnings (the runs' full logs stay in the instance).
 QUIET_RUN_CONFIG: Mapping[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -67,7 +79,7 @@ class NightDriver:
             instance=self.instance,
             partition_key=report.partition,
             run_id=run_id,
-            tags={"dagster/schedule_name": SCHEDULE_NAME},
+            tags={SCHEDULE_NAME_TAG: SCHEDULE_NAME, REPOSITORY_LABEL_TAG: REPOSITORY_LABEL},
             run_config=self.run_config,
             raise_on_error=False,
         )
@@ -105,7 +117,12 @@ class NightDriver:
             instance=self.instance,
             partition_key=request.partition_key,
             asset_selection=list(request.asset_selection or []),
-            tags={**request.tags, SENSOR_NAME_TAG: SENSOR_NAME, RUN_KEY_TAG: request.run_key or ""},
+            tags={
+                **request.tags,
+                SENSOR_NAME_TAG: SENSOR_NAME,
+                RUN_KEY_TAG: request.run_key or "",
+                REPOSITORY_LABEL_TAG: REPOSITORY_LABEL,
+            },
             run_config=self.run_config,
             raise_on_error=False,
         )
