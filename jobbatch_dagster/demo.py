@@ -6,7 +6,10 @@
 3. For each sample day, runs the nightly job, then ticks ``batch_status_sensor`` and executes
    the runs it requests until the day is done, on the persistent instance in
    ``data/dagster_home`` (so `make dev` shows the same runs, materializations and checks).
-4. Prints the funnel, the cost ledger, the top leads, and where the DuckDB file is.
+4. Prints the funnel, the cost ledger, the top leads and the outreach of the first two.
+5. Follows up live on the best lead (one question, as `jobbatch leads ask` does), once: a lead
+   that already has a conversation is not asked again. Then prints batch and live spend apart,
+   and where the DuckDB file is.
 
 Running it again submits nothing: every posting already has its answer. With OPENAI_API_KEY set
 the demo still uses the emulator and spends nothing, unless ``--use-openai`` is given.
@@ -23,37 +26,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
+from jobbatch_dagster.batch.cost import format_usd
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDidNotSettle, run_night
 from jobbatch_dagster.emulator.process import EmulatorProcess
+from jobbatch_dagster.followup import ConversationalLeadAgent
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import Settings, load_settings
+from jobbatch_dagster.warehouse.leads import lead_record
+from jobbatch_dagster.warehouse.reports import (
+    batch_count,
+    outreach_leads,
+    print_morning_reports,
+    print_spend,
+)
 
 SAMPLE_DIR = Path("data/sample")
 EMULATOR_DIR = Path("data/emulator")
 DEMO_LATENCY_SECONDS = 1.0
-
-REPORTS = {
-    "Funnel per scrape day (daily_funnel)": """
-        SELECT * EXCLUDE (batch_usd, saving_usd),
-               round(batch_usd, 4) AS batch_usd, round(saving_usd, 4) AS saving_usd
-        FROM daily_funnel
-    """,
-    "Cost ledger per stage (batch_costs)": """
-        SELECT stage, count(*) AS batches, any_value(backend) AS backend,
-               sum(request_total)::BIGINT AS requests, sum(input_tokens)::BIGINT AS input_tokens,
-               sum(output_tokens)::BIGINT AS output_tokens, round(sum(estimated_usd), 4) AS estimated_usd,
-               round(sum(batch_usd), 4) AS batch_usd, round(sum(live_usd), 4) AS live_usd,
-               round(sum(saving_usd), 4) AS saving_usd
-        FROM batch_costs GROUP BY stage ORDER BY min(scrape_date), stage
-    """,
-    "Top leads (top_leads)": """
-        SELECT score, title, company, location, deal_value_usd, urgency, scrape_date
-        FROM top_leads LIMIT 10
-    """,
-}
+OUTREACH_SHOWN = 2
+DEMO_QUESTION = "What should I say in the first minute of the call, and what should I ask?"
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -78,26 +71,6 @@ def stage_incoming(settings: Settings, days: Sequence[str]) -> None:
     """Drop the sample files where the scrapers would (existing files are left as they are)."""
     for day in days:
         shutil.copytree(SAMPLE_DIR / day, settings.incoming_dir / day, dirs_exist_ok=True)
-
-
-def batch_count(warehouse: Path) -> int:
-    """Batches recorded so far (0 before the first run)."""
-    if not warehouse.is_file():
-        return 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = {
-            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        }
-        return (
-            con.execute("SELECT count(*) FROM batches").fetchone()[0] if "batches" in tables else 0
-        )
-
-
-def print_reports(warehouse: Path) -> None:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        for title, sql in REPORTS.items():
-            print(f"\n== {title}")
-            con.sql(sql).show(max_width=220, max_rows=20)
 
 
 def run_demo(days: Sequence[str], on_event=print) -> Path:
@@ -129,6 +102,49 @@ def run_demo(days: Sequence[str], on_event=print) -> Path:
     return settings.warehouse_path
 
 
+def print_outreach(agent: ConversationalLeadAgent, lead_ids: Sequence[str]) -> None:
+    """The overnight outreach of the given leads: ROI, email, call opener and questions."""
+    print(f"\n== Outreach for the first {len(lead_ids)} top leads (outreach)")
+    with agent.warehouse() as con:
+        leads = [lead_record(con, lead_id) for lead_id in lead_ids]
+    for lead in leads:
+        if lead is None or lead.outreach is None:
+            continue
+        roi, email = lead.outreach["roi"], lead.outreach["email"]
+        print(f"\n{lead.title} at {lead.company or 'an unnamed business'}  [{lead.job_id}]")
+        print(f"ROI: {roi['reasoning']}")
+        print(f"Subject: {email['subject']}\n{email['body']}")
+        print(f"Call opener: {lead.outreach['call_opener']}")
+        for question in lead.outreach["questions"]:
+            print(f"  ? {question}")
+
+
+def follow_up(agent: ConversationalLeadAgent, lead_id: str) -> None:
+    """One live question on the best lead, unless an earlier run already asked it."""
+    conversation = agent.start_conversation(lead_id)
+    print(f"\n== Live follow-up: jobbatch leads ask {lead_id} {DEMO_QUESTION!r}")
+    if conversation.exchanges:
+        print("(asked in an earlier run; `jobbatch leads show` prints the conversation)")
+        return
+    print(conversation.ask(DEMO_QUESTION))
+    answer = conversation.last_answer
+    if answer is not None:
+        print(
+            f"[live call: {answer.model} on {answer.backend}, {format_usd(answer.cost.live_usd)}]"
+        )
+
+
+def morning_after(warehouse: Path) -> None:
+    """Outreach of the first top leads, then a live question on the best one."""
+    agent = ConversationalLeadAgent(warehouse=warehouse)
+    lead_ids = outreach_leads(warehouse, OUTREACH_SHOWN)
+    if not lead_ids:
+        print("\nNo lead got outreach (none reached [stages.outreach] threshold).")
+        return
+    print_outreach(agent, lead_ids)
+    follow_up(agent, lead_ids[0])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     days = args.days or sample_days()
@@ -138,25 +154,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             "--use-openai: submitting to OpenAI with OPENAI_API_KEY. This costs money.", flush=True
         )
-        warehouse = run_demo(days)
-    else:
-        if os.environ.get("OPENAI_API_KEY"):
-            print(
-                "OPENAI_API_KEY is set, but the demo spends no money without --use-openai: "
-                "using the offline emulator instead.",
-                flush=True,
-            )
-        os.environ.pop("OPENAI_API_KEY", None)
-        with EmulatorProcess(data_dir=EMULATOR_DIR, latency=args.latency) as emulator:
-            os.environ["OPENAI_BASE_URL"] = emulator.base_url
-            os.environ["OPENAI_API_KEY"] = emulator.api_key
-            print(
-                f"Offline Batch API emulator at {emulator.base_url} (state in {EMULATOR_DIR}); "
-                "its answers are rule-based, not a model's.",
-                flush=True,
-            )
-            warehouse = run_demo(days)
-    print_reports(warehouse)
+        return morning(run_demo(days), before)
+    if os.environ.get("OPENAI_API_KEY"):
+        print(
+            "OPENAI_API_KEY is set, but the demo spends no money without --use-openai: "
+            "using the offline emulator instead.",
+            flush=True,
+        )
+    os.environ.pop("OPENAI_API_KEY", None)
+    with EmulatorProcess(data_dir=EMULATOR_DIR, latency=args.latency) as emulator:
+        os.environ["OPENAI_BASE_URL"] = emulator.base_url
+        os.environ["OPENAI_API_KEY"] = emulator.api_key
+        print(
+            f"Offline Batch API emulator at {emulator.base_url} (state in {EMULATOR_DIR}); "
+            "its answers are rule-based, not a model's.",
+            flush=True,
+        )
+        return morning(run_demo(days), before)
+
+
+def morning(warehouse: Path, before: int) -> int:
+    """Everything printed after the nights (the live follow-up needs the provider still up)."""
+    print_morning_reports(warehouse)
+    morning_after(warehouse)
+    print_spend(warehouse)
     created = batch_count(warehouse) - before
     print(
         f"\nNew batches this run: {created}"

@@ -20,6 +20,9 @@ CONFIG_ENV = "JOBBATCH_CONFIG"
 WAREHOUSE_ENV = "JOBBATCH_WAREHOUSE"
 DEFAULT_CONFIG_FILE = "jobbatch.toml"
 DEFAULT_MODEL = "gpt-4o-mini"
+# Outreach goes to the day's best leads only: at most this many, scoring at least this much.
+OUTREACH_TOP = 10
+OUTREACH_MIN_SCORE = 80
 
 
 class ConfigError(ValueError):
@@ -36,6 +39,8 @@ class StageConfig:
         None  # None: runs on every new posting; else on those that qualify in `after`
     )
     threshold: int = 60
+    # A lead stage (outreach) takes only the day's best `top` leads scoring >= threshold; None: all.
+    top: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,11 +56,13 @@ class Settings:
     max_description_chars: int = 12_000
     max_rejection_rate: float = 0.25
     max_usd_per_submission: float | None = None
+    max_usd_live_per_day: float | None = None  # live follow-up calls, summed per UTC day
     stages: tuple[StageConfig, ...] = (
         StageConfig("qualify"),
         StageConfig("analyze", after="qualify"),
         StageConfig("extract_pain_points", after="qualify"),
         StageConfig("parse", after="qualify"),
+        StageConfig("outreach", after="analyze", threshold=OUTREACH_MIN_SCORE, top=OUTREACH_TOP),
     )
     lead_profile: LeadProfile = field(default_factory=LeadProfile)
     source: Path | None = None  # the file these settings came from, if any
@@ -105,10 +112,12 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
                 threshold=_get(
                     table, "threshold", int, StageConfig.threshold, f"{where} [stages.{name}]"
                 ),
+                top=_get(table, "top", int, StageConfig.top, f"{where} [stages.{name}]"),
             )
             for name, table in stages_table.items()
         )
     max_usd = _get(budget, "max_usd_per_submission", (int, float), None, f"{where} [budget]")
+    max_live = _get(budget, "max_usd_live_per_day", (int, float), None, f"{where} [budget]")
     warehouse = os.environ.get(WAREHOUSE_ENV) or _get(
         paths, "warehouse", str, str(base.warehouse_path), f"{where} [paths]"
     )
@@ -142,6 +151,7 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
             )
         ),
         max_usd_per_submission=float(max_usd) if max_usd else None,
+        max_usd_live_per_day=float(max_live) if max_live else None,
         stages=stages,
         lead_profile=LeadProfile.from_mapping(data.get("lead_profile")),
         source=source,

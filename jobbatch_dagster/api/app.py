@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,8 +18,10 @@ from jobbatch_dagster.api.errors import install_error_handlers
 from jobbatch_dagster.api.guard import DEFAULT_MAX_BODY_BYTES, Guard
 from jobbatch_dagster.api.launcher import NightLauncher
 from jobbatch_dagster.settings import Settings
+from jobbatch_dagster.warehouse import ensure_schema
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,22 @@ class ApiConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
+def upgrade_warehouse(path: Path) -> None:
+    """Bring a warehouse made by an older version up to this one's tables and views, once at start
+    (the pipeline does it on every run, but the API may be started before the next run)."""
+    if not path.is_file():
+        return
+    try:
+        with duckdb.connect(str(path)) as con:
+            ensure_schema(con)
+    except duckdb.Error as exc:  # e.g. a run is writing it now: the lead calls then say so
+        log.warning("warehouse %s not brought up to date at start: %s", path, exc)
+
+
 def create_app(config: ApiConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        upgrade_warehouse(config.settings.warehouse_path)
         yield
         config.launcher.close()
 

@@ -1,7 +1,8 @@
 """Errors as JSON: ``{"success": false, "error": message, "field": name}`` with the right status.
 
 The provider's errors map to what they mean for the caller: an unknown batch is 404, a batch that
-cannot be cancelled 409, anything else the provider (or the way to it) got wrong 502.
+cannot be cancelled 409, anything else the provider (or the way to it) got wrong 502; a warehouse
+that another process is writing is 503.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import duckdb
 import openai
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+BUSY_RETRY_SECONDS = 5
 
 
 class ApiError(Exception):
@@ -68,6 +71,16 @@ def install_error_handlers(app: FastAPI) -> None:
         first = exc.errors()[0]
         field = _field_of(tuple(first.get("loc", ())))
         return error_response(400, f"{field}: {first.get('msg')}", field)
+
+    @app.exception_handler(duckdb.IOException)
+    @app.exception_handler(duckdb.ConnectionException)
+    async def warehouse_busy(_request: Request, exc: duckdb.Error) -> JSONResponse:
+        detail = str(exc).splitlines()[0]
+        return error_response(
+            503,
+            f"the warehouse is busy ({detail}); a pipeline run is probably writing it: "
+            f"retry in {BUSY_RETRY_SECONDS} s",
+        )
 
     @app.exception_handler(Exception)
     async def crash(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,8 +1,10 @@
-"""The leads endpoints: the morning list, one lead whole, the day's funnel, and the night runs.
+"""The leads endpoints: the morning list, one lead whole, the live follow-up, the day's funnel, and
+the night runs process-scraped started.
 
-The warehouse is opened read-only for each call and closed at once: DuckDB allows one writing
-process, and a run may need it a second later. While a run holds it, calls answer 503 with
-Retry-After instead of waiting.
+The warehouse is opened for each call and closed at once, with the configuration the follow-up
+agent uses (so the two share one database in this process): DuckDB allows one writing process, and
+a run may need the file a second later. While a run in another process holds it, calls answer 503
+with a retry hint instead of waiting.
 """
 
 from __future__ import annotations
@@ -18,40 +20,27 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from jobbatch_dagster.api.errors import ApiError
+from jobbatch_dagster.batch.cost import BudgetExceededError
+from jobbatch_dagster.batch.live import LiveAnswerError
+from jobbatch_dagster.followup.agent import CONTEXT_ROLE, ConversationalLeadAgent
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.warehouse import leads as lead_queries
 
 router = APIRouter(prefix="/api", tags=["leads"])
-BUSY_RETRY_SECONDS = 5
 
 
 class AskBody(BaseModel):
     question: str = Field(min_length=1, description="what to ask about this lead")
 
 
-class WarehouseBusy(ApiError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(
-            503,
-            f"the warehouse is busy ({detail}); a pipeline run is probably writing it: "
-            f"retry in {BUSY_RETRY_SECONDS} s",
-        )
-
-
 @contextmanager
 def _warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | None]:
-    """A read-only connection, or None when there is no warehouse yet (nothing has run)."""
+    """A connection, or None when there is no warehouse yet (nothing has run)."""
     if not settings.warehouse_path.is_file():
         yield None
         return
-    try:
-        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    except (duckdb.IOException, duckdb.ConnectionException) as exc:
-        raise WarehouseBusy(str(exc).splitlines()[0]) from exc
-    try:
+    with duckdb.connect(str(settings.warehouse_path)) as con:
         yield con
-    finally:
-        con.close()
 
 
 def _settings(request: Request) -> Settings:
@@ -70,7 +59,7 @@ def leads(
     with _warehouse(_settings(request)) as con:
         days = lead_queries.lead_days(con) if con else []
         chosen = day or (days[0] if days else None)
-        found = lead_queries.top_leads(con, chosen, min_score, limit) if con and chosen else []
+        found = lead_queries.morning_leads(con, chosen, min_score, limit) if con and chosen else []
     return {
         "success": True,
         "day": chosen,
@@ -91,18 +80,37 @@ def _find_lead(request: Request, lead_id: str) -> lead_queries.LeadDetail:
 
 @router.post("/leads/{lead_id:path}/ask")
 def ask(lead_id: str, body: AskBody, request: Request) -> dict[str, Any]:
-    """The live follow-up on a lead: not in this build yet (it needs the conversational agent)."""
+    """Ask about a lead, live: continues the lead's kept conversation (the CLI's `leads ask`)."""
     _find_lead(request, lead_id)
-    raise ApiError(
-        501,
-        "the live follow-up is not available in this build: it needs the conversational lead "
-        "agent (the outreach stage); the question was not sent",
-    )
+    agent = ConversationalLeadAgent(settings=_settings(request))
+    try:
+        conversation = agent.start_conversation(lead_id)
+        answer = conversation.ask(body.question)
+    except ValueError as exc:  # a question of blanks only
+        raise ApiError(400, str(exc), "question") from exc
+    except BudgetExceededError as exc:
+        raise ApiError(409, str(exc)) from exc
+    except LiveAnswerError as exc:
+        raise ApiError(502, str(exc)) from exc
+    call = conversation.last_answer
+    return {
+        "success": True,
+        "lead_id": lead_id,
+        "question": body.question,
+        "answer": answer,
+        "turn": conversation.turns[-1].turn,
+        "model": call.model if call else None,
+        "backend": call.backend if call else None,
+        "live_usd": call.cost.live_usd if call else None,
+    }
 
 
 @router.get("/leads/{lead_id:path}")
 def lead(lead_id: str, request: Request) -> dict[str, Any]:
-    return {"success": True, "lead": dataclasses.asdict(_find_lead(request, lead_id))}
+    detail = dataclasses.asdict(_find_lead(request, lead_id))
+    # The first turn is the lead's file the model reads, not part of what was said.
+    detail["conversation"] = [t for t in detail["conversation"] if t["role"] != CONTEXT_ROLE]
+    return {"success": True, "lead": detail}
 
 
 @router.get("/funnel")

@@ -1,13 +1,13 @@
 """The engine: job postings to Batch API requests, submissions, statuses and per-request results.
 
-No Dagster here (the pipeline in ``defs/`` calls this; so can any plain Python script). Names are
+No Dagster here (``pipeline/`` calls this; so can any plain Python script). Names are
 imported lazily so that ``import jobbatch_dagster.batch`` stays cheap; the map below is the public API.
 
 A stage's night, in calls:
 1. ``posting_fingerprint(job, task, model, profile, max_chars)`` per posting, to skip answered ones,
    or pass ``skip_fingerprints`` to ``build_shards(jobs, task, model, out_dir, ...)`` -> shards
    (each with a manifest: custom_id -> job id, request fingerprint, line) and rejections;
-2. ``estimate_shards_cost(shards)`` + ``cost.check_budget`` (or ``guard_budget``), then
+2. ``guard_budget(estimate_shards_cost(shards), max_usd)`` once for the submission, then
    ``submit_shard(BatchClient(), shard, description=..., partition=day)`` per shard: idempotent
    (for several shards, pass ``recent=RecentSubmissions.read(client)`` to list the provider once);
 3. ``BatchClient.status(batch_id)`` / ``.list()`` until terminal;
@@ -52,7 +52,7 @@ _EXPORTS = {
     "followup_metadata": "followup",
     "classify_requests": "accounting",
     "estimate_shards_cost": "estimate",
-    "guard_budget": "estimate",
+    "guard_budget": "cost",
     "ShardAccounting": "accounting",
 }
 

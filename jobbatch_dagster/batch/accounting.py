@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from jobbatch_dagster.batch.results import RequestError, RequestResult
-from jobbatch_dagster.batch.shards import ManifestEntry
 
 RequestState = Literal["answered", "failed", "pending"]
 RETRYABLE_ERROR_CODES = frozenset(
@@ -43,9 +42,16 @@ def is_retryable(error: RequestError | None, status_code: int | None = None) -> 
     )
 
 
+class ListedRequest(Protocol):
+    """A request a shard is known to carry: a manifest entry, or the ledger's record of one."""
+
+    @property
+    def custom_id(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class RequestOutcome:
-    entry: ManifestEntry
+    entry: ListedRequest
     state: RequestState
     result: RequestResult | None  # None when the request is in neither file
 
@@ -74,7 +80,7 @@ def _preferred(old: RequestResult | None, new: RequestResult) -> RequestResult:
 
 
 def classify_requests(
-    manifest: Iterable[ManifestEntry], results: Iterable[RequestResult]
+    manifest: Iterable[ListedRequest], results: Iterable[RequestResult]
 ) -> ShardAccounting:
     """Join a shard's manifest with its results (from output and error files, any order)."""
     by_id: dict[str, RequestResult] = {}

@@ -178,13 +178,16 @@ def format_usd(amount: float | None) -> str:
     return f"${amount:,.4f}" if 0 < abs(amount) < 0.01 else f"${amount:,.2f}"
 
 
-def check_budget(estimate: CostBreakdown, max_usd: float | None) -> None:
-    """Refuse a submission whose estimated batch cost exceeds ``max_usd`` (None or <= 0: no limit).
+def guard_budget(estimate: CostBreakdown | None, max_usd: float | None) -> CostBreakdown | None:
+    """The one budget guard: refuse a submission whose estimated batch cost exceeds ``max_usd``
+    (None or <= 0: no limit) before anything is uploaded; returns the estimate it checked.
 
-    A model without a known price cannot be shown to fit a budget, so it is refused too.
+    Every entry point (the pipeline's submission, ``BatchProcessor.upload_batch_file``,
+    ``process_jobs_batch``) passes its whole submission's estimate here. A model without a known
+    price cannot be shown to fit a budget, so it is refused too. None (nothing to send) passes.
     """
-    if max_usd is None or max_usd <= 0:
-        return
+    if estimate is None or max_usd is None or max_usd <= 0:
+        return estimate
     if estimate.batch_usd is None:
         raise BudgetExceededError(
             f"cannot check the budget of {estimate.requests} requests on model {estimate.model}: "
@@ -196,4 +199,27 @@ def check_budget(estimate: CostBreakdown, max_usd: float | None) -> None:
             f"estimated {format_usd(estimate.batch_usd)} for {estimate.requests} requests on model "
             f"{estimate.model} exceeds the configured max {format_usd(max_usd)}; "
             f"lower the batch or raise {BUDGET_SETTING}"
+        )
+    return estimate
+
+
+LIVE_BUDGET_SETTING = "[budget] max_usd_live_per_day in jobbatch.toml"
+
+
+def check_live_budget(estimate: CostBreakdown, spent_today: float, max_usd: float | None) -> None:
+    """Refuse a live call that could take today's live spend over ``max_usd`` (None or <= 0: no
+    limit). ``estimate`` is the call's ceiling (full answer); a model without a price is refused."""
+    if max_usd is None or max_usd <= 0:
+        return
+    if estimate.live_usd is None:
+        raise BudgetExceededError(
+            f"cannot check the live budget of a call to {estimate.model}: it has no price in "
+            "jobbatch_dagster/batch/pricing.json; add its prices there, use a priced model, or "
+            f"remove {LIVE_BUDGET_SETTING}"
+        )
+    if spent_today + estimate.live_usd > max_usd:
+        raise BudgetExceededError(
+            f"live spend today is {format_usd(spent_today)}; this call to {estimate.model} may cost "
+            f"up to {format_usd(estimate.live_usd)}, over the daily max {format_usd(max_usd)}; "
+            f"wait until tomorrow (UTC) or raise {LIVE_BUDGET_SETTING}"
         )

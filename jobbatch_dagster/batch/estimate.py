@@ -1,4 +1,4 @@
-"""What shards will cost, and the budget guard over them, through :mod:`~jobbatch_dagster.batch.cost`.
+"""What shards will cost, through :mod:`~jobbatch_dagster.batch.cost`.
 
 The estimate streams each shard file through ``cost.estimate_cost`` (one line at a time), so it is
 the cost module's rule exactly, applied to the very bytes that would be uploaded.
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from functools import reduce
 from pathlib import Path
 
-from jobbatch_dagster.batch.cost import CostBreakdown, check_budget, estimate_cost
+from jobbatch_dagster.batch.cost import CostBreakdown, estimate_cost
 from jobbatch_dagster.batch.shards import Shard, request_lines
 from jobbatch_dagster.tasks import get_task
 
@@ -24,11 +24,3 @@ def estimate_shards_cost(shards: Iterable[Shard]) -> CostBreakdown | None:
     """The estimated cost of a build's shards together (None when there are none)."""
     parts = [estimate_file_cost(shard.path, shard.task) for shard in shards]
     return reduce(lambda a, b: a + b, parts) if parts else None
-
-
-def guard_budget(shards: Iterable[Shard], max_usd: float | None) -> CostBreakdown | None:
-    """Raise ``BudgetExceededError`` if these shards together would exceed ``max_usd``."""
-    estimate = estimate_shards_cost(shards)
-    if estimate is not None:
-        check_budget(estimate, max_usd)
-    return estimate

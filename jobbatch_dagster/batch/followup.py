@@ -5,7 +5,8 @@ for a reason that is not their own) go into a follow-up shard, attempt n+1. The 
 byte for byte from the parent shard, so custom ids and request fingerprints stay the same and the
 results of every attempt join the same manifest entries. The follow-up's own content fingerprint
 makes its submit idempotent like any other shard's, and ``followup_metadata`` records the parent
-batch and the attempt on the provider's side too.
+batch and the attempt on the provider's side too. The pipeline's retries
+(:func:`jobbatch_dagster.pipeline.inputs.followup_shards`) go through these same two functions.
 """
 
 from __future__ import annotations

@@ -15,14 +15,24 @@ from typing import Any
 
 import openai
 
-from jobbatch_dagster.batch import verbs
 from jobbatch_dagster.batch.client import BatchClient
-from jobbatch_dagster.batch.cost import check_budget
-from jobbatch_dagster.batch.estimate import estimate_file_cost
+from jobbatch_dagster.batch.cost import guard_budget
+from jobbatch_dagster.batch.estimate import estimate_file_cost, estimate_shards_cost
 from jobbatch_dagster.batch.harvest import DownloadedResults, download_results
 from jobbatch_dagster.batch.shards import BuildResult, build_shards
-from jobbatch_dagster.batch.submit import FINGERPRINT_KEY, batch_metadata
+from jobbatch_dagster.batch.submit import (
+    FINGERPRINT_KEY,
+    RecentSubmissions,
+    batch_metadata,
+    submit_shard,
+)
 from jobbatch_dagster.batch.validate import InvalidBatchFileError, ValidationReport, validate_jsonl
+from jobbatch_dagster.batch.verb_shapes import (
+    cost_dict,
+    result_dicts,
+    status_dict,
+    summary_dict,
+)
 from jobbatch_dagster.contract import MAX_METADATA_VALUE_CHARS
 from jobbatch_dagster.settings import DEFAULT_MODEL, Settings, load_settings
 from jobbatch_dagster.tasks import TASKS, get_task
@@ -52,6 +62,11 @@ class BatchProcessor:
         self.last_build: BuildResult | None = None
 
     @property
+    def inputs_dir(self) -> Path:
+        """Where the input files (shards and their manifests) are built."""
+        return self.work_dir / "inputs"
+
+    @property
     def client(self) -> BatchClient:
         """Created on first use, so building files needs no key or network."""
         if self._client is None:
@@ -67,7 +82,7 @@ class BatchProcessor:
             jobs,
             get_task(task_type),
             model,
-            self.work_dir / "inputs",
+            self.inputs_dir,
             profile=settings.lead_profile,
             max_requests=settings.max_requests_per_batch,
             max_bytes=settings.max_bytes_per_batch,
@@ -104,7 +119,7 @@ class BatchProcessor:
             raise InvalidBatchFileError(report)
         task = (report.schema_name or "").removeprefix("jobbatch_")
         if task in TASKS:  # our own file: the budget guard applies before anything is uploaded
-            check_budget(estimate_file_cost(path, task), self.settings.max_usd_per_submission)
+            guard_budget(estimate_file_cost(path, task), self.settings.max_usd_per_submission)
         file = self.client.find_file(Path(path).name, report.bytes) or self.client.upload(path)
         self._inputs[file.id] = report
         return file.id
@@ -133,15 +148,13 @@ class BatchProcessor:
 
     def check_batch_status(self, batch_id: str) -> dict[str, Any]:
         """Step 4: status, request counts, timestamps, file ids and errors."""
-        return verbs.status_dict(self.client.status(batch_id))
+        return status_dict(self.client.status(batch_id))
 
     def wait_for_batch(
         self, batch_id: str, check_interval: float = 60, timeout: float = 86_400
     ) -> dict[str, Any]:
         """Block until the batch is terminal; raises TimeoutError (naming it) after ``timeout``."""
-        return verbs.status_dict(
-            self.client.wait(batch_id, interval=check_interval, timeout=timeout)
-        )
+        return status_dict(self.client.wait(batch_id, interval=check_interval, timeout=timeout))
 
     def download_results(
         self, batch_id: str, dest_dir: str | os.PathLike[str] | None = None
@@ -153,11 +166,10 @@ class BatchProcessor:
     def parse_results(
         self, path: str | os.PathLike[str], task_type: str | None = None
     ) -> list[dict[str, Any]]:
-        """One dict per request (custom_id, success, content, error, parsed, ...), failures included."""
-        downloaded = DownloadedResults.beside(path)
+        """One dict per request (custom_id, success, content, error, parsed, ...), failures included;
+        each answer's fields and its posting are at the top level too (see ``result_dicts``)."""
         task = get_task(task_type) if task_type else None
-        results = [r.as_dict() for r in downloaded.results(task)]
-        return results + [verbs.corrupt_dict(c) for c in downloaded.corrupt]
+        return result_dicts(DownloadedResults.beside(path), task, self.inputs_dir)
 
     def cancel_batch(self, batch_id: str) -> dict[str, Any]:
         """Ask the provider to stop; a finished batch cannot be cancelled and says so."""
@@ -175,7 +187,7 @@ class BatchProcessor:
 
     def list_batches(self, limit: int = 20) -> list[dict[str, Any]]:
         """The newest batches, newest first."""
-        return [verbs.summary_dict(status) for status in self.client.list(limit)]
+        return [summary_dict(status) for status in self.client.list(limit)]
 
     def process_jobs_batch(
         self,
@@ -189,16 +201,72 @@ class BatchProcessor:
         timeout: float = 86_400,
     ) -> dict[str, Any]:
         """Everything at once: build (sharding as needed), submit each shard, optionally wait and read."""
-        return verbs.process(
-            self,
-            jobs,
-            task_type,
-            model,
-            wait_for_completion,
-            description=description,
-            check_interval=check_interval,
-            timeout=timeout,
+        build = self.build(jobs, task_type, model)
+        outcome: dict[str, Any] = {
+            "success": False,
+            "task_type": task_type,
+            "model": model,
+            "job_count": build.request_count,
+            "rejected": [r.as_dict() for r in build.rejections],
+            "batch_id": None,
+            "batch_ids": [],
+            "file_id": None,
+            "file_ids": [],
+            "shards": len(build.shards),
+        }
+        if not build.shards:
+            outcome["message"] = (
+                f"No batch created: all {len(build.rejections)} jobs were rejected."
+            )
+            return outcome
+        estimate = guard_budget(
+            estimate_shards_cost(build.shards), self.settings.max_usd_per_submission
         )
+        outcome.update(cost_dict(estimate))
+        count = len(build.shards)
+        # Several shards are reconciled against one reading of the provider's lists, not one each.
+        recent = RecentSubmissions.read(self.client) if count > 1 else None
+        records = [
+            submit_shard(
+                self.client,
+                shard,
+                description=description
+                or f"{task_type} {shard.request_count} jobs (shard {shard.index + 1} of {count})",
+                recent=recent,
+            )
+            for shard in build.shards
+        ]
+        outcome.update(
+            success=True,
+            batch_id=records[0].batch_id,
+            batch_ids=[r.batch_id for r in records],
+            file_id=records[0].input_file_id,
+            file_ids=[r.input_file_id for r in records],
+            reused=[r.reused for r in records],
+            backend=records[0].backend,
+            message=f"Processing {build.request_count} jobs in {len(records)} batch(es). "
+            "Results available within 24 hours.",
+        )
+        if wait_for_completion:
+            outcome.update(self._wait_and_read(outcome["batch_ids"], check_interval, timeout))
+        return outcome
+
+    def _wait_and_read(
+        self, batch_ids: list[str], interval: float, timeout: float
+    ) -> dict[str, Any]:
+        statuses, results = [], []
+        for batch_id in batch_ids:
+            status = self.client.wait(batch_id, interval=interval, timeout=timeout)
+            statuses.append(status_dict(status))
+            if status.output_file_id or status.error_file_id:
+                downloaded = download_results(self.client, status, self.work_dir / "results")
+                results.extend(result_dicts(downloaded, None, self.inputs_dir))
+        return {
+            "statuses": statuses,
+            "results": results,
+            "successful": sum(1 for r in results if r["success"]),
+            "failed": sum(1 for r in results if not r["success"]),
+        }
 
 
 def process_jobs_batch(
@@ -215,3 +283,7 @@ def process_jobs_batch(
     return BatchProcessor(**init).process_jobs_batch(
         jobs, task_type, wait_for_completion, model, **options
     )
+
+
+# The seed's name for the processor, so its scripts keep working unchanged.
+BatchProcessorAgent = BatchProcessor

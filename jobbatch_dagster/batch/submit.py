@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from openai.types import FileObject
 
 from jobbatch_dagster.batch.client import Backend, BatchClient, BatchStatus
-from jobbatch_dagster.batch.estimate import guard_budget
 from jobbatch_dagster.batch.shards import Shard
 from jobbatch_dagster.contract import (
     MAX_METADATA_KEY_CHARS,
@@ -116,14 +115,12 @@ def submit_shard(
     description: str | None = None,
     partition: str | None = None,
     extra_metadata: Mapping[str, str] | None = None,
-    max_usd: float | None = None,
     recent: RecentSubmissions | None = None,
 ) -> SubmissionRecord:
-    """Reconcile, guard the budget, upload and create: one batch per shard, however often called.
+    """Reconcile, upload and create: one batch per shard, however often called.
 
-    With ``max_usd``, a shard whose estimated cost is over it raises ``BudgetExceededError``
-    before any upload, so a refusal leaves nothing at the provider. (To guard a whole build at
-    once, call :func:`~jobbatch_dagster.batch.estimate.guard_budget` on all its shards first.)
+    The budget is the caller's to guard, once for the whole submission and before the first
+    shard: :func:`~jobbatch_dagster.batch.cost.guard_budget`.
     ``recent``, read once before several shards of one build, replaces the provider lookups.
     """
     if recent is None:
@@ -141,7 +138,6 @@ def submit_shard(
             reused=True,
             file_reused=True,
         )
-    guard_budget([shard], max_usd)
     if recent is None:
         file = client.find_file(shard.path.name, shard.bytes)
     else:

@@ -142,7 +142,7 @@ def wait(batch_id: str, interval: float, timeout: float, as_json: bool) -> None:
     agent = _processor()
     with ProgressDisplay(batch_id) as show:
         final = agent.client.wait(batch_id, interval=interval, timeout=timeout, on_progress=show)
-    from jobbatch_dagster.batch.verbs import status_dict
+    from jobbatch_dagster.batch.verb_shapes import status_dict
 
     current = status_dict(final)
     emit(as_json, current, lambda: print_status(current))

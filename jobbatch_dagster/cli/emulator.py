@@ -20,7 +20,7 @@ DEFAULT_ADMIN_URL = "http://127.0.0.1:8765/_emulator"
 
 @click.group()
 def emulator() -> None:
-    """The offline OpenAI Files + Batches API emulator."""
+    """The offline OpenAI Files, Batches and Chat Completions API emulator."""
 
 
 @emulator.command()
@@ -76,7 +76,7 @@ def serve(
     time_scale: float,
     log_level: str,
 ) -> None:
-    """Serve the Files and Batches API under /v1 and the admin route under /_emulator."""
+    """Serve the Files, Batches and Chat Completions API under /v1, the admin route under /_emulator."""
     from jobbatch_dagster.emulator.server import serve as run_server
 
     limits: dict[str, Any] = {}

@@ -28,7 +28,7 @@ def serve(host: str, port: int, max_body_bytes: int) -> None:
     """
     import uvicorn
 
-    from jobbatch_dagster.api import ApiConfig, create_app
+    from jobbatch_dagster.api.app import ApiConfig, create_app
     from jobbatch_dagster.api.launcher import NightLauncher
     from jobbatch_dagster.home import prepare_dagster_home
     from jobbatch_dagster.settings import load_settings

@@ -1,5 +1,8 @@
 """Data-quality checks per scrape day: rejection rate, schema-valid results, request accounting,
 and batches that did not complete (a warning, so an expired night is never mistaken for success).
+
+What each check computes lives in :mod:`jobbatch_dagster.pipeline.checks`; here it becomes a
+Dagster check result.
 """
 
 import warnings
@@ -15,9 +18,8 @@ from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import warehouse_connection
 from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, results_key
 from jobbatch_dagster.home import DUCKDB_POOL
+from jobbatch_dagster.pipeline import checks
 from jobbatch_dagster.settings import Settings
-from jobbatch_dagster.tasks import TaskResultError, get_task
-from jobbatch_dagster.warehouse.queries import request_identity, rows, scalar
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 
@@ -32,31 +34,16 @@ def build_rejection_rate_check(
     ) -> dg.AssetCheckResult:
         """Rejected rows stay under `[limits] max_rejection_rate` of the day's rows: more means a
         scraper changed its output and the lead list is silently shrinking."""
-        day = partition_day(context)
         with warehouse_connection(duckdb) as con:
-            rejected = scalar(
-                con,
-                "SELECT count(*) FROM rejected_jobs WHERE scrape_date = ? AND line IS NOT NULL",
-                [day],
-            )
-            postings = scalar(
-                con, "SELECT count(*) FROM job_sightings WHERE scrape_date = ?", [day]
-            )
-            columns, reasons = rows(
-                con,
-                "SELECT reason, count(*) AS n FROM rejected_jobs WHERE scrape_date = ? "
-                "GROUP BY reason ORDER BY n DESC LIMIT 10",
-                [day],
-            )
-        rate = rejected / (rejected + postings) if rejected + postings else 0.0
+            found = checks.rejection_rate(con, settings, partition_day(context))
         return dg.AssetCheckResult(
-            passed=rate <= settings.max_rejection_rate,
+            passed=found.passed,
             metadata={
-                "rejection_rate": dg.MetadataValue.float(round(rate, 4)),
-                "max_rejection_rate": dg.MetadataValue.float(settings.max_rejection_rate),
-                "rejected_rows": rejected,
-                "postings": postings,
-                "reasons": markdown_table(columns, reasons),
+                "rejection_rate": dg.MetadataValue.float(round(found.rate, 4)),
+                "max_rejection_rate": dg.MetadataValue.float(found.limit),
+                "rejected_rows": found.rejected_rows,
+                "postings": found.postings,
+                "reasons": markdown_table(found.reasons.columns, found.reasons.rows),
             },
         )
 
@@ -67,7 +54,6 @@ def build_results_valid_check(
     stage: str, partitions: dg.PartitionsDefinition
 ) -> dg.AssetChecksDefinition:
     table = RESULT_TABLES[stage]
-    task = get_task(stage)
 
     @dg.asset_check(
         asset=results_key(stage),
@@ -80,22 +66,13 @@ def build_results_valid_check(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
         with warehouse_connection(duckdb) as con:
-            answers = con.execute(
-                f"SELECT job_id, CAST(answer AS VARCHAR) FROM {table} WHERE scrape_date = ?",
-                [partition_day(context)],
-            ).fetchall()
-        invalid = []
-        for job_id, answer in answers:
-            try:
-                task.parse_content(answer)
-            except TaskResultError as exc:
-                invalid.append((job_id, str(exc)))
+            validity = checks.results_validity(con, stage, partition_day(context))
         return dg.AssetCheckResult(
-            passed=not invalid,
+            passed=validity.passed,
             metadata={
-                "rows": len(answers),
-                "invalid": len(invalid),
-                "examples": markdown_table(["job_id", "problem"], invalid),
+                "rows": validity.rows,
+                "invalid": len(validity.invalid),
+                "examples": markdown_table(["job_id", "problem"], validity.invalid),
             },
         )
 
@@ -132,7 +109,7 @@ def _stage_check(
 
 def requests_accounted_for(con: DuckDBPyConnection, stage: str, day: date) -> dg.AssetCheckResult:
     """requests = answered + dead_lettered + pending: no request is lost or counted twice."""
-    identity = request_identity(con, stage, day)
+    identity = checks.requests_accounted_for(con, stage, day)
     return dg.AssetCheckResult(
         passed=identity.holds,
         metadata={
@@ -146,20 +123,14 @@ def requests_accounted_for(con: DuckDBPyConnection, stage: str, day: date) -> dg
 
 def batches_completed(con: DuckDBPyConnection, stage: str, day: date) -> dg.AssetCheckResult:
     """A warning when a batch expired, was cancelled or failed: never reported as success."""
-    columns, batches = rows(
-        con,
-        "SELECT batch_id, status, request_total, request_completed, request_failed "
-        "FROM batches WHERE stage = ? AND scrape_date = ? ORDER BY shard, attempt",
-        [stage, day],
-    )
-    bad = [b for b in batches if b[1] != "completed"]
+    completion = checks.batches_completed(con, stage, day)
     return dg.AssetCheckResult(
-        passed=not bad,
+        passed=completion.passed,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
-            "batches": len(batches),
-            "not_completed": len(bad),
-            "batches_table": markdown_table(columns, batches),
+            "batches": len(completion.batches.rows),
+            "not_completed": completion.not_completed,
+            "batches_table": markdown_table(completion.batches.columns, completion.batches.rows),
         },
     )
 

@@ -21,9 +21,10 @@ import dagster as dg
 from jobbatch_dagster.defs.jobs import HARVEST_JOB, NIGHTLY_JOB
 from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
-from jobbatch_dagster.defs.tracking import SensorCursor
+from jobbatch_dagster.pipeline.tracking import SensorCursor
 
-# Dagster's run tags, as the strings its docs and UI use (its constants are not public API).
+# The tags Dagster's daemon puts on a schedule's and a sensor's runs (documented strings; dagster
+# exports no public constants for them).
 SCHEDULE_NAME_TAG = "dagster/schedule_name"
 SENSOR_NAME_TAG = "dagster/sensor_name"
 RUN_KEY_TAG = "dagster/run_key"

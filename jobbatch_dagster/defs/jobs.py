@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, batch_input_key, batch_key
 from jobbatch_dagster.settings import Settings
@@ -11,8 +10,12 @@ from jobbatch_dagster.settings import Settings
 NIGHTLY_JOB = "nightly_job"
 HARVEST_JOB = "batch_harvest_job"
 
+# What `dg.define_asset_job` returns: Dagster exports the function but not the class, so the type
+# is named after what the public function gives (Dagster's private modules break on upgrade).
+AssetJob = type(dg.define_asset_job("asset_job"))
 
-def build_nightly_job(settings: Settings) -> UnresolvedAssetJobDefinition:
+
+def build_nightly_job(settings: Settings) -> AssetJob:
     """Read the day's postings and submit the first stages; launch it by hand or backfill days."""
     first = [s.task for s in settings.stages if s.after is None]
     keys = [SCRAPED_JOBS_KEY, *(k for s in first for k in (batch_input_key(s), batch_key(s)))]
@@ -26,7 +29,7 @@ def build_nightly_job(settings: Settings) -> UnresolvedAssetJobDefinition:
     )
 
 
-def build_harvest_job() -> UnresolvedAssetJobDefinition:
+def build_harvest_job() -> AssetJob:
     """Everything after a submission; the sensor selects the part one finished stage unlocks."""
     return dg.define_asset_job(
         HARVEST_JOB,

@@ -3,16 +3,14 @@
 from datetime import timedelta
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+from jobbatch_dagster.defs.jobs import AssetJob
 from jobbatch_dagster.settings import Settings
 
 SCHEDULE_NAME = "nightly_schedule"
 
 
-def build_nightly_schedule(
-    settings: Settings, nightly_job: UnresolvedAssetJobDefinition
-) -> dg.ScheduleDefinition:
+def build_nightly_schedule(settings: Settings, nightly_job: AssetJob) -> dg.ScheduleDefinition:
     # A plain schedule rather than build_schedule_from_partitioned_job: that helper derives the
     # cron from the partitions, and the cron here is the user's, from the config file.
     @dg.schedule(

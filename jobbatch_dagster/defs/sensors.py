@@ -12,15 +12,15 @@ import time
 
 import dagster as dg
 import openai
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
+from jobbatch_dagster.defs.jobs import AssetJob
 from jobbatch_dagster.defs.resources import OpenAIBatchResource
 from jobbatch_dagster.defs.stages.keys import batch_key, harvest_selection
 from jobbatch_dagster.defs.stages.metadata import BATCH_IDS_KEY
-from jobbatch_dagster.defs.tracking import (
+from jobbatch_dagster.pipeline.tracking import (
     SensorCursor,
-    Submission,
+    WatchedSubmission,
     all_known,
     progress,
     statuses_for,
@@ -36,7 +36,7 @@ RETRIEVES_PER_TICK = 50
 
 def _new_submissions(
     instance: dg.DagsterInstance, stage: str, after: int | None
-) -> list[Submission]:
+) -> list[WatchedSubmission]:
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=batch_key(stage), after_storage_id=after),
         limit=NEW_SUBMISSIONS_PER_STAGE,
@@ -50,7 +50,7 @@ def _new_submissions(
         ids = materialization.metadata.get(BATCH_IDS_KEY)
         batch_ids = tuple(ids.value) if ids is not None else ()
         submissions.append(
-            Submission(stage, materialization.partition, record.storage_id, batch_ids)
+            WatchedSubmission(stage, materialization.partition, record.storage_id, batch_ids)
         )
     return submissions
 
@@ -80,9 +80,7 @@ def _poll(
     return statuses
 
 
-def build_batch_status_sensor(
-    settings: Settings, harvest_job: UnresolvedAssetJobDefinition
-) -> dg.SensorDefinition:
+def build_batch_status_sensor(settings: Settings, harvest_job: AssetJob) -> dg.SensorDefinition:
     stages = [s.task for s in settings.stages]
 
     @dg.sensor(

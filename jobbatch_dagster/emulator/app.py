@@ -28,7 +28,7 @@ from jobbatch_dagster.emulator.backend import DEFAULT_BATCHES_PAGE, MAX_FILES_PA
 from jobbatch_dagster.emulator.errors import ApiError, invalid, missing
 from jobbatch_dagster.emulator.faults import FaultPlan
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
-from jobbatch_dagster.emulator.responder import request_id
+from jobbatch_dagster.emulator.rules.responder import request_id
 
 ADMIN_PREFIX = "/_emulator"
 log = logging.getLogger(__name__)
@@ -145,6 +145,14 @@ async def retrieve_batch(request: Request) -> Response:
 
 async def cancel_batch(request: Request) -> Response:
     return JSONResponse(_backend(request).cancel_batch(request.path_params["batch_id"]).as_object())
+
+
+# Chat completions (live)
+
+
+async def chat_completion(request: Request) -> Response:
+    body = await _json_body(request)
+    return JSONResponse(await run_in_threadpool(_backend(request).chat_completion, body))
 
 
 # Admin (outside /v1: no key needed, never counted by http_errors bursts)
@@ -273,6 +281,7 @@ def create_app(backend: EmulatorBackend) -> Starlette:
         Route("/v1/batches", list_batches, methods=["GET"]),
         Route("/v1/batches/{batch_id}", retrieve_batch, methods=["GET"]),
         Route("/v1/batches/{batch_id}/cancel", cancel_batch, methods=["POST"]),
+        Route("/v1/chat/completions", chat_completion, methods=["POST"]),
         Route(f"{ADMIN_PREFIX}/health", health, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/faults", get_faults, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/faults", add_faults, methods=["POST"]),

@@ -18,16 +18,20 @@ from jobbatch_dagster.contract import (
     COMPLETION_WINDOW_SECONDS,
     FILE_PURPOSE_BATCH,
 )
+from jobbatch_dagster.emulator.chat_validation import check_chat_request
 from jobbatch_dagster.emulator.config import EmulatorConfig
 from jobbatch_dagster.emulator.errors import (
     ApiError,
     invalid,
+    model_not_found,
     no_such_batch,
     no_such_file,
     unsupported,
 )
 from jobbatch_dagster.emulator.faults import Faults
+from jobbatch_dagster.emulator.models import ModelList
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord, new_id
+from jobbatch_dagster.emulator.rules.responder import ChatAnswerer, PromptCache
 from jobbatch_dagster.emulator.store import Store
 from jobbatch_dagster.emulator.validation import parse_create_request, parse_expiry
 
@@ -39,6 +43,9 @@ MAX_BATCHES_PAGE = 100
 DEFAULT_BATCHES_PAGE = 20
 CANCELLABLE = ("validating", "in_progress", "finalizing")
 COPY_CHUNK_BYTES = 1 << 20
+# The service keeps a cached prompt prefix for 5 to 10 minutes of inactivity (up to an hour off
+# peak); live calls share one cache that forgets a prefix after the longer of the usual two.
+LIVE_CACHE_TTL_SECONDS = 600.0
 
 
 class EmulatorBackend:
@@ -50,6 +57,8 @@ class EmulatorBackend:
         self.clock = self.store.resume_clock(config.time_scale)
         self.faults = Faults()
         self.wake = threading.Event()  # set when the worker has new work
+        self.models = ModelList.load(config.models_file)
+        self.live = ChatAnswerer(self.clock, PromptCache(self.clock, LIVE_CACHE_TTL_SECONDS))
 
     # Files
 
@@ -201,6 +210,22 @@ class EmulatorBackend:
                 released.append(record.id)
         self.wake.set()
         return released
+
+    # Live chat completions
+
+    def chat_completion(self, body: Any) -> dict[str, Any]:
+        """Answer one live call: the same validation and rule-based answers as a batch line."""
+        check_chat_request(body)
+        if not self.models.accepts(body["model"]):
+            raise model_not_found(body["model"])
+        if body.get("stream"):
+            # Unsupported by this emulator (the service streams): refused rather than faked.
+            raise invalid(
+                "The jobbatch emulator does not stream; call again without 'stream'.",
+                "stream",
+                "unsupported_value",
+            )
+        return self.live.complete(body).body
 
     def _cursor(self, table: str, after: str) -> int:
         seq = self.store.seq_of(table, after)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobbatch_dagster.contract import MAX_BATCH_FILE_BYTES, MAX_REQUESTS_PER_BATCH
+from jobbatch_dagster.emulator.models import DEFAULT_MODELS_FILE
 
 DEFAULT_LATENCY_SECONDS = 3.0
 
@@ -17,7 +18,7 @@ class EmulatorConfig:
     ``latency`` is how long a batch takes end to end (validating + in_progress + finalizing);
     0 means as fast as the machine goes. ``token_limit`` is the enqueued-token limit per model
     (prompt tokens of batches in flight); None switches it off, as for most real organisations'
-    small batches.
+    small batches. ``models_file`` lists the models served (see models.py).
     """
 
     data_dir: Path
@@ -27,3 +28,4 @@ class EmulatorConfig:
     max_requests: int = MAX_REQUESTS_PER_BATCH
     max_bytes: int = MAX_BATCH_FILE_BYTES
     time_scale: float = 1.0  # emulator seconds per real second (see clock.py)
+    models_file: Path = DEFAULT_MODELS_FILE

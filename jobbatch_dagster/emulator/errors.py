@@ -62,3 +62,13 @@ def no_such_file(file_id: str) -> ApiError:
 def no_such_batch(batch_id: str) -> ApiError:
     # Unconfirmed wording: we mirror the File message, which the contract does confirm.
     return ApiError(404, f"No such Batch object: {batch_id}", param="id", retryable=False)
+
+
+def model_not_found(model: str) -> ApiError:
+    """A live call naming a model this server does not serve (the service's 404)."""
+    return ApiError(
+        404,
+        f"The model `{model}` does not exist or you do not have access to it.",
+        code="model_not_found",
+        retryable=False,
+    )

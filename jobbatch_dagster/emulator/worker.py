@@ -22,7 +22,7 @@ from typing import Any
 from jobbatch_dagster.contract import FILE_PURPOSE_BATCH_OUTPUT
 from jobbatch_dagster.emulator.backend import EmulatorBackend
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
-from jobbatch_dagster.emulator.responder import Responder, expired_line
+from jobbatch_dagster.emulator.rules.responder import Responder, expired_line
 from jobbatch_dagster.emulator.validation import batch_error, scan_input_file
 
 log = logging.getLogger(__name__)

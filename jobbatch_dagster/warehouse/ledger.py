@@ -9,14 +9,26 @@ crash and re-run never duplicates a row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
 
 from jobbatch_dagster.warehouse.frames import insert_rows, update_set
-from jobbatch_dagster.warehouse.queries import rows as query_rows
+from jobbatch_dagster.warehouse.rows import (
+    BatchRow,
+    BatchStatusRow,
+    CostRow,
+    LedgerRequest,
+    NewRequestRow,
+    RawOutputRow,
+    RequestStateRow,
+    StagePostingRow,
+    UnrunRequest,
+    as_record,
+)
 
 _FRAME = "_jobbatch_states"
 
@@ -47,11 +59,15 @@ def blocked_fingerprints(
 
 
 def replace_stage_postings(
-    con: duckdb.DuckDBPyConnection, stage: str, day: date, rows: Sequence[Mapping[str, Any]]
+    con: duckdb.DuckDBPyConnection, stage: str, day: date, rows: Sequence[StagePostingRow]
 ) -> None:
     """The postings a stage covers on a day (sent, reused or in flight), replaced as a whole."""
     con.execute("DELETE FROM stage_postings WHERE stage = ? AND scrape_date = ?", [stage, day])
-    insert_rows(con, "stage_postings", [{"stage": stage, "scrape_date": day, **r} for r in rows])
+    insert_rows(
+        con,
+        "stage_postings",
+        [{"stage": stage, "scrape_date": day, **as_record(r)} for r in rows],
+    )
 
 
 # A request a terminal batch never ran (pending with the provider's reason) is the same durable
@@ -68,12 +84,39 @@ _NEXT_ATTEMPT = """
 """
 
 
+def unrun_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[UnrunRequest]:
+    """The (stage, day)'s requests a terminal batch never ran, each with the batch and attempt
+    its follow-up continues: left pending with the provider's reason, or already built into a
+    follow-up shard that is not yet submitted (rebuilding it keeps its attempt)."""
+    found = con.execute(
+        """
+        SELECT r.custom_id, r.request_fingerprint,
+               coalesce(r.batch_id, r.previous_batch_id) AS parent,
+               b.input_fingerprint,
+               CASE WHEN r.batch_id IS NULL THEN r.attempt ELSE r.attempt + 1 END
+        FROM batch_requests AS r
+        JOIN batches AS b ON b.batch_id = coalesce(r.batch_id, r.previous_batch_id)
+        WHERE r.stage = ? AND r.scrape_date = ? AND r.state = 'pending'
+          AND ((r.batch_id IS NOT NULL AND r.error_code IS NOT NULL)
+               OR (r.batch_id IS NULL AND r.previous_batch_id IS NOT NULL))
+        ORDER BY r.custom_id
+        """,
+        [stage, day],
+    ).fetchall()
+    return [UnrunRequest(*row) for row in found]
+
+
 def replace_unsubmitted_requests(
-    con: duckdb.DuckDBPyConnection, stage: str, day: date, rows: Sequence[Mapping[str, Any]]
+    con: duckdb.DuckDBPyConnection, stage: str, day: date, rows: Sequence[NewRequestRow]
 ) -> None:
-    """Drop the (stage, day) requests not yet in any batch and record the new build's requests."""
+    """Drop the (stage, day) requests not yet in any batch and record the new build's requests.
+
+    A follow-up's records (``previous_batch_id`` set) are kept: they are the same durable
+    records at their next attempt, and the follow-up rows upserted here leave them as they are.
+    """
     con.execute(
-        "DELETE FROM batch_requests WHERE stage = ? AND scrape_date = ? AND batch_id IS NULL",
+        "DELETE FROM batch_requests WHERE stage = ? AND scrape_date = ? AND batch_id IS NULL "
+        "AND previous_batch_id IS NULL",
         [stage, day],
     )
     now = datetime.now()
@@ -81,7 +124,13 @@ def replace_unsubmitted_requests(
         con,
         "batch_requests",
         [
-            {"stage": stage, "scrape_date": day, "state": "pending", "updated_at": now, **r}
+            {
+                "stage": stage,
+                "scrape_date": day,
+                "state": "pending",
+                "updated_at": now,
+                **as_record(r),
+            }
             for r in rows
         ],
         on_conflict=_NEXT_ATTEMPT,
@@ -119,14 +168,12 @@ def mark_submitted(
     return len(custom_ids)
 
 
-def _upsert_stamped(
-    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]
-) -> int:
-    """Insert or refresh rows keyed by batch id, stamping ``updated_at``."""
+def _upsert_stamped(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Any]) -> int:
+    """Insert or refresh rows (all of one row type) keyed by batch id, stamping ``updated_at``."""
     if not rows:
         return 0
-    changing = [c for c in rows[0] if c != "batch_id"]
-    stamped = [{**r, "updated_at": datetime.now()} for r in rows]
+    changing = [f.name for f in fields(rows[0]) if f.name != "batch_id"]
+    stamped = [{**as_record(r), "updated_at": datetime.now()} for r in rows]
     return insert_rows(
         con,
         table,
@@ -135,21 +182,23 @@ def _upsert_stamped(
     )
 
 
-def upsert_batches(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert or refresh ``batches`` rows (status, counts, file ids) by batch id."""
+def upsert_batches(
+    con: duckdb.DuckDBPyConnection, rows: Sequence[BatchRow] | Sequence[BatchStatusRow]
+) -> int:
+    """Record submitted batches (whole rows) or refresh their status, counts and file ids."""
     return _upsert_stamped(con, "batches", rows)
 
 
-def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
+def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[RawOutputRow]) -> int:
     """Insert or replace downloaded lines by (batch_id, custom_id); an answered line is never
     replaced by a failed one for the same request."""
     if not rows:
         return 0
-    changing = [c for c in rows[0] if c not in ("batch_id", "custom_id")]
+    changing = [f.name for f in fields(RawOutputRow) if f.name not in ("batch_id", "custom_id")]
     return insert_rows(
         con,
         "raw_outputs",
-        rows,
+        [as_record(r) for r in rows],
         on_conflict=(
             f"ON CONFLICT (batch_id, custom_id) DO UPDATE SET {update_set(changing)} "
             "WHERE excluded.kind = 'answered' OR raw_outputs.kind <> 'answered'"
@@ -158,15 +207,15 @@ def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[st
 
 
 def set_request_states(
-    con: duckdb.DuckDBPyConnection, batch_id: str, rows: Sequence[Mapping[str, Any]]
+    con: duckdb.DuckDBPyConnection, batch_id: str, rows: Sequence[RequestStateRow]
 ) -> int:
-    """Move a batch's requests to their harvested state: rows of custom_id, state, error_code, error_message."""
+    """Move a batch's requests to their harvested state."""
     if not rows:
         return 0
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _jobbatch_states "
                 "(custom_id VARCHAR, state VARCHAR, error_code VARCHAR, error_message VARCHAR)")  # fmt: skip
     con.execute("DELETE FROM _jobbatch_states")
-    insert_rows(con, _FRAME, rows)
+    insert_rows(con, _FRAME, [as_record(r) for r in rows])
     con.execute(
         """
         UPDATE batch_requests AS r
@@ -180,16 +229,41 @@ def set_request_states(
     return len(rows)
 
 
-def upsert_costs(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
+def upsert_costs(con: duckdb.DuckDBPyConnection, rows: Sequence[CostRow]) -> int:
     """Insert or refresh the cost ledger, one row per batch."""
     return _upsert_stamped(con, "costs", rows)
 
 
-def stage_batches(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[dict[str, Any]]:
+_BATCH_COLUMNS = ", ".join(
+    f"CAST({f.name} AS VARCHAR) AS errors" if f.name == "errors" else f.name
+    for f in fields(BatchRow)
+)
+
+
+def stage_batches(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[BatchRow]:
     """The ``batches`` rows of one (stage, day), oldest shard first."""
-    names, found = query_rows(
-        con,
-        "SELECT * FROM batches WHERE stage = ? AND scrape_date = ? ORDER BY shard, attempt",
+    found = con.execute(
+        f"SELECT {_BATCH_COLUMNS} FROM batches WHERE stage = ? AND scrape_date = ? "
+        "ORDER BY shard, attempt",
         [stage, day],
-    )
-    return [dict(zip(names, row, strict=True)) for row in found]
+    ).fetchall()
+    return [BatchRow(*row) for row in found]
+
+
+def submitted_fingerprints(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> set[str]:
+    """Input fingerprints of the shards of (stage, day) that became a batch (any status)."""
+    found = con.execute(
+        "SELECT input_fingerprint FROM batches WHERE stage = ? AND scrape_date = ? "
+        "AND input_fingerprint IS NOT NULL",
+        [stage, day],
+    ).fetchall()
+    return {r[0] for r in found}
+
+
+def batch_requests_of(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[LedgerRequest]:
+    """The requests the ledger says a batch carries."""
+    found = con.execute(
+        "SELECT custom_id, job_id, request_fingerprint FROM batch_requests WHERE batch_id = ?",
+        [batch_id],
+    ).fetchall()
+    return [LedgerRequest(*row) for row in found]

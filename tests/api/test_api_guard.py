@@ -9,9 +9,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from jobbatch_dagster.emulator.process import free_port
+from jobbatch_dagster.warehouse import ensure_schema
 from tests.api.conftest import Served, start_server, stop
 
 pytestmark = pytest.mark.integration
@@ -97,3 +99,20 @@ def test_a_non_loopback_bind_without_a_token_is_refused(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "refusing to serve 0.0.0.0 without a token: set JOBBATCH_API_TOKEN" in result.stderr
+
+
+def test_a_warehouse_from_before_is_brought_up_to_date_at_start(tmp_path: Path) -> None:
+    home = tmp_path / "old"
+    home.mkdir()
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        ensure_schema(con)  # then back to before the follow-up: no conversations, no views
+        con.execute("DROP VIEW top_leads")
+        con.execute("DROP TABLE lead_conversations CASCADE")
+    server = start_server(home, {})
+    try:
+        with server.client() as client:
+            listing = client.get("/api/leads")
+    finally:
+        stop(server)
+    assert listing.status_code == 200, listing.text
+    assert listing.json()["leads"] == []

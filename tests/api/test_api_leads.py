@@ -66,7 +66,7 @@ def test_the_days_run_put_its_leads_in_duckdb(served: Served, night: dict) -> No
         }
     assert backends == [("emulator",)]
     assert leads > 0
-    assert stages == {"qualify", "analyze", "extract_pain_points", "parse"}
+    assert stages == {"qualify", "analyze", "extract_pain_points", "parse", "outreach"}
 
 
 def test_leads_list_is_best_first_and_filters(client: httpx.Client, night: dict) -> None:
@@ -100,14 +100,28 @@ def test_a_lead_is_shown_whole_and_the_days_funnel(client: httpx.Client, night: 
     assert client.get("/api/funnel", params={"day": "2000-01-01"}).status_code == 404
 
 
-def test_unknown_lead_is_404_and_ask_says_what_is_missing(
-    client: httpx.Client, night: dict
-) -> None:
+def test_ask_continues_the_leads_conversation_live(client: httpx.Client, night: dict) -> None:
+    first = client.get("/api/leads").json()["leads"][-1]["job_id"]
+    asked = client.post(f"/api/leads/{first}/ask", json={"question": "Who decides?"})
+    assert asked.status_code == 200, asked.text
+    answer = asked.json()
+    assert answer["answer"] and answer["backend"] == "emulator" and answer["live_usd"] > 0
+    again = client.post(f"/api/leads/{first}/ask", json={"question": "And the budget?"}).json()
+    assert again["turn"] == answer["turn"] + 2
+    turns = client.get(f"/api/leads/{first}").json()["lead"]["conversation"]
+    assert [(t["role"], t["content"]) for t in turns] == [
+        ("user", "Who decides?"),
+        ("assistant", answer["answer"]),
+        ("user", "And the budget?"),
+        ("assistant", again["answer"]),
+    ]
+
+
+def test_unknown_leads_and_empty_questions_are_refused(client: httpx.Client, night: dict) -> None:
     missing = client.get("/api/leads/craigslist:does-not-exist")
     assert missing.status_code == 404 and "did not qualify" in missing.json()["error"]
     first = client.get("/api/leads").json()["leads"][0]["job_id"]
-    asked = client.post(f"/api/leads/{first}/ask", json={"question": "Who decides?"})
-    assert asked.status_code == 501 and "not available in this build" in asked.json()["error"]
-    empty = client.post(f"/api/leads/{first}/ask", json={"question": ""})
-    assert (empty.status_code, empty.json()["field"]) == (400, "question")
+    for question in ("", "   "):
+        empty = client.post(f"/api/leads/{first}/ask", json={"question": question})
+        assert (empty.status_code, empty.json()["field"]) == (400, "question")
     assert client.post("/api/leads/nope/ask", json={"question": "x"}).status_code == 404

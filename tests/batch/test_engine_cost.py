@@ -14,6 +14,7 @@ from jobbatch_dagster.batch.cost import (
     BudgetExceededError,
     actual_cost,
     estimate_cost,
+    guard_budget,
 )
 from jobbatch_dagster.batch.estimate import estimate_shards_cost
 from jobbatch_dagster.batch.harvest import download_results
@@ -108,9 +109,23 @@ def test_the_budget_guard_refuses_with_nothing_uploaded(fresh_emulator, tmp_path
         agent.upload_batch_file(agent.create_batch_input_file(POSTINGS, "qualify"))
     build = build_shards(POSTINGS, get_task("parse"), "gpt-4o-mini", tmp_path / "parse")
     with pytest.raises(BudgetExceededError):
-        submit_shard(BatchClient(sdk), build.shards[0], max_usd=0.00001)
+        guard_budget(estimate_shards_cost(build.shards), 0.00001)
     assert list(sdk.files.list()) == []
     assert list(sdk.batches.list()) == []
+
+
+def test_the_budget_rule_has_one_home_that_every_entry_point_calls() -> None:
+    """The pipeline, the guide's verbs and the step-by-step processor all refuse through
+    ``cost.guard_budget``: a second guard (or a submit that skips it) shows up here."""
+    package = Path(__file__).resolve().parents[2] / "jobbatch_dagster"
+    raising = sorted(
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if "BudgetExceededError(" in p.read_text(encoding="utf-8")
+    )
+    assert raising == ["batch/cost.py"]
+    for caller in ("pipeline/submit.py", "batch/processor.py"):
+        assert "guard_budget(" in (package / caller).read_text(encoding="utf-8"), caller
 
 
 def test_within_budget_reports_the_estimate(fresh_emulator, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ serves the leads page beside the Dagster UI, printing both addresses."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,11 +56,13 @@ def test_make_dev_serves_the_leads_page_beside_the_dagster_ui(tmp_path: Path) ->
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "JOBBATCH_API_TOKEN")}
     env["DAGSTER_HOME"] = str(tmp_path / "dagster_home")
     command = [sys.executable, "-m", "jobbatch_dagster.dev", "--port", str(ui)]
+    # Its data (warehouse, emulator state, batches) lands under tmp_path, not the checkout's data/.
+    shutil.copy(PROJECT_ROOT / "workspace.yaml", tmp_path)
     log = (tmp_path / "dev.log").open("w")
     # Its own session, so the whole tree it starts (webserver, daemon, code server) stops with it.
     dev = subprocess.Popen(
         [*command, "--api-port", str(api), "--emulator-port", str(emulator)],
-        cwd=PROJECT_ROOT,
+        cwd=tmp_path,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

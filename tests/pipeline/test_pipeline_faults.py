@@ -12,14 +12,14 @@ from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.batch.custom_ids import base_custom_id
 from jobbatch_dagster.batch.submit import submit_shard
 from jobbatch_dagster.defs.driver import NightReport
-from jobbatch_dagster.defs.stages.inputs import pending_shards, stage_dir
 from jobbatch_dagster.defs.stages.keys import (
     SCRAPED_JOBS_KEY,
     batch_input_key,
     batch_key,
     raw_output_key,
 )
-from jobbatch_dagster.defs.stages.shard_files import load_shard
+from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
+from jobbatch_dagster.pipeline.shard_files import load_shard
 from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.tasks import get_task
 from tests.pipeline.nights import DAY1, Pipeline
@@ -67,7 +67,9 @@ def test_expired_batch_keeps_its_answers_and_is_reported_expired(pipeline: Pipel
     observed = pipeline.instance.fetch_observations(batch_key("qualify"), limit=1).records[0]
     assert observed.asset_observation.metadata["batches_expired"].value == 1
     # the unrun requests are not "in flight": submitting the day again sends exactly those, as
-    # attempt 2 of the same records, and the sensor harvests them like any other batch
+    # attempt 2 of the same records (built twice: still attempt 2), in the engine's follow-up
+    # shard, and the sensor harvests them like any other batch
+    assert pipeline.materialize(DAY1, dg.AssetKey("qualify_batch_input")).success
     rebuilt = pipeline.materialize(DAY1, dg.AssetKey("qualify_batch_input"), batch_key("qualify"))
     sent = rebuilt.asset_materializations_for_node("qualify_batch_input")[0].metadata["requests"]
     assert sent.value == states["pending"]
@@ -85,6 +87,12 @@ def test_expired_batch_keeps_its_answers_and_is_reported_expired(pipeline: Pipel
         "SELECT attempt, parent_batch_id, status FROM batches WHERE stage = 'qualify' "
         "ORDER BY attempt"
     ) == [(1, None, "expired"), (2, expired[0], "completed")]
+    (followup,) = [b for b in pipeline.provider_batches() if b.metadata.get("attempt") == "2"]
+    assert followup.metadata["parent_batch_id"] == expired[0]
+    shards = pending_shards(
+        stage_dir(pipeline.settings, "qualify", date.fromisoformat(DAY1)) / "input"
+    )
+    assert [p.name.split("-")[4] for p in shards] == ["000", "a2"]
 
 
 def test_failed_batch_is_reported_failed_and_its_shard_can_be_sent_again(

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from jobbatch_dagster.batch.results import RequestError, RequestResult, Usage
-from jobbatch_dagster.defs.stages import harvest
+from jobbatch_dagster.pipeline import harvest
 from jobbatch_dagster.warehouse import ensure_schema
 
 DAY = date(2026, 11, 20)

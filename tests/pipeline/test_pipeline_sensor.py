@@ -19,7 +19,7 @@ from jobbatch_dagster.defs.jobs import NIGHTLY_JOB
 from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
 from jobbatch_dagster.defs.stages.keys import batch_key
-from jobbatch_dagster.defs.tracking import SensorCursor
+from jobbatch_dagster.pipeline.tracking import SensorCursor
 from jobbatch_dagster.settings import load_settings
 from tests.pipeline.nights import DAY1, REPO, Pipeline
 

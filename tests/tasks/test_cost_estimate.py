@@ -13,10 +13,10 @@ from jobbatch_dagster.batch.cost import (
     BudgetExceededError,
     CostBreakdown,
     actual_cost,
-    check_budget,
     estimate_cost,
     estimate_request_cost,
     format_usd,
+    guard_budget,
 )
 from jobbatch_dagster.tasks import TASK_NAMES, TASKS, LeadProfile, get_task
 from jobbatch_dagster.tasks.tokens import (
@@ -161,9 +161,9 @@ def test_estimated_prompt_size_of_real_postings_is_plausible() -> None:
 
 def test_budget_guard_allows_what_fits_and_no_limit() -> None:
     estimate = estimate_cost(bodies("qualify", n=10), get_task("qualify"))
-    check_budget(estimate, 25.0)
-    check_budget(estimate, None)
-    check_budget(estimate, 0)
+    guard_budget(estimate, 25.0)
+    guard_budget(estimate, None)
+    guard_budget(estimate, 0)
 
 
 def test_budget_guard_refuses_an_expensive_batch_with_a_clear_message() -> None:
@@ -171,7 +171,7 @@ def test_budget_guard_refuses_an_expensive_batch_with_a_clear_message() -> None:
         "gpt-4.1", 50_000, 40_000_000, 0, 5_000_000, 40.0, 80.0, 40.0, True, 0.25
     )
     with pytest.raises(BudgetExceededError) as caught:
-        check_budget(estimate, 25.0)
+        guard_budget(estimate, 25.0)
     assert str(caught.value) == (
         "estimated $40.00 for 50000 requests on model gpt-4.1 exceeds the configured max $25.00; "
         "lower the batch or raise [budget] max_usd_per_submission in jobbatch.toml"
@@ -182,8 +182,8 @@ def test_budget_guard_refuses_an_unpriced_model() -> None:
     estimate = estimate_cost(bodies("qualify", model="gpt-9-preview"), get_task("qualify"))
     assert estimate.known is False
     with pytest.raises(BudgetExceededError, match="model gpt-9-preview: it has no price"):
-        check_budget(estimate, 25.0)
-    check_budget(estimate, None)  # no budget configured: nothing to check
+        guard_budget(estimate, 25.0)
+    guard_budget(estimate, None)  # no budget configured: nothing to check
 
 
 @pytest.mark.parametrize(

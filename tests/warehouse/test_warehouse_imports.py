@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ("schema", "loads", "ledger", "results", "results_schema", "views", "queries", "frames")
+MODULES = (
+    "schema", "loads", "ledger", "results", "results_schema", "views", "queries", "frames", "rows",
+    "reports",
+)  # fmt: skip
 
 
 def test_warehouse_modules_import_neither_dagster_nor_defs() -> None:

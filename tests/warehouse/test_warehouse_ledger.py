@@ -21,20 +21,20 @@ from jobbatch_dagster.warehouse.ledger import (
 from jobbatch_dagster.warehouse.loads import job_row, load_scrape_day
 from jobbatch_dagster.warehouse.queries import request_identity
 from jobbatch_dagster.warehouse.results import load_qualified_leads, load_stage_results
+from jobbatch_dagster.warehouse.rows import (
+    BatchRow,
+    NewRequestRow,
+    RawOutputRow,
+    RequestStateRow,
+    StagePostingRow,
+)
 
 DAY = date(2026, 11, 18)
 NEXT = date(2026, 11, 19)
 
 
-def request(custom_id: str, job_id: str, fingerprint: str) -> dict:
-    return {
-        "custom_id": custom_id,
-        "job_id": job_id,
-        "request_fingerprint": fingerprint,
-        "model": "gpt-4o-mini",
-        "shard": 0,
-        "attempt": 1,
-    }
+def request(custom_id: str, job_id: str, fingerprint: str) -> NewRequestRow:
+    return NewRequestRow(custom_id, job_id, fingerprint, "gpt-4o-mini", shard=0)
 
 
 def submit(
@@ -42,8 +42,10 @@ def submit(
 ) -> None:
     upsert_batches(
         con,
-        [{"batch_id": batch_id, "stage": stage, "scrape_date": day, "shard": 0,
-          "model": "gpt-4o-mini", "backend": "emulator", "status": "in_progress", "attempt": 1}],
+        [BatchRow(batch_id=batch_id, stage=stage, scrape_date=day, shard=0, model="gpt-4o-mini",
+                  backend="emulator", input_file_id=None, input_fingerprint=None,
+                  status="in_progress", request_total=None, estimated_input_tokens=None,
+                  estimated_usd=None)],
     )  # fmt: skip
     mark_submitted(con, stage, day, ids, batch_id)
 
@@ -60,16 +62,15 @@ def answer(
     ]
     upsert_raw_outputs(
         con,
-        [{"batch_id": batch_id, "custom_id": c, "stage": stage, "scrape_date": day,
-          "kind": "answered", "status_code": 200, "content": json.dumps(content)} for c in ids],
+        [RawOutputRow(batch_id=batch_id, custom_id=c, stage=stage, scrape_date=day, kind="answered",
+                      status_code=200, content=json.dumps(content), error_code=None,
+                      error_message=None, input_tokens=0, output_tokens=0, line="{}")
+         for c in ids],
     )  # fmt: skip
     set_request_states(
         con,
         batch_id,
-        [
-            {"custom_id": c, "state": "answered", "error_code": None, "error_message": None}
-            for c in ids
-        ],
+        [RequestStateRow(c, "answered", None, None) for c in ids],
     )
 
 
@@ -81,13 +82,8 @@ def expire_after_answering(
         con,
         batch_id,
         [
-            {"custom_id": answered, "state": "answered", "error_code": None, "error_message": None},
-            {
-                "custom_id": unrun,
-                "state": "pending",
-                "error_code": "batch_expired",
-                "error_message": "x",
-            },
+            RequestStateRow(answered, "answered", None, None),
+            RequestStateRow(unrun, "pending", "batch_expired", "x"),
         ],
     )
 
@@ -104,11 +100,10 @@ def test_requests_move_through_their_states_and_the_identity_holds(
         con,
         "batch_1",
         [
-            {"custom_id": "a", "state": "answered", "error_code": None, "error_message": None},
-            {"custom_id": "b", "state": "dead_lettered", "error_code": "context_length_exceeded",
-             "error_message": "too long"},
+            RequestStateRow("a", "answered", None, None),
+            RequestStateRow("b", "dead_lettered", "context_length_exceeded", "too long"),
         ],
-    )  # fmt: skip
+    )
     identity = request_identity(con, "qualify", DAY)
     assert (identity.requests, identity.answered, identity.dead_lettered, identity.pending) == (
         2,
@@ -169,14 +164,12 @@ def test_results_and_leads_are_typed_reused_and_idempotent(con: duckdb.DuckDBPyC
     load_scrape_day(con, DAY, [job_row(posting, {"id": "j1"}, DAY)], [])
     load_scrape_day(con, NEXT, [job_row(repost, {"id": "j2"}, NEXT)], [])
     replace_unsubmitted_requests(con, "qualify", DAY, [request("a", "j1", "f1")])
-    replace_stage_postings(
-        con, "qualify", DAY, [{"job_id": "j1", "request_fingerprint": "f1", "disposition": "sent"}]
-    )
+    replace_stage_postings(con, "qualify", DAY, [StagePostingRow("j1", "f1", "sent")])
     replace_stage_postings(
         con,
         "qualify",
         NEXT,
-        [{"job_id": "j2", "request_fingerprint": "f1", "disposition": "reused"}],
+        [StagePostingRow("j2", "f1", "reused")],
     )
     submit(con, "batch_1", "qualify", DAY, ["a"])
     answer(
@@ -211,9 +204,7 @@ def test_parsed_jobs_store_dates_lists_and_nested_answers_typed(
     load_scrape_day(con, DAY, [job_row({"job_id": "j1", "source": "s", "title": "t", "description": "d",
                                         "content_fingerprint": "c"}, {"id": "j1"}, DAY)], [])  # fmt: skip
     replace_unsubmitted_requests(con, "parse", DAY, [request("a", "j1", "p1")])
-    replace_stage_postings(
-        con, "parse", DAY, [{"job_id": "j1", "request_fingerprint": "p1", "disposition": "sent"}]
-    )
+    replace_stage_postings(con, "parse", DAY, [StagePostingRow("j1", "p1", "sent")])
     submit(con, "batch_p", "parse", DAY, ["a"])
     parsed = {"title": "Clerk", "company": None, "location": "Oakland", "remote": False,
               "employment_type": "full_time", "salary_min": 20.5, "salary_max": None,
@@ -231,16 +222,14 @@ def test_a_posting_waiting_on_a_request_in_flight_gets_its_answer_when_it_lands(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     replace_unsubmitted_requests(con, "qualify", DAY, [request("a", "j1", "f1")])
-    replace_stage_postings(
-        con, "qualify", DAY, [{"job_id": "j1", "request_fingerprint": "f1", "disposition": "sent"}]
-    )
+    replace_stage_postings(con, "qualify", DAY, [StagePostingRow("j1", "f1", "sent")])
     submit(con, "batch_1", "qualify", DAY, ["a"])
     # the next night sees a repost while the first batch is still running
     replace_stage_postings(
         con,
         "qualify",
         NEXT,
-        [{"job_id": "j2", "request_fingerprint": "f1", "disposition": "in_flight"}],
+        [StagePostingRow("j2", "f1", "in_flight")],
     )
     assert load_stage_results(con, "qualify", NEXT) == 0
     answer(

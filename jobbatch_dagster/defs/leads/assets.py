@@ -8,14 +8,8 @@ from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import warehouse_connection
 from jobbatch_dagster.defs.stages.keys import LEADS_KEY, results_key
 from jobbatch_dagster.home import DUCKDB_POOL
+from jobbatch_dagster.pipeline.leads import build_leads
 from jobbatch_dagster.settings import Settings
-from jobbatch_dagster.warehouse.queries import rows, scalar
-from jobbatch_dagster.warehouse.results import load_qualified_leads
-
-_PREVIEW_SQL = (
-    "SELECT job_id, score, confidence, title, company, deal_value_usd, urgency "
-    "FROM top_leads WHERE scrape_date = ? LIMIT 10"
-)
 
 
 def build_qualified_leads(
@@ -37,23 +31,17 @@ def build_qualified_leads(
 
         Rebuilt after every stage finishes for the day, so the list fills in through the night:
         first the qualified postings, then their analysis, pain points and parsed details. The
-        `top_leads` view orders them for the morning.
+        `top_leads` view orders them for the morning. A posting sighted again on a later day
+        moves to that day, so `qualified_sightings` here may exceed `daily_funnel.leads`.
         """
-        day = partition_day(context)
         with warehouse_connection(duckdb) as con:
-            leads = load_qualified_leads(con, day, settings.qualify_threshold)
-            analysed = scalar(
-                con,
-                "SELECT count(*) FROM qualified_leads WHERE scrape_date = ? AND analysis IS NOT NULL",
-                [day],
-            )
-            columns, preview = rows(con, _PREVIEW_SQL, [day])
+            built = build_leads(con, settings, partition_day(context))
         return dg.MaterializeResult(
             metadata={
-                "leads": leads,
-                "leads_with_analysis": analysed,
-                "threshold": settings.qualify_threshold,
-                "preview": markdown_table(columns, preview),
+                "qualified_sightings": built.qualified_sightings,
+                "leads_with_analysis": built.with_analysis,
+                "threshold": built.threshold,
+                "preview": markdown_table(built.preview.columns, built.preview.rows),
             }
         )
 

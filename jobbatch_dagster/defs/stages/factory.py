@@ -1,6 +1,6 @@
 """One factory builds every stage's chain: batch input -> batch -> raw output -> typed results.
 
-The four stages differ only in their task, model and the postings they run on (``after`` in the
+The stages differ only in their task, model and the postings they run on (``after`` in the
 config file), so one definition keeps their behaviour identical and a new stage is one config
 table. Between ``<stage>_batch`` and ``<stage>_raw_output`` nothing runs: the provider works for
 up to 24 h, and ``batch_status_sensor`` starts the rest when the day's batches are finished.
@@ -18,8 +18,6 @@ from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
-from jobbatch_dagster.defs.stages.harvest import harvest_stage
-from jobbatch_dagster.defs.stages.inputs import build_stage_input
 from jobbatch_dagster.defs.stages.keys import (
     SCRAPED_JOBS_KEY,
     batch_input_key,
@@ -32,13 +30,14 @@ from jobbatch_dagster.defs.stages.metadata import (
     input_metadata,
     submission_metadata,
 )
-from jobbatch_dagster.defs.stages.submit import submit_stage
 from jobbatch_dagster.home import DUCKDB_POOL
+from jobbatch_dagster.pipeline.harvest import harvest_stage
+from jobbatch_dagster.pipeline.inputs import build_stage_input
+from jobbatch_dagster.pipeline.results import load_results
+from jobbatch_dagster.pipeline.submit import submit_stage
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
-from jobbatch_dagster.warehouse.queries import rows
-from jobbatch_dagster.warehouse.results import load_stage_results
-from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES, answer_columns
+from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 ProviderStep = Callable[[DuckDBPyConnection, BatchClient, date], dict[str, Any]]
 
@@ -65,11 +64,15 @@ def build_stage_chain(
     """The four assets of one stage."""
     name = stage.task
     upstream = SCRAPED_JOBS_KEY if stage.after is None else results_key(stage.after)
-    runs_on = (
-        "every posting of the scrape day"
-        if stage.after is None
-        else f"the day's postings that `{stage.after}` scored at or above its threshold"
-    )
+    if get_task(name).context_fields:
+        runs_on = (
+            f"the day's best {stage.top or 'all'} leads scoring at least {stage.threshold}, "
+            f"each with its `{stage.after}` answer"
+        )
+    elif stage.after is None:
+        runs_on = "every posting of the scrape day"
+    else:
+        runs_on = f"the day's postings that `{stage.after}` scored at or above its threshold"
     common = {"partitions_def": partitions, "group_name": name, "pool": DUCKDB_POOL}
 
     @dg.asset(
@@ -114,7 +117,6 @@ def build_stage_chain(
     )
 
     table = RESULT_TABLES[name]
-    shown = ["job_id", *(c for c, _ in answer_columns(get_task(name).result_model)[:4])]
 
     @dg.asset(
         key=results_key(name),
@@ -127,20 +129,13 @@ def build_stage_chain(
         **common,
     )
     def results(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        day = partition_day(context)
         with warehouse_connection(duckdb) as con:
-            loaded = load_stage_results(con, name, day)
-            columns, preview = rows(
-                con,
-                f"SELECT {', '.join(shown)} FROM {table} WHERE scrape_date = ? "
-                "ORDER BY job_id LIMIT 10",
-                [day],
-            )
+            loaded = load_results(con, name, partition_day(context))
         return dg.MaterializeResult(
             metadata={
-                "rows": loaded,
-                "table": table,
-                "preview": markdown_table(columns, preview),
+                "rows": loaded.rows,
+                "table": loaded.table,
+                "preview": markdown_table(loaded.preview.columns, loaded.preview.rows),
             }
         )
 

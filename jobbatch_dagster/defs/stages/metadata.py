@@ -15,9 +15,9 @@ import dagster as dg
 from jobbatch_dagster.batch.cost import CostBreakdown
 from jobbatch_dagster.batch.estimate import estimate_shards_cost
 from jobbatch_dagster.defs.metadata import markdown_table, usd
-from jobbatch_dagster.defs.stages.harvest import Harvest
-from jobbatch_dagster.defs.stages.inputs import StageInput
-from jobbatch_dagster.defs.stages.submit import Submission
+from jobbatch_dagster.pipeline.harvest import Harvest
+from jobbatch_dagster.pipeline.inputs import StageInput
+from jobbatch_dagster.pipeline.submit import StageSubmission
 from jobbatch_dagster.settings import StageConfig
 
 BATCH_IDS_KEY = "batch_ids"
@@ -58,19 +58,17 @@ def input_metadata(built: StageInput, stage: StageConfig) -> dict[str, Any]:
     }
 
 
-def submission_metadata(submission: Submission) -> dict[str, Any]:
+def submission_metadata(submission: StageSubmission) -> dict[str, Any]:
     batches = submission.batches
-    preview = [
-        (b["batch_id"], b["shard"], b["status"], b["request_total"], b["backend"]) for b in batches
-    ]
+    preview = [(b.batch_id, b.shard, b.status, b.request_total, b.backend) for b in batches]
     return {
-        BATCH_IDS_KEY: dg.MetadataValue.json([b["batch_id"] for b in batches]),
-        "input_file_ids": dg.MetadataValue.json([b["input_file_id"] for b in batches]),
+        BATCH_IDS_KEY: dg.MetadataValue.json([b.batch_id for b in batches]),
+        "input_file_ids": dg.MetadataValue.json([b.input_file_id for b in batches]),
         "backend": submission.backend or "none",
         "batches": len(batches),
         "batches_created": len(submission.created),
         "batches_reconciled": len(submission.reconciled),
-        "requests": sum(b["request_total"] or 0 for b in batches),
+        "requests": sum(b.request_total or 0 for b in batches),
         **_cost("estimated", submission.estimate),
         "preview": markdown_table(["batch_id", "shard", "status", "requests", "backend"], preview),
     }
@@ -78,16 +76,10 @@ def submission_metadata(submission: Submission) -> dict[str, Any]:
 
 def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
     costs = harvest.costs
-    known = [c for c in costs if c["batch_usd"] is not None]
+    known = [c for c in costs if c.batch_usd is not None]
     unknown_price = len(known) < len(costs)
     preview = [
-        (
-            c["batch_id"],
-            harvest.statuses.get(c["batch_id"]),
-            c["requests"],
-            c["batch_usd"],
-            c["saving_usd"],
-        )
+        (c.batch_id, harvest.statuses.get(c.batch_id), c.requests, c.batch_usd, c.saving_usd)
         for c in costs
     ]
     return {
@@ -103,11 +95,11 @@ def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
         "pending": harvest.states["pending"],
         "output_bytes": harvest.output_bytes,
         "files": dg.MetadataValue.json(harvest.files),
-        "input_tokens": sum(c["input_tokens"] for c in costs),
-        "output_tokens": sum(c["output_tokens"] for c in costs),
-        "batch_usd": usd(None if unknown_price else sum(c["batch_usd"] for c in known)),
-        "live_usd": usd(None if unknown_price else sum(c["live_usd"] for c in known)),
-        "saving_usd": usd(None if unknown_price else sum(c["saving_usd"] for c in known)),
+        "input_tokens": sum(c.input_tokens for c in costs),
+        "output_tokens": sum(c.output_tokens for c in costs),
+        "batch_usd": usd(None if unknown_price else sum(c.batch_usd or 0.0 for c in known)),
+        "live_usd": usd(None if unknown_price else sum(c.live_usd or 0.0 for c in known)),
+        "saving_usd": usd(None if unknown_price else sum(c.saving_usd or 0.0 for c in known)),
         "preview": markdown_table(
             ["batch_id", "status", "lines", "batch_usd", "saving_usd"], preview
         ),

@@ -15,17 +15,28 @@ from typing import Any
 
 import duckdb
 
+from jobbatch_dagster.batch.followup import build_followup_shard
 from jobbatch_dagster.batch.requests import posting_fingerprint
-from jobbatch_dagster.batch.shards import MANIFEST_SUFFIX, BuildResult, Shard, build_shards
+from jobbatch_dagster.batch.shards import (
+    MANIFEST_SUFFIX,
+    BuildResult,
+    Shard,
+    build_shards,
+    read_shard,
+)
 from jobbatch_dagster.settings import Settings, StageConfig
-from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.tasks import Task, get_task
+from jobbatch_dagster.warehouse.leads import top_lead_jobs
 from jobbatch_dagster.warehouse.ledger import (
     blocked_fingerprints,
     replace_stage_postings,
     replace_unsubmitted_requests,
+    submitted_fingerprints,
+    unrun_requests,
 )
 from jobbatch_dagster.warehouse.loads import day_jobs, qualified_day_jobs
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
+from jobbatch_dagster.warehouse.rows import NewRequestRow, StagePostingRow, UnrunRequest
 from jobbatch_dagster.warehouse.transaction import transaction
 
 
@@ -48,7 +59,10 @@ def stage_dir(settings: Settings, stage: str, day: date) -> Path:
 def candidate_jobs(
     con: duckdb.DuckDBPyConnection, settings: Settings, stage: StageConfig, day: date
 ) -> list[dict[str, Any]]:
-    """The postings a stage runs on: all of the day's, or those the previous stage qualified."""
+    """The postings a stage runs on: all of the day's, those the previous stage qualified, or for a
+    lead stage (outreach) the day's best ``top`` leads scoring at least its ``threshold``."""
+    if get_task(stage.task).context_fields:
+        return top_lead_jobs(con, day, stage.threshold, stage.top)
     if stage.after is None:
         return day_jobs(con, day)
     threshold = settings.stage(stage.after).threshold
@@ -85,8 +99,41 @@ def build_stage_input(
         except (TypeError, ValueError) as exc:
             summary.invalid.append(f"{job.get('id')}: {exc}")
     blocked = blocked_fingerprints(con, stage.task, day, set(fingerprints.values()))
+    postings, to_send = _cover(jobs, fingerprints, blocked)
+    summary.reused = sum(p.disposition == "reused" for p in postings)
+    summary.in_flight = sum(p.disposition == "in_flight" for p in postings)
+    sending = {fingerprints[job["id"]] for job in to_send}
+    directory = stage_dir(settings, stage.task, day) / "input"
+    _clear_unsubmitted_shards(directory, submitted_fingerprints(con, stage.task, day))
+    unrun = [r for r in unrun_requests(con, stage.task, day) if r.request_fingerprint in sending]
+    retried = {r.request_fingerprint for r in unrun}
+    summary.build = build_shards(
+        [job for job in to_send if fingerprints[job["id"]] not in retried],
+        task,
+        stage.model,
+        directory,
+        profile=profile,
+        max_requests=settings.max_requests_per_batch,
+        max_bytes=settings.max_bytes_per_batch,
+        max_description_chars=settings.max_description_chars,
+        prefix=f"{stage.task}-{day.isoformat()}",
+    )
+    summary.build.shards += followup_shards(directory, unrun, task, stage.model)
+    with transaction(con):
+        replace_stage_postings(con, stage.task, day, postings)
+        replace_unsubmitted_requests(
+            con, stage.task, day, _request_rows(summary.build.shards, stage)
+        )
+    return summary
+
+
+def _cover(
+    jobs: list[dict[str, Any]], fingerprints: dict[str, str], blocked: dict[str, str]
+) -> tuple[list[StagePostingRow], list[dict[str, Any]]]:
+    """How each posting is covered (sent, reused, in flight), and the postings to send."""
+    blocked = dict(blocked)
+    postings: list[StagePostingRow] = []
     to_send: list[dict[str, Any]] = []
-    postings: list[dict[str, Any]] = []
     for job in jobs:
         fp = fingerprints.get(job["id"])
         if fp is None:
@@ -97,50 +144,53 @@ def build_stage_input(
             disposition = "sent"
             blocked[fp] = "in_flight"  # a same-day repost waits on this request
             to_send.append(job)
-        summary.reused += disposition == "reused"
-        summary.in_flight += disposition == "in_flight"
-        postings.append(
-            {"job_id": job["id"], "request_fingerprint": fp, "disposition": disposition}
+        postings.append(StagePostingRow(job["id"], fp, disposition))
+    return postings, to_send
+
+
+def followup_shards(
+    directory: Path, unrun: list[UnrunRequest], task: Task, model: str
+) -> list[Shard]:
+    """One follow-up shard per batch that left requests unrun: the engine's
+    :func:`~jobbatch_dagster.batch.followup.build_followup_shard`, which copies their lines byte
+    for byte from that batch's shard file, so custom ids and fingerprints stay the same."""
+    by_parent: dict[str, list[UnrunRequest]] = {}
+    for request in unrun:
+        by_parent.setdefault(request.parent_batch_id, []).append(request)
+    shards = []
+    for parent_id, requests in sorted(by_parent.items()):
+        parent = _shard_file(directory, parent_id, requests[0].parent_fingerprint)
+        followup = build_followup_shard(
+            read_shard(parent, task, model)[0],
+            [r.custom_id for r in requests],
+            directory,
+            attempt=requests[0].attempt,
         )
-    directory = stage_dir(settings, stage.task, day) / "input"
-    submitted = {
-        r[0]
-        for r in con.execute(
-            "SELECT input_fingerprint FROM batches WHERE stage = ? AND scrape_date = ?",
-            [stage.task, day],
-        ).fetchall()
-        if r[0]
-    }
-    _clear_unsubmitted_shards(directory, submitted)
-    summary.build = build_shards(
-        to_send,
-        task,
-        stage.model,
-        directory,
-        profile=profile,
-        max_requests=settings.max_requests_per_batch,
-        max_bytes=settings.max_bytes_per_batch,
-        max_description_chars=settings.max_description_chars,
-        prefix=f"{stage.task}-{day.isoformat()}",
+        if followup is not None:
+            shards.append(followup)
+    return shards
+
+
+def _shard_file(directory: Path, batch_id: str, fingerprint: str | None) -> Path:
+    """The shard file a batch was created from, found by its input fingerprint."""
+    found = (
+        [p for p in pending_shards(directory) if p.name.endswith(f"-{fingerprint[:16]}.jsonl")]
+        if fingerprint
+        else []
     )
-    with transaction(con):
-        replace_stage_postings(con, stage.task, day, postings)
-        replace_unsubmitted_requests(
-            con, stage.task, day, _request_rows(summary.build.shards, stage)
+    if not found:
+        raise FileNotFoundError(
+            f"the shard file of batch {batch_id} (input fingerprint {fingerprint}) is not in "
+            f"{directory}; its unrun requests are sent again from that file. Restore the folder "
+            "from a backup, or delete the batch's rows from `batches` and `batch_requests` to "
+            "rebuild the day from its postings"
         )
-    return summary
+    return found[0]
 
 
-def _request_rows(shards: list[Shard], stage: StageConfig) -> list[dict[str, Any]]:
+def _request_rows(shards: list[Shard], stage: StageConfig) -> list[NewRequestRow]:
     return [
-        {
-            "custom_id": entry.custom_id,
-            "job_id": entry.job_id,
-            "request_fingerprint": entry.fingerprint,
-            "model": stage.model,
-            "shard": shard.index,
-            "attempt": 1,
-        }
+        NewRequestRow(entry.custom_id, entry.job_id, entry.fingerprint, stage.model, shard.index)
         for shard in shards
         for entry in shard.manifest()
     ]

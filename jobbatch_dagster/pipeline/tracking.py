@@ -17,7 +17,7 @@ from jobbatch_dagster.batch.client import BatchStatus
 
 
 @dataclass(frozen=True)
-class Submission:
+class WatchedSubmission:
     stage: str
     day: str
     storage_id: int
@@ -32,7 +32,7 @@ class Submission:
 @dataclass
 class SensorCursor:
     after: dict[str, int] = field(default_factory=dict)  # stage -> last storage id read
-    open: list[Submission] = field(default_factory=list)
+    open: list[WatchedSubmission] = field(default_factory=list)
 
     @classmethod
     def parse(cls, text: str | None) -> SensorCursor:
@@ -42,7 +42,7 @@ class SensorCursor:
         return cls(
             after={k: int(v) for k, v in data.get("after", {}).items()},
             open=[
-                Submission(s["stage"], s["day"], int(s["storage_id"]), tuple(s["batch_ids"]))
+                WatchedSubmission(s["stage"], s["day"], int(s["storage_id"]), tuple(s["batch_ids"]))
                 for s in data.get("open", [])
             ],
         )
@@ -52,7 +52,7 @@ class SensorCursor:
             {"after": self.after, "open": [asdict(s) for s in self.open]}, sort_keys=True
         )
 
-    def track(self, submission: Submission) -> None:
+    def track(self, submission: WatchedSubmission) -> None:
         """Watch a submission, replacing an older open one of the same (stage, day)."""
         self.open = [s for s in self.open if (s.stage, s.day) != (submission.stage, submission.day)]
         self.open.append(submission)
@@ -60,7 +60,7 @@ class SensorCursor:
             self.after.get(submission.stage, 0), submission.storage_id
         )
 
-    def close(self, submission: Submission) -> None:
+    def close(self, submission: WatchedSubmission) -> None:
         self.open = [s for s in self.open if s.storage_id != submission.storage_id]
 
     def batch_ids(self) -> set[str]:
@@ -101,5 +101,5 @@ def statuses_for(
     return found
 
 
-def all_known(submission: Submission, statuses: Mapping[str, BatchStatus]) -> bool:
+def all_known(submission: WatchedSubmission, statuses: Mapping[str, BatchStatus]) -> bool:
     return all(b in statuses for b in submission.batch_ids)

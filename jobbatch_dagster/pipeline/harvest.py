@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
 
 import duckdb
 
@@ -22,17 +21,24 @@ from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.batch.cost import actual_cost
 from jobbatch_dagster.batch.harvest import download_results
 from jobbatch_dagster.batch.results import RequestResult
-from jobbatch_dagster.batch.shards import ManifestEntry
-from jobbatch_dagster.defs.stages.inputs import stage_dir
-from jobbatch_dagster.defs.stages.submit import utc_datetime
+from jobbatch_dagster.pipeline.inputs import stage_dir
+from jobbatch_dagster.pipeline.submit import utc_datetime
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.ledger import (
+    batch_requests_of,
     set_request_states,
     stage_batches,
     upsert_batches,
     upsert_costs,
     upsert_raw_outputs,
+)
+from jobbatch_dagster.warehouse.rows import (
+    BatchRow,
+    BatchStatusRow,
+    CostRow,
+    RawOutputRow,
+    RequestStateRow,
 )
 from jobbatch_dagster.warehouse.transaction import transaction
 
@@ -50,16 +56,8 @@ class Harvest:
     states: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_LEDGER_STATE.values(), 0))
     output_bytes: int = 0
     files: list[str] = field(default_factory=list)  # downloaded output and error files
-    costs: list[dict[str, Any]] = field(default_factory=list)
+    costs: list[CostRow] = field(default_factory=list)
     corrupt_lines: int = 0
-
-
-def _manifest(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[ManifestEntry]:
-    rows = con.execute(
-        "SELECT custom_id, job_id, request_fingerprint FROM batch_requests WHERE batch_id = ?",
-        [batch_id],
-    ).fetchall()
-    return [ManifestEntry(custom_id, job_id, 0, fp, 0) for custom_id, job_id, fp in rows]
 
 
 def _unrun_reason(status: BatchStatus) -> str:
@@ -71,52 +69,47 @@ def _unrun_reason(status: BatchStatus) -> str:
     return "missing_from_output"
 
 
-def _state_row(outcome: RequestOutcome, status: BatchStatus) -> dict[str, Any]:
+def _state_row(outcome: RequestOutcome, status: BatchStatus) -> RequestStateRow:
     result = outcome.result
     error = result.error if result is not None else None
     code = error.code if error else (None if result else _unrun_reason(status))
     message = (
         error.message if error else (None if result else f"batch {status.id} is {status.status}")
     )
-    return {
-        "custom_id": outcome.entry.custom_id,
-        "state": _LEDGER_STATE[outcome.state],
-        "error_code": code,
-        "error_message": message,
-    }
+    return RequestStateRow(outcome.entry.custom_id, _LEDGER_STATE[outcome.state], code, message)
 
 
-def raw_output_row(result: RequestResult, batch_id: str, stage: str, day: date) -> dict[str, Any]:
+def raw_output_row(result: RequestResult, batch_id: str, stage: str, day: date) -> RawOutputRow:
     line = result.as_dict()
     line.pop("parsed", None)
-    return {
-        "batch_id": batch_id,
-        "custom_id": result.custom_id,
-        "stage": stage,
-        "scrape_date": day,
-        "kind": "answered" if result.success else "failed",
-        "status_code": result.status_code,
-        "content": result.content,
-        "error_code": result.error.code if result.error else None,
-        "error_message": result.error.message if result.error else None,
-        "input_tokens": result.usage.prompt_tokens,
-        "output_tokens": result.usage.completion_tokens,
-        "line": json.dumps(line, ensure_ascii=False),
-    }
+    return RawOutputRow(
+        batch_id=batch_id,
+        custom_id=result.custom_id,
+        stage=stage,
+        scrape_date=day,
+        kind="answered" if result.success else "failed",
+        status_code=result.status_code,
+        content=result.content,
+        error_code=result.error.code if result.error else None,
+        error_message=result.error.message if result.error else None,
+        input_tokens=result.usage.prompt_tokens,
+        output_tokens=result.usage.completion_tokens,
+        line=json.dumps(line, ensure_ascii=False),
+    )
 
 
-def _status_row(status: BatchStatus) -> dict[str, Any]:
-    return {
-        "batch_id": status.id,
-        "status": status.status,
-        "request_total": status.total,
-        "request_completed": status.completed,
-        "request_failed": status.failed,
-        "output_file_id": status.output_file_id,
-        "error_file_id": status.error_file_id,
-        "errors": json.dumps(status.errors),
-        "finished_at": utc_datetime(status.finished_at),
-    }
+def _status_row(status: BatchStatus) -> BatchStatusRow:
+    return BatchStatusRow(
+        batch_id=status.id,
+        status=status.status,
+        request_total=status.total,
+        request_completed=status.completed,
+        request_failed=status.failed,
+        output_file_id=status.output_file_id,
+        error_file_id=status.error_file_id,
+        errors=json.dumps(status.errors),
+        finished_at=utc_datetime(status.finished_at),
+    )
 
 
 def load_raw_outputs(
@@ -147,29 +140,29 @@ def load_raw_outputs(
     return compact
 
 
-def _cost_row(batch: dict[str, Any], results: Sequence[RequestResult]) -> dict[str, Any]:
+def _cost_row(batch: BatchRow, results: Sequence[RequestResult]) -> CostRow:
     cost = actual_cost(
-        batch["model"],
+        batch.model,
         input_tokens=sum(r.usage.prompt_tokens for r in results),
         cached_tokens=sum(r.usage.cached_tokens for r in results),
         output_tokens=sum(r.usage.completion_tokens for r in results),
         requests=len(results),
     )
-    return {
-        "batch_id": batch["batch_id"],
-        "stage": batch["stage"],
-        "scrape_date": batch["scrape_date"],
-        "model": batch["model"],
-        "backend": batch["backend"],
-        "requests": cost.requests,
-        "input_tokens": cost.input_tokens,
-        "cached_input_tokens": cost.cached_input_tokens,
-        "output_tokens": cost.output_tokens,
-        "estimated_usd": batch["estimated_usd"],
-        "batch_usd": cost.batch_usd,
-        "live_usd": cost.live_usd,
-        "saving_usd": cost.saving_usd,
-    }
+    return CostRow(
+        batch_id=batch.batch_id,
+        stage=batch.stage,
+        scrape_date=batch.scrape_date,
+        model=batch.model,
+        backend=batch.backend,
+        requests=cost.requests,
+        input_tokens=cost.input_tokens,
+        cached_input_tokens=cost.cached_input_tokens,
+        output_tokens=cost.output_tokens,
+        estimated_usd=batch.estimated_usd,
+        batch_usd=cost.batch_usd,
+        live_usd=cost.live_usd,
+        saving_usd=cost.saving_usd,
+    )
 
 
 def harvest_stage(
@@ -184,7 +177,7 @@ def harvest_stage(
     harvest = Harvest()
     out_dir = stage_dir(settings, stage.task, day) / "output"
     for batch in stage_batches(con, stage.task, day):
-        status = client.status(batch["batch_id"])
+        status = client.status(batch.batch_id)
         harvest.statuses[status.id] = status.status
         if not status.is_terminal:
             upsert_batches(con, [_status_row(status)])
@@ -203,10 +196,10 @@ def harvest_stage(
                     con, downloaded.results(task), status.id, stage.task, day
                 )
                 harvest.corrupt_lines += len(downloaded.corrupt)
-            accounting = classify_requests(_manifest(con, status.id), results)
+            accounting = classify_requests(batch_requests_of(con, status.id), results)
             states = [_state_row(o, status) for o in accounting.outcomes]
             for row in states:
-                harvest.states[row["state"]] += 1
+                harvest.states[row.state] += 1
             harvest.lines += len(results)
             cost = _cost_row(batch, results)
             harvest.costs.append(cost)

@@ -1,0 +1,100 @@
+"""A whole scrape day in one call, without Dagster: every stage in config order, then the leads.
+
+Dagster spreads these steps over runs the sensor starts hours apart; this runs them back to back,
+waiting on the provider between submit and harvest. The CLI, scripts and tests use it; it calls the
+same step functions the assets do, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.pipeline.harvest import Harvest, harvest_stage
+from jobbatch_dagster.pipeline.inputs import StageInput, build_stage_input
+from jobbatch_dagster.pipeline.leads import LeadsBuilt, build_leads
+from jobbatch_dagster.pipeline.results import StageResults, load_results
+from jobbatch_dagster.pipeline.submit import StageSubmission, submit_stage
+from jobbatch_dagster.settings import Settings, StageConfig
+
+
+@dataclass(frozen=True)
+class Patience:
+    """How long to wait on the provider: a real batch may take its whole 24 h window."""
+
+    poll_seconds: float = 60.0
+    timeout_seconds: float = 86_400.0
+
+
+@dataclass(frozen=True)
+class StageDay:
+    """One stage's day: what was built, submitted, harvested and loaded."""
+
+    built: StageInput
+    submitted: StageSubmission
+    harvested: Harvest
+    results: StageResults
+
+
+@dataclass
+class DayRun:
+    stages: dict[str, StageDay] = field(default_factory=dict)
+    leads: LeadsBuilt | None = None
+
+
+def run_stage_day(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+    patience: Patience = Patience(),
+) -> StageDay:
+    """Build, submit, wait for every batch to finish, harvest and load one stage's day."""
+    built = build_stage_input(con, settings, stage, day)
+    submitted = submit_stage(con, client, settings, stage, day)
+    for batch in submitted.batches:
+        client.wait(
+            batch.batch_id, interval=patience.poll_seconds, timeout=patience.timeout_seconds
+        )
+    harvested = harvest_stage(con, client, settings, stage, day)
+    return StageDay(built, submitted, harvested, load_results(con, stage.task, day))
+
+
+def stages_in_order(settings: Settings) -> list[StageConfig]:
+    """The configured stages, each after the stage it runs on (``after``)."""
+    ordered: list[StageConfig] = []
+    waiting = list(settings.stages)
+    while waiting:
+        done = {s.task for s in ordered}
+        ready = [s for s in waiting if s.after is None or s.after in done]
+        if not ready:
+            raise ValueError(
+                "stages wait on each other or on an unknown stage: "
+                + ", ".join(f"{s.task} after {s.after}" for s in waiting)
+                + "; fix `after` in the [stages] tables of the config file"
+            )
+        ordered += ready
+        waiting = [s for s in waiting if s not in ready]
+    return ordered
+
+
+def run_day(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    day: date,
+    patience: Patience = Patience(),
+) -> DayRun:
+    """Every stage of the day (a stage's ``after`` first), then the leads.
+
+    The day's postings must already be in the warehouse (``scraped_jobs``).
+    """
+    run = DayRun()
+    for stage in stages_in_order(settings):
+        run.stages[stage.task] = run_stage_day(con, client, settings, stage, day, patience)
+    run.leads = build_leads(con, settings, day)
+    return run
