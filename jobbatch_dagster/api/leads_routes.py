@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from jobbatch_dagster.api.errors import ApiError
 from jobbatch_dagster.batch.cost import BudgetExceededError
 from jobbatch_dagster.batch.live import LiveAnswerError
-from jobbatch_dagster.followup.agent import CONTEXT_ROLE, ConversationalLeadAgent
+from jobbatch_dagster.followup.agent import ConversationalLeadAgent
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.warehouse import leads as lead_queries
 
@@ -107,10 +107,7 @@ def ask(lead_id: str, body: AskBody, request: Request) -> dict[str, Any]:
 
 @router.get("/leads/{lead_id:path}")
 def lead(lead_id: str, request: Request) -> dict[str, Any]:
-    detail = dataclasses.asdict(_find_lead(request, lead_id))
-    # The first turn is the lead's file the model reads, not part of what was said.
-    detail["conversation"] = [t for t in detail["conversation"] if t["role"] != CONTEXT_ROLE]
-    return {"success": True, "lead": detail}
+    return {"success": True, "lead": dataclasses.asdict(_find_lead(request, lead_id))}
 
 
 @router.get("/funnel")

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import openai
 
 from jobbatch_dagster.batch.cost import BudgetExceededError, format_usd
 from jobbatch_dagster.batch.live import LiveAnswer, LiveAnswerError
 from jobbatch_dagster.followup import ConversationalLeadAgent, UnknownLeadError
-from jobbatch_dagster.followup.agent import CONTEXT_ROLE
 from jobbatch_dagster.settings import load_settings
-from jobbatch_dagster.warehouse.conversations import conversation_turns
+from jobbatch_dagster.warehouse.conversations import CONTEXT_ROLE, conversation_turns
 from jobbatch_dagster.warehouse.leads import LeadRecord, lead_record, lead_summaries
 
 _WIDTH = 100
@@ -71,6 +71,11 @@ def _live(agent: ConversationalLeadAgent, call: Any) -> Any:
         return call()
     except (UnknownLeadError, BudgetExceededError, LiveAnswerError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except openai.APIError as exc:
+        raise click.ClickException(
+            f"the live call to {agent.model} failed: {str(exc).rstrip('.')}; check OPENAI_API_KEY "
+            "and OPENAI_BASE_URL (point it at a running `jobbatch emulator serve` to work offline)."
+        ) from exc
 
 
 @click.group()

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import openai
@@ -25,7 +25,6 @@ from jobbatch_dagster.batch.cost import check_live_budget
 from jobbatch_dagster.batch.live import (
     ChatMessage,
     LiveAnswer,
-    LiveAnswerError,
     LiveClient,
     LiveRequest,
 )
@@ -48,14 +47,13 @@ from jobbatch_dagster.tasks.followup import (
 )
 from jobbatch_dagster.warehouse import ensure_schema
 from jobbatch_dagster.warehouse.conversations import (
+    CONTEXT_ROLE,
     ConversationTurn,
     append_turns,
     conversation_turns,
     live_spend_on,
 )
 from jobbatch_dagster.warehouse.leads import LeadRecord, lead_record
-
-CONTEXT_ROLE = "context"  # the lead's file: sent as a user message, stored apart from questions
 
 
 def _now() -> datetime:
@@ -90,9 +88,7 @@ class Conversation:
     def ask_shaped(self, question: str, shape: Task) -> dict[str, Any]:
         """Ask for an answer of a strict shape (ROI estimate, email draft); the parsed answer."""
         answer = self._exchange(question, shape, shape.max_output_tokens)
-        if answer.parsed is None:
-            raise LiveAnswerError(f"{answer.model} answered {shape.name} without its shape")
-        return answer.parsed
+        return cast(dict[str, Any], answer.parsed)  # LiveClient parses a shaped answer or raises
 
     def _messages(self, question: str) -> tuple[ChatMessage, ...]:
         system = ChatMessage("system", self.agent.system_prompt)

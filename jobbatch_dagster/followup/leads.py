@@ -52,7 +52,7 @@ def lead_from_mapping(prospect: Mapping[str, Any]) -> LeadRecord:
     score = prospect.get("score")
     return LeadRecord(
         job_id=lead_id_of(prospect),
-        scrape_date=datetime.now(UTC).date(),
+        scrape_date=datetime.now(UTC).date(),  # not scraped through the pipeline: seen today
         score=score if isinstance(score, int) else 0,
         confidence=prospect.get("confidence"),
         reasons=list(prospect.get("reasons") or []),

@@ -3,7 +3,9 @@
 The system message (instructions plus the lead profile) is the same for every lead; the lead's file
 (posting, qualification, analysis, pain points, outreach) is the conversation's first user message,
 between the same markers the batch tasks use; the questions follow. Two questions have a strict
-answer shape, reusing the ``outreach`` task's parts: an ROI estimate and an email draft.
+answer shape, reusing the ``outreach`` task's parts: an ROI estimate and an email draft. They are
+live only (not in the batch registry), so only their ceilings matter: the live budget guard
+charges each call its full ``max_output_tokens``.
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ FOLLOWUP_ROI = Task(
     schema=_PARTS["roi"],
     result_model=RoiEstimate,
     max_output_tokens=500,
-    expected_output_tokens=140,
 )
 
 FOLLOWUP_EMAIL = Task(
@@ -55,7 +56,6 @@ FOLLOWUP_EMAIL = Task(
     schema=_PARTS["email"],
     result_model=EmailDraft,
     max_output_tokens=600,
-    expected_output_tokens=220,
 )
 
 # Free-text answers (a conversation's questions) are capped at this many tokens.

@@ -17,11 +17,13 @@ import duckdb
 from jobbatch_dagster.warehouse.frames import insert_rows
 
 CONVERSATIONS_TABLE = "lead_conversations"
+# The role of a conversation's first turn: the lead's file, sent as a user message but no question.
+CONTEXT_ROLE = "context"
 CONVERSATIONS_DDL = """
     CREATE TABLE IF NOT EXISTS lead_conversations (
         job_id VARCHAR NOT NULL,
         turn INTEGER NOT NULL,  -- 1, 2, ... in the order the messages were exchanged
-        role VARCHAR NOT NULL,  -- user | assistant
+        role VARCHAR NOT NULL,  -- context (the lead's file, turn 1) | user | assistant
         content VARCHAR NOT NULL,
         model VARCHAR,  -- the answering model (assistant turns)
         backend VARCHAR,  -- openai | emulator (assistant turns)

@@ -15,7 +15,11 @@ from typing import Any
 
 import duckdb
 
-from jobbatch_dagster.warehouse.conversations import ConversationTurn, conversation_turns
+from jobbatch_dagster.warehouse.conversations import (
+    CONTEXT_ROLE,
+    ConversationTurn,
+    conversation_turns,
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class LeadSummary:
     company: str | None
     deal_value_usd: int | None
     has_outreach: bool
-    turns: int  # messages in the lead's live conversation
+    turns: int  # questions and answers in the lead's live conversation
 
 
 def _json(value: Any) -> Any:
@@ -128,9 +132,9 @@ def lead_summaries(con: duckdb.DuckDBPyConnection, limit: int) -> list[LeadSumma
     rows = con.execute(
         "SELECT t.job_id, t.scrape_date, t.score, t.title, t.company, t.deal_value_usd, "
         "t.email_subject IS NOT NULL, "
-        "(SELECT count(*) FROM lead_conversations AS c WHERE c.job_id = t.job_id) "
+        "(SELECT count(*) FROM lead_conversations AS c WHERE c.job_id = t.job_id AND c.role <> ?) "
         "FROM top_leads AS t LIMIT ?",
-        [limit],
+        [CONTEXT_ROLE, limit],
     ).fetchall()
     return [LeadSummary(*row) for row in rows]
 
@@ -165,6 +169,7 @@ class LeadDetail:
     pain_points: dict[str, Any] | None
     parsed: dict[str, Any] | None
     outreach: dict[str, Any] | None
+    # what was asked and answered, without the lead's file the model reads first
     conversation: list[ConversationTurn] = field(default_factory=list)
 
 
@@ -246,7 +251,7 @@ def lead_detail(con: duckdb.DuckDBPyConnection, job_id: str) -> LeadDetail | Non
         pain_points=pain_points,
         parsed=parsed,
         outreach=outreach,
-        conversation=conversation_turns(con, job_id),
+        conversation=[t for t in conversation_turns(con, job_id) if t.role != CONTEXT_ROLE],
     )
 
 

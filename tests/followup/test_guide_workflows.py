@@ -142,3 +142,13 @@ def test_workflow_2_two_stage_processing(guide_env: Settings) -> None:
     resumed = conv_agent.resume_conversation("wf-9")
     assert len(resumed.exchanges) == 2
     assert "Data entry clerk" in resumed.exchanges[1].content
+
+
+def test_jobs_for_adds_the_answer_to_the_original_job_and_names_what_it_cannot_match() -> None:
+    from jobbatch_dagster import jobs_for
+
+    jobs = [{"id": "a", "title": "T", "description": "D", "url": "u"}, {"id": "b"}]
+    result = {"custom_id": "job-a-t", "job_id": "a", "parsed": {"score": 80}}
+    assert jobs_for([result], jobs) == [{**jobs[0], "score": 80}]
+    with pytest.raises(ValueError, match=r"result 'job-c-t' matches none of the 2 original jobs"):
+        jobs_for([{"custom_id": "job-c-t", "job_id": "c"}], jobs)
