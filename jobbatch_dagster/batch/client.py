@@ -37,6 +37,23 @@ RECONCILE_WINDOW_SECONDS = BATCH_FILE_DEFAULT_TTL_SECONDS
 _CHUNK = 1 << 20
 
 
+class MissingKeyError(openai.OpenAIError):
+    """No ``OPENAI_API_KEY``: says that an emulator needs one too (any value), not only OpenAI."""
+
+    def __init__(self, base_url: str | None) -> None:
+        if base_url:
+            message = (
+                f"OPENAI_API_KEY is not set. The SDK needs a key for {base_url} too; if that is "
+                "the emulator, any value works (export OPENAI_API_KEY=emulator)"
+            )
+        else:
+            message = (
+                "OPENAI_API_KEY is not set: export your OpenAI key, or point OPENAI_BASE_URL at a "
+                "running emulator (jobbatch emulator serve) and set OPENAI_API_KEY to any value"
+            )
+        super().__init__(message)
+
+
 class BatchWaitTimeout(TimeoutError):
     """A batch that did not reach a terminal status in time; it keeps running at the provider."""
 
@@ -123,7 +140,12 @@ def sdk_client(
             options["api_key"] = api_key
         if base_url is not None:
             options["base_url"] = base_url
-        sdk = openai.OpenAI(**options)  # no key given: the SDK reads OPENAI_API_KEY itself
+        try:  # no key given: the SDK reads OPENAI_API_KEY itself
+            sdk = openai.OpenAI(**options)
+        except openai.OpenAIError as exc:
+            if api_key is not None or os.environ.get("OPENAI_API_KEY"):
+                raise
+            raise MissingKeyError(base_url or os.environ.get("OPENAI_BASE_URL")) from exc
     elif options:
         sdk = sdk.with_options(**options)
     return sdk

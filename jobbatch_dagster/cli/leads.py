@@ -18,6 +18,7 @@ import openai
 
 from jobbatch_dagster.batch.cost import BudgetExceededError, format_usd
 from jobbatch_dagster.batch.live import LiveAnswer, LiveAnswerError
+from jobbatch_dagster.cli.display import NULL_TEXT
 from jobbatch_dagster.followup import ConversationalLeadAgent, UnknownLeadError
 from jobbatch_dagster.settings import load_settings
 from jobbatch_dagster.warehouse.conversations import CONTEXT_ROLE, conversation_turns
@@ -96,7 +97,7 @@ def list_leads(db_path: Path | None, limit: int) -> None:
         return
     click.echo(f"{'lead':<28} {'day':<10} {'score':>5} {'deal $':>7} out turns  title / company")
     for r in rows:
-        deal = f"{r.deal_value_usd:,}" if r.deal_value_usd is not None else "-"
+        deal = f"{r.deal_value_usd:,}" if r.deal_value_usd is not None else NULL_TEXT
         company = f" / {r.company}" if r.company else ""
         click.echo(
             f"{r.job_id:<28} {r.scrape_date!s:<10} {r.score:>5} {deal:>7} "
