@@ -1,7 +1,8 @@
 """The ``jobbatch`` command: a thin shell over the plain-Python API.
 
 Each command group lives in its own module: ``emulator`` (the offline Batch API server),
-``batch`` (the original dashboard's operations over the engine), ``query`` (read the warehouse),
+``batch`` (the original dashboard's operations over the engine), ``day`` (a whole scrape day
+through the pipeline layer, without Dagster), ``query`` (read the warehouse),
 ``leads`` (the leads, and live follow-up on them) and ``serve`` (the HTTP API and the leads page).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import click
 
 from jobbatch_dagster.cli.batch import batch
+from jobbatch_dagster.cli.day import day
 from jobbatch_dagster.cli.emulator import emulator
 from jobbatch_dagster.cli.leads import leads
 from jobbatch_dagster.cli.query import query
@@ -23,6 +25,7 @@ def main() -> None:
 
 main.add_command(emulator)
 main.add_command(batch)
+main.add_command(day)
 main.add_command(query)
 main.add_command(leads)
 main.add_command(serve)
