@@ -3,8 +3,8 @@
 A posting seen again updates its ``jobs`` row (``last_seen``, and its content when this sighting is
 the newest) instead of adding one, so ``jobs`` has one row per posting however often it is reposted.
 The day's sightings and rejections are replaced as a whole, which makes re-reading a day idempotent.
-A day is loaded in chunks (:func:`load_scrape_day_chunks`), so its size never has to fit in memory,
-and a failure leaves the day's sightings and rejections as they were.
+A day is staged in chunks (:func:`load_scrape_day_chunks`), so its size never has to fit in memory,
+and merged in one transaction, so a failure leaves the warehouse as it was.
 """
 
 from __future__ import annotations
