@@ -19,7 +19,11 @@ VIEW_DDL: Final[dict[str, str]] = {
             json_extract_string(l.analysis, '$.summary') AS summary,
             TRY_CAST(json_extract(l.analysis, '$.estimated_deal_value_usd') AS BIGINT)
                 AS deal_value_usd,
-            json_extract_string(l.pain_points, '$.urgency') AS urgency,
+            -- extract_pain_points is optional (not in the default night); analyze rates urgency too
+            coalesce(
+                json_extract_string(l.pain_points, '$.urgency'),
+                json_extract_string(l.analysis, '$.urgency')
+            ) AS urgency,
             l.reasons,
             json_extract_string(l.outreach, '$.email.subject') AS email_subject,
             json_extract_string(l.outreach, '$.call_opener') AS call_opener
