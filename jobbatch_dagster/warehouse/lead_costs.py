@@ -1,0 +1,69 @@
+"""The morning's cost report read back as rows: what a night cost per stage, posting and lead.
+
+``lead_costs`` (views.py) does the arithmetic; this module only reads it, and the two lead sets a
+cost comparison needs (the leads a night found, and the postings ``analyze`` alone judged fit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class StageCost:
+    """One ``lead_costs`` row of the all-nights total: a stage, or ``all stages``."""
+
+    stage: str
+    requests: int
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+    postings: int
+    leads: int
+    batch_usd: float | None
+    usd_per_1000_postings: float | None
+    usd_per_lead: float | None
+
+    @property
+    def cached_share(self) -> float:
+        return self.cached_input_tokens / self.input_tokens if self.input_tokens else 0.0
+
+
+ALL_STAGES = "all stages"
+
+
+def total_costs(con: duckdb.DuckDBPyConnection) -> dict[str, StageCost]:
+    """Every night together, per stage and for ``all stages`` (empty when nothing was costed)."""
+    rows = con.execute(
+        """
+        SELECT stage, requests, input_tokens, cached_input_tokens, output_tokens, postings, leads,
+               batch_usd, usd_per_1000_postings, usd_per_lead
+        FROM lead_costs WHERE scrape_date IS NULL
+        """
+    ).fetchall()
+    return {row[0]: StageCost(*row) for row in rows}
+
+
+def estimated_and_actual_usd(con: duckdb.DuckDBPyConnection) -> tuple[float, float]:
+    """What the submissions were estimated to cost and what they cost, every batch with a cost."""
+    estimated, actual = con.execute(
+        "SELECT coalesce(sum(estimated_usd), 0), coalesce(sum(batch_usd), 0) FROM costs"
+    ).fetchone()
+    return float(estimated), float(actual)
+
+
+def lead_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The postings in ``qualified_leads``, every day."""
+    return {row[0] for row in con.execute("SELECT DISTINCT job_id FROM qualified_leads").fetchall()}
+
+
+def fit_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The postings ``analyze`` judged a strong or moderate fit: the leads of a night that sends
+    every posting to ``analyze`` without a filter."""
+    rows = con.execute(
+        "SELECT DISTINCT job_id FROM analyses "
+        "WHERE json_extract_string(answer, '$.fit') IN ('strong', 'moderate')"
+    ).fetchall()
+    return {row[0] for row in rows}
