@@ -1,0 +1,160 @@
+"""What a night costs: the shipped default night against analyze-all, on the five sample nights.
+
+Both nights run in the same process, each through the whole pipeline (``ingest_day`` then
+``run_day`` per sample day) against its own fresh emulator, so the dollars are the emulator's
+reported usage priced by the ledger exactly as ``make demo`` prices it:
+
+- default: the stages of the shipped jobbatch.toml (the cheap qualify filter, then analyze, parse
+  and outreach on the leads);
+- analyze-all: ``analyze`` on every new posting, no filter (what the two-stage night replaces);
+  its leads are the postings ``analyze`` judged a strong or moderate fit.
+
+It reports each night's cost per 1,000 postings and per lead, the default night as a share of
+analyze-all (the target is at most 40%), whether both found the same leads, the cached share of
+the input, and how far the submissions' estimates were from what they cost.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.emulator.process import EmulatorProcess
+from jobbatch_dagster.pipeline.day import Patience, run_day, run_stage_day
+from jobbatch_dagster.pipeline.ingest import ingest_day
+from jobbatch_dagster.settings import Settings, StageConfig, load_settings
+from jobbatch_dagster.warehouse.lead_costs import (
+    ALL_STAGES,
+    StageCost,
+    estimated_and_actual_usd,
+    fit_ids,
+    lead_ids,
+    total_costs,
+)
+from jobbatch_dagster.warehouse.schema import ensure_schema
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "data" / "sample"
+TARGET_SHARE = 0.40  # the default night may cost at most this share of analyze-all
+COST_TITLE = "Cost per night: the five sample nights, emulator usage at pricing.json's batch prices"
+
+
+@dataclass(frozen=True)
+class NightCost:
+    """Every sample night of one configuration, costed."""
+
+    name: str
+    stages: dict[str, StageCost]
+    leads: set[str]
+    estimated_usd: float
+    actual_usd: float
+
+    @property
+    def total(self) -> StageCost:
+        return self.stages[ALL_STAGES]
+
+    def per_lead(self, cost: StageCost) -> float | None:
+        """A stage's (or the night's) dollars per lead found (analyze-all has no qualified_leads)."""
+        return (
+            None if cost.batch_usd is None or not self.leads else cost.batch_usd / len(self.leads)
+        )
+
+    @property
+    def estimate_error(self) -> float:
+        return self.estimated_usd / self.actual_usd - 1 if self.actual_usd else 0.0
+
+
+def sample_days() -> list[date]:
+    return sorted(date.fromisoformat(p.name) for p in SAMPLE.iterdir() if p.is_dir())
+
+
+def night_settings(work: Path, name: str, *, analyze_all: bool) -> Settings:
+    """The shipped configuration with paths under ``work`` (and, for analyze-all, one stage)."""
+    shipped = load_settings(REPO / "jobbatch.toml")
+    stages = (StageConfig("analyze", model=shipped.stage("analyze").model),)
+    return replace(
+        shipped,
+        incoming_dir=work / "incoming",
+        batches_dir=work / name / "batches",
+        warehouse_path=work / name / "warehouse.duckdb",
+        max_usd_per_submission=None,
+        stages=stages if analyze_all else shipped.stages,
+    )
+
+
+def run_nights(settings: Settings, name: str, work: Path) -> NightCost:
+    """Every sample day through the pipeline against a fresh emulator; the ledger's totals."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        EmulatorProcess(work / name / "emulator") as emulator,
+        duckdb.connect(str(settings.warehouse_path)) as con,
+    ):
+        ensure_schema(con)
+        client = BatchClient(api_key=emulator.api_key, base_url=emulator.base_url)
+        patience = Patience(poll_seconds=0.05, timeout_seconds=300)
+        analyze_all = [s.task for s in settings.stages] == ["analyze"]
+        for day in sample_days():
+            ingest_day(settings, con, day)
+            if analyze_all:  # no qualify, so no qualified_leads to build
+                run_stage_day(con, client, settings, settings.stages[0], day, patience)
+            else:
+                run_day(con, client, settings, day, patience)
+        leads = fit_ids(con) if analyze_all else lead_ids(con)
+        estimated, actual = estimated_and_actual_usd(con)
+        return NightCost(name, total_costs(con), leads, estimated, actual)
+
+
+def copy_sample(work: Path) -> None:
+    for day in sample_days():
+        shutil.copytree(SAMPLE / day.isoformat(), work / "incoming" / day.isoformat())
+
+
+def compare(work: Path) -> tuple[NightCost, NightCost]:
+    """The default night and analyze-all on the same sample nights, one after the other."""
+    copy_sample(work)
+    default = run_nights(night_settings(work, "default", analyze_all=False), "default", work)
+    baseline = run_nights(
+        night_settings(work, "analyze-all", analyze_all=True), "analyze-all", work
+    )
+    return default, baseline
+
+
+def _usd(value: float | None, places: int = 4) -> str:
+    return "-" if value is None else f"${value:.{places}f}"
+
+
+def render(default: NightCost, baseline: NightCost) -> str:
+    lines = [
+        COST_TITLE,
+        "",
+        "| night | stage | requests | input tokens | cached share | batch $ | $ per 1,000 postings"
+        " | $ per lead |",
+        "|" + "---|" * 8,
+    ]
+    for night in (default, baseline):
+        for stage, cost in night.stages.items():
+            lines.append(
+                f"| {night.name} | {stage} | {cost.requests:,} | {cost.input_tokens:,} "
+                f"| {cost.cached_share:.0%} | {_usd(cost.batch_usd)} "
+                f"| {_usd(cost.usd_per_1000_postings)} | {_usd(night.per_lead(cost), 5)} |"
+            )
+    share = (default.total.batch_usd or 0) / (baseline.total.batch_usd or 1)
+    same = default.leads == baseline.leads
+    lines += [
+        "",
+        f"default night = {share:.0%} of analyze-all (target <= {TARGET_SHARE:.0%}): "
+        + ("met" if share <= TARGET_SHARE else "NOT met"),
+        f"leads: default {len(default.leads)}, analyze-all {len(baseline.leads)}, "
+        + ("the same postings" if same else f"{len(default.leads ^ baseline.leads)} differ"),
+    ]
+    for night in (default, baseline):
+        lines.append(
+            f"{night.name}: submissions estimated {_usd(night.estimated_usd)}, cost "
+            f"{_usd(night.actual_usd)}, estimate error {night.estimate_error:+.1%}"
+        )
+    return "\n".join(lines)
