@@ -11,7 +11,8 @@ reported usage priced by the ledger exactly as ``make demo`` prices it:
 
 It reports each night's cost per 1,000 postings and per lead, the default night as a share of
 analyze-all (the target is at most 40%), whether both found the same leads, the cached share of
-the input, and how far the submissions' estimates were from what they cost.
+the input, and how far the estimates were from what the nights cost: ``jobbatch estimate``'s
+forecast made before each night (pipeline/forecast.py) and the submissions' own estimates.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ import duckdb
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.pipeline.day import Patience, run_day, run_stage_day
+from jobbatch_dagster.pipeline.forecast import forecast_night
 from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import Settings, StageConfig, load_settings
+from jobbatch_dagster.sources.day import read_day
 from jobbatch_dagster.warehouse.lead_costs import (
     ALL_STAGES,
     StageCost,
@@ -51,7 +54,8 @@ class NightCost:
     name: str
     stages: dict[str, StageCost]
     leads: set[str]
-    estimated_usd: float
+    forecast_usd: float  # jobbatch estimate's figure before each night, summed
+    estimated_usd: float  # the submissions' own estimates (the budget guard's), summed
     actual_usd: float
 
     @property
@@ -64,9 +68,8 @@ class NightCost:
             None if cost.batch_usd is None or not self.leads else cost.batch_usd / len(self.leads)
         )
 
-    @property
-    def estimate_error(self) -> float:
-        return self.estimated_usd / self.actual_usd - 1 if self.actual_usd else 0.0
+    def error(self, estimate: float) -> float:
+        return estimate / self.actual_usd - 1 if self.actual_usd else 0.0
 
 
 def sample_days() -> list[date]:
@@ -98,15 +101,20 @@ def run_nights(settings: Settings, name: str, work: Path) -> NightCost:
         client = BatchClient(api_key=emulator.api_key, base_url=emulator.base_url)
         patience = Patience(poll_seconds=0.05, timeout_seconds=300)
         analyze_all = [s.task for s in settings.stages] == ["analyze"]
+        forecast = 0.0
         for day in sample_days():
             ingest_day(settings, con, day)
+            jobs = [
+                p.to_job_dict() for p in read_day(settings.incoming_dir, day.isoformat()).postings
+            ]
+            forecast += forecast_night(jobs, settings, con, day).batch_usd or 0.0
             if analyze_all:  # no qualify, so no qualified_leads to build
                 run_stage_day(con, client, settings, settings.stages[0], day, patience)
             else:
                 run_day(con, client, settings, day, patience)
         leads = fit_ids(con) if analyze_all else lead_ids(con)
         estimated, actual = estimated_and_actual_usd(con)
-        return NightCost(name, total_costs(con), leads, estimated, actual)
+        return NightCost(name, total_costs(con), leads, forecast, estimated, actual)
 
 
 def copy_sample(work: Path) -> None:
@@ -154,7 +162,9 @@ def render(default: NightCost, baseline: NightCost) -> str:
     ]
     for night in (default, baseline):
         lines.append(
-            f"{night.name}: submissions estimated {_usd(night.estimated_usd)}, cost "
-            f"{_usd(night.actual_usd)}, estimate error {night.estimate_error:+.1%}"
+            f"{night.name}: cost {_usd(night.actual_usd)}; jobbatch estimate before each night "
+            f"{_usd(night.forecast_usd)} (estimate error {night.error(night.forecast_usd):+.1%}); "
+            f"the submissions' own estimates {_usd(night.estimated_usd)} "
+            f"({night.error(night.estimated_usd):+.1%})"
         )
     return "\n".join(lines)

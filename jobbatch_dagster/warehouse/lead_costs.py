@@ -67,3 +67,21 @@ def fit_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
         "WHERE json_extract_string(answer, '$.fit') IN ('strong', 'moderate')"
     ).fetchall()
     return {row[0] for row in rows}
+
+
+def output_tokens_per_request(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], float]:
+    """The mean answer size each stage's model has given here, per (stage, model): what the
+    ledger says, the estimate's best guess for the next night."""
+    rows = con.execute(
+        "SELECT stage, model, sum(output_tokens) / sum(requests) FROM costs "
+        "WHERE requests > 0 GROUP BY stage, model"
+    ).fetchall()
+    return {(stage, model): float(mean) for stage, model, mean in rows}
+
+
+def share_at_or_above(con: duckdb.DuckDBPyConnection, threshold: int) -> float | None:
+    """The share of qualified postings scoring at least ``threshold``; None before any."""
+    total, above = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE score >= ?) FROM qualifications", [threshold]
+    ).fetchone()
+    return above / total if total else None
