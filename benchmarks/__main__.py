@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ingest-rows", type=int, default=300_000, help="rows of the ingest benchmark's day"
     )
+    parser.add_argument(
+        "--rehearsal", type=int, default=5000, help="postings of the cost benchmark's rehearsal"
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory pass")
     parser.add_argument("--only", choices=sorted([*GROUPS, COST]), help="run one benchmark")
     args = parser.parse_args(argv)
@@ -141,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             print()
             print(cost.render(*cost.compare(Path(tmp))))
+            count = args.rehearsal
+            print(cost.render_rehearsal(count, *cost.rehearse(Path(tmp), count)))
     return 0
 
 

@@ -17,6 +17,8 @@ forecast made before each night (pipeline/forecast.py) and the submissions' own 
 
 from __future__ import annotations
 
+import itertools
+import json
 import shutil
 from dataclasses import dataclass, replace
 from datetime import date
@@ -117,6 +119,51 @@ def run_nights(settings: Settings, name: str, work: Path) -> NightCost:
         return NightCost(name, total_costs(con), leads, forecast, estimated, actual)
 
 
+REHEARSAL_DAY = date(2026, 12, 1)
+
+
+def write_rehearsal(work: Path, count: int) -> list[dict[str, object]]:
+    """A scrape day of ``count`` postings: the sample postings over and over, each made distinct
+    (a numbered title), so every one is a request and the lead share stays the sample's."""
+    sample = [
+        p.to_job_dict() for day in sample_days() for p in read_day(SAMPLE, day.isoformat()).postings
+    ]
+    jobs = [
+        {**job, "id": f"rehearsal-{i}", "url": None, "title": f"{job['title']} #{i}"}
+        for i, job in zip(range(count), itertools.cycle(sample), strict=False)
+    ]
+    folder = work / "rehearsal" / "incoming" / REHEARSAL_DAY.isoformat()
+    folder.mkdir(parents=True)
+    with (folder / "jobs.jsonl").open("w", encoding="utf-8") as out:
+        out.writelines(json.dumps(job) + "\n" for job in jobs)
+    return jobs
+
+
+def rehearse(work: Path, count: int) -> tuple[int, float, float, float]:
+    """The default night on ``count`` postings, in the default nights' warehouse after the sample
+    nights: (requests, estimate with no history, estimate from the warehouse, cost)."""
+    write_rehearsal(work, count)
+    settings = replace(
+        night_settings(work, "default", analyze_all=False),
+        incoming_dir=work / "rehearsal" / "incoming",
+    )
+    with (
+        EmulatorProcess(work / "rehearsal" / "emulator") as emulator,
+        duckdb.connect(str(settings.warehouse_path)) as con,
+    ):
+        ingest_day(settings, con, REHEARSAL_DAY)
+        jobs = [
+            p.to_job_dict()
+            for p in read_day(settings.incoming_dir, REHEARSAL_DAY.isoformat()).postings
+        ]
+        first_night = forecast_night(jobs, settings).batch_usd or 0.0
+        measured = forecast_night(jobs, settings, con, REHEARSAL_DAY).batch_usd or 0.0
+        client = BatchClient(api_key=emulator.api_key, base_url=emulator.base_url)
+        run_day(con, client, settings, REHEARSAL_DAY, Patience(0.1, 600))
+        total = total_costs(con, REHEARSAL_DAY)[ALL_STAGES]
+        return total.requests, first_night, measured, total.batch_usd or 0.0
+
+
 def copy_sample(work: Path) -> None:
     for day in sample_days():
         shutil.copytree(SAMPLE / day.isoformat(), work / "incoming" / day.isoformat())
@@ -130,6 +177,17 @@ def compare(work: Path) -> tuple[NightCost, NightCost]:
         night_settings(work, "analyze-all", analyze_all=True), "analyze-all", work
     )
     return default, baseline
+
+
+def render_rehearsal(
+    count: int, requests: int, first_night: float, measured: float, actual: float
+) -> str:
+    return (
+        f"rehearsal: the default night on {count:,} postings ({requests:,} requests) costs "
+        f"{_usd(actual)}; jobbatch estimate before it: {_usd(measured)} from the sample nights' "
+        f"ledger (estimate error {measured / actual - 1:+.1%}), {_usd(first_night)} with no "
+        f"history (typical answer sizes, 25% leads: {first_night / actual - 1:+.1%})"
+    )
 
 
 def _usd(value: float | None, places: int = 4) -> str:

@@ -7,6 +7,7 @@ cost comparison needs (the leads a night found, and the postings ``analyze`` alo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 
@@ -34,14 +35,16 @@ class StageCost:
 ALL_STAGES = "all stages"
 
 
-def total_costs(con: duckdb.DuckDBPyConnection) -> dict[str, StageCost]:
-    """Every night together, per stage and for ``all stages`` (empty when nothing was costed)."""
+def total_costs(con: duckdb.DuckDBPyConnection, day: date | None = None) -> dict[str, StageCost]:
+    """One night (``day``) or every night together (None), per stage and for ``all stages``
+    (empty when nothing was costed)."""
     rows = con.execute(
         """
         SELECT stage, requests, input_tokens, cached_input_tokens, output_tokens, postings, leads,
                batch_usd, usd_per_1000_postings, usd_per_lead
-        FROM lead_costs WHERE scrape_date IS NULL
-        """
+        FROM lead_costs WHERE scrape_date IS NOT DISTINCT FROM ?
+        """,
+        [day],
     ).fetchall()
     return {row[0]: StageCost(*row) for row in rows}
 

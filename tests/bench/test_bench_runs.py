@@ -13,7 +13,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def test_a_small_benchmark_run_prints_every_case() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--requests", "300", "--ingest-rows", "300"],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--requests",
+            "300",
+            "--ingest-rows",
+            "300",
+            "--rehearsal",
+            "400",
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -37,3 +47,4 @@ def test_a_small_benchmark_run_prints_every_case() -> None:
     assert nights == {"night", "default", "analyze-all"}
     assert "default night = " in costs and "of analyze-all" in costs
     assert "leads: default " in costs and "estimate error" in costs
+    assert "rehearsal: the default night on 400 postings" in costs
