@@ -2,7 +2,8 @@
 
 Each command group lives in its own module: ``emulator`` (the offline Batch API server),
 ``batch`` (the original dashboard's operations over the engine), ``query`` (read the warehouse) and
-``leads`` (the leads, and live follow-up on them), ``estimate`` (what a night will cost).
+``leads`` (the leads, and live follow-up on them), ``estimate`` (what a night will cost) and ``eval`` (how well a model finds the
+leads, and at what price).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import click
 from jobbatch_dagster.cli.batch import batch
 from jobbatch_dagster.cli.emulator import emulator
 from jobbatch_dagster.cli.estimate import estimate
+from jobbatch_dagster.cli.evaluate import evaluate_command
 from jobbatch_dagster.cli.leads import leads
 from jobbatch_dagster.cli.query import query
 
@@ -26,3 +28,4 @@ main.add_command(batch)
 main.add_command(query)
 main.add_command(leads)
 main.add_command(estimate)
+main.add_command(evaluate_command)
