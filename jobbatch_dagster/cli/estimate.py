@@ -10,6 +10,11 @@ import click
 from jobbatch_dagster.cli.batch_output import read_jobs
 
 
+def _usd(amount: float | None) -> str:
+    """Four decimals always: a night's stages are fractions of a cent apart."""
+    return "unknown" if amount is None else f"${amount:,.4f}"
+
+
 def _day_jobs(incoming: Path, day: str) -> list[dict[str, object]]:
     from jobbatch_dagster.sources.day import read_day
 
@@ -42,7 +47,6 @@ def estimate(jobs_file: Path | None, day: str | None, db: Path | None) -> None:
     """
     import duckdb
 
-    from jobbatch_dagster.batch.cost import format_usd
     from jobbatch_dagster.pipeline.forecast import forecast_night
     from jobbatch_dagster.settings import load_settings
     from jobbatch_dagster.warehouse import ensure_schema
@@ -82,10 +86,10 @@ def estimate(jobs_file: Path | None, day: str | None, db: Path | None) -> None:
         click.echo(
             f"{stage.stage:<20} {stage.model:<14} {cost.requests:>8,} {cost.input_tokens:>10,} "
             f"{cost.cached_input_tokens:>8,} {cost.output_tokens:>9,} "
-            f"{format_usd(cost.batch_usd):>9} {format_usd(cost.live_usd):>9}  "
+            f"{_usd(cost.batch_usd):>9} {_usd(cost.live_usd):>9}  "
             + ("measured here" if stage.measured else "typical")
         )
     click.echo(
         f"{'night':<20} {'':<14} {sum(s.cost.requests for s in night.stages):>8,} {'':>10} "
-        f"{'':>8} {'':>9} {format_usd(night.batch_usd):>9} {format_usd(night.live_usd):>9}"
+        f"{'':>8} {'':>9} {_usd(night.batch_usd):>9} {_usd(night.live_usd):>9}"
     )
