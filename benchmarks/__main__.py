@@ -8,6 +8,10 @@ the case raised its peak RSS above the interpreter's after imports.
     python -m benchmarks                 # 50,000 requests, the Batch API's limit per batch
     python -m benchmarks --requests 5000 # quicker
     python -m benchmarks --only ingest --ingest-rows 30000  # a smaller scrape day
+    python -m benchmarks --only cost     # what a night costs: default night against analyze-all
+
+The cost benchmark (benchmarks/cost.py) measures dollars, not seconds: it runs last, on the sample
+nights whatever the sizes asked for.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import ingest, output_load, shard_build
+from benchmarks import cost, ingest, output_load, shard_build
 
 Case = Callable[[int, Path], int]
+COST = "cost"
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ingest-rows", type=int, default=300_000, help="rows of the ingest benchmark's day"
     )
+    parser.add_argument(
+        "--rehearsal", type=int, default=5000, help="postings of the cost benchmark's rehearsal"
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory pass")
-    parser.add_argument("--only", choices=sorted(GROUPS), help="run one benchmark")
+    parser.add_argument("--only", choices=sorted([*GROUPS, COST]), help="run one benchmark")
     args = parser.parse_args(argv)
     print(f"{args.requests:,} requests per case; python {sys.version.split()[0]}", flush=True)
     rows: list[Measure] = []
@@ -129,8 +137,15 @@ def main(argv: list[str] | None = None) -> int:
                     measure.peak_mb = peak_rss_mb(name, case, size, work)
                 rows.append(measure)
                 print(f"  {name:12} {case:10} {measure.seconds:8.2f} s", flush=True)
-    print()
-    print(render(rows))
+    if rows:
+        print()
+        print(render(rows))
+    if args.only in (None, COST):
+        with tempfile.TemporaryDirectory() as tmp:
+            print()
+            print(cost.render(*cost.compare(Path(tmp))))
+            count = args.rehearsal
+            print(cost.render_rehearsal(count, *cost.rehearse(Path(tmp), count)))
     return 0
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jobbatch_dagster.tasks import TASK_NAMES, TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
 
-STAGE_KEYS = ("model", "after", "threshold", "top")
+STAGE_KEYS = ("model", "after", "threshold", "top", "description_chars")
 PROFILE_TEXT_KEYS = ("name", "offer", "ideal_customer")
 PROFILE_LIST_KEYS = ("fit_signals", "disqualifiers")
 PROFILE_KEYS = (*PROFILE_TEXT_KEYS, *PROFILE_LIST_KEYS, "average_deal_value_usd")

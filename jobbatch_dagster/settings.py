@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jobbatch_dagster.batch.pricing import cheapest_structured_model
 from jobbatch_dagster.config_rules import ConfigError, Section, check_sections, check_stage_plan
 from jobbatch_dagster.contract import (
     BATCH_QUEUE_LIMITS,
@@ -35,6 +36,9 @@ DEFAULT_MODEL = "gpt-4o-mini"
 # Outreach goes to the day's best leads only: at most this many, scoring at least this much.
 OUTREACH_TOP = 10
 OUTREACH_MIN_SCORE = 80
+# The cheap filter reads the title, company, pay, location and this much of the description,
+# boilerplate removed (batch/brief.py); enough for the work and its urgency, a third of a long ad.
+QUALIFY_DESCRIPTION_CHARS = 800
 
 __all__ = ["ConfigError", "RetrySettings", "Settings", "StageConfig", "load_settings"]
 
@@ -51,6 +55,8 @@ class StageConfig:
     threshold: int = 60
     # A lead stage (outreach) takes only the day's best `top` leads scoring >= threshold; None: all.
     top: int | None = None
+    # A cheap filter reads only this much of the description, boilerplate removed; None: all of it.
+    description_chars: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +89,15 @@ class Settings:
     retries: RetrySettings = field(default_factory=RetrySettings)
     usage_tier: int = 1
     enqueued_token_limits: Mapping[str, int] = field(default_factory=dict)  # model -> tokens
+    # The default night runs the fewest stages that fill qualified_leads: analyze carries the pain
+    # points, so extract_pain_points (which repeats them) is left to users who add it.
     stages: tuple[StageConfig, ...] = (
-        StageConfig("qualify"),
+        StageConfig(
+            "qualify",
+            model=cheapest_structured_model(),
+            description_chars=QUALIFY_DESCRIPTION_CHARS,
+        ),
         StageConfig("analyze", after="qualify"),
-        StageConfig("extract_pain_points", after="qualify"),
         StageConfig("parse", after="qualify"),
         StageConfig("outreach", after="analyze", threshold=OUTREACH_MIN_SCORE, top=OUTREACH_TOP),
     )
@@ -131,6 +142,7 @@ def _stages(sections: Mapping[str, Section], base: Settings) -> tuple[StageConfi
             after=table.text("after", None),
             threshold=table.integer("threshold", StageConfig.threshold, low=0, high=100),
             top=table.integer("top", 0, low=1) or None,
+            description_chars=table.integer("description_chars", 0, low=0) or None,
         )
         for name, table in sections["stages"].subtables().items()
     )

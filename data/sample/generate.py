@@ -43,6 +43,7 @@ CSV_COLUMNS = [
 ]
 FRESH_PER_DAY = {JSONL_FILE: 24, JSON_FILE: 22, CSV_FILE: 14}
 LEAD_SHARE = 0.25
+LABELS_FILE = "labels.jsonl"  # the labelled set `jobbatch eval` measures a model on
 LONG_DESCRIPTION_CHARS = 12_000
 JOBBOARD_HOST = "https://www.localjobsnetwork.com"
 HERE = Path(__file__).resolve().parent
@@ -488,6 +489,7 @@ def build(out: Path) -> dict[str, object]:
     }
     junk_kinds = len(junk_rows(factory.job(JSONL_FILE, date(2026, 11, 1), False)))
     manifest_days: dict[str, dict[str, object]] = {}
+    labels: list[dict[str, object]] = []  # every posting written fresh, with whether it is a lead
     for index, day in enumerate(DAYS):
         writer = Writer(day)
         when = date.fromisoformat(day)
@@ -503,6 +505,7 @@ def build(out: Path) -> dict[str, object]:
                         file, Row(None, job=factory.job(file, when, lead, long=True), note="long")
                     )
                 )
+        labels += [{**r.job.as_row(), "lead": r.job.lead} for r in fresh if r.job]
         reposts = _reposts(writer, seen, rng) if index else ([], [])
         duplicates = _duplicates(writer, fresh, rng)
         sample_job = rng.choice(fresh).job
@@ -531,6 +534,8 @@ def build(out: Path) -> dict[str, object]:
             if r.job and r.job.file != CSV_FILE and r.note == "fresh" and id(r) not in superseded
         ]
         manifest_days[day] = _day_manifest(day, writer, reposts, duplicates, bad, messy)
+    with (out / LABELS_FILE).open("w", encoding="utf-8") as labelled:
+        labelled.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in labels)
     return {"seed": SEED, "days": manifest_days}
 
 
@@ -699,6 +704,9 @@ deterministic); the tests check that the committed files are what the generator 
   about one row in eight has neither id nor URL, so its id is a content hash.
 - `generate.py`, `catalog.py` - the generator (formats, reposts, junk, bookkeeping) and its word banks
   (cities, employers, job families, the manual chores of the lead businesses).
+- `labels.jsonl` - every fresh posting once, as its scraper wrote it, with `lead`: whether the
+  generator wrote it as a lead (a small business hiring for manual, repetitive work). The labelled
+  set `jobbatch eval` measures a model on.
 - `manifest.json` - what the reader must make of every row: the counts below, each rejection with its
   file, line and reason, the reposts and duplicates by `file:line`. The tests read it.
 

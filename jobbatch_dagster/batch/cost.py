@@ -3,7 +3,7 @@
 Estimate (before submission, from the request bodies alone, offline):
 - input tokens: ``tasks.tokens.estimate_body_prompt_tokens`` of each body: its messages (UTF-8
   bytes / 4 plus the chat framing) and its response schema as compact JSON, since OpenAI feeds the
-  schema to the model (the emulator counts the messages only, so on it the estimate runs high);
+  schema to the model (the emulator reports usage by the same rule);
 - cached tokens: none. Our static prefix (instructions + profile) is below the 1,024 tokens OpenAI
   needs before it caches a prompt; a profile long enough to be cached makes the estimate high, the
   safe side for a budget;

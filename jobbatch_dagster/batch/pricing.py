@@ -50,6 +50,8 @@ class ModelPrice:
     batch: Rates
     as_of: str
     source: str
+    structured_outputs: bool = False  # accepts a strict json_schema response_format
+    reasoning: bool = False  # bills hidden reasoning tokens as output; takes no temperature
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ def parse_price_table(data: Mapping[str, Any]) -> PriceTable:
                 batch=_rates(entry.get("batch"), f"models.{name}.batch"),
                 as_of=as_of,
                 source=source,
+                structured_outputs=entry.get("structured_outputs") is True,
+                reasoning=entry.get("reasoning") is True,
             )
             for name, entry in models.items()
         },
@@ -110,3 +114,18 @@ def price_for(model: str, table: PriceTable | None = None) -> ModelPrice | None:
     models = (table or price_table()).models
     name = model.strip()
     return models.get(name) or models.get(base_model(name))
+
+
+def cheapest_structured_model(table: PriceTable | None = None) -> str:
+    """The model a cheap filter defaults to: the lowest batch price (input, then output) among the
+    models that support Structured Outputs and bill no hidden reasoning tokens (whose cost no
+    estimate can bound, and which refuse ``temperature=0``)."""
+    candidates = [
+        price
+        for price in (table or price_table()).models.values()
+        if price.structured_outputs and not price.reasoning
+    ]
+    if not candidates:
+        raise PricingFileError("pricing.json: no model is marked structured_outputs")
+    cheapest = min(candidates, key=lambda p: (p.batch.input, p.batch.output, p.model))
+    return cheapest.model

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from jobbatch_dagster.batch.brief import brief_description
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
 from jobbatch_dagster.sources.fields import REQUIRED_FIELDS
 from jobbatch_dagster.sources.text import normalize_whitespace, truncate
@@ -75,9 +76,16 @@ def _text_field(job: Mapping[str, Any], key: str) -> str | None:
 
 
 def prepare_posting(
-    job: object, index: int, max_description_chars: int, context_fields: tuple[str, ...] = ()
+    job: object,
+    index: int,
+    max_description_chars: int,
+    context_fields: tuple[str, ...] = (),
+    description_chars: int | None = None,
 ) -> PreparedPosting:
     """Validate and normalise one job; raise ValueError/TypeError saying what is wrong.
+
+    ``description_chars`` (a cheap filter stage's) sends the brief description instead of the whole
+    one: boilerplate out, cut to that many characters (see :mod:`~jobbatch_dagster.batch.brief`).
 
     ``context_fields`` (a lead task's, e.g. ``analysis``) are kept beside the content fields as
     canonical JSON text, so they reach the request and its fingerprint; a missing one is ``null``.
@@ -97,6 +105,8 @@ def prepare_posting(
     posting["description"], truncated = truncate_description(
         posting["description"], max_description_chars
     )
+    if description_chars:
+        posting["description"] = brief_description(posting["description"], description_chars)
     for key in context_fields:
         posting[key] = canonical_context(job.get(key), key)
     job_id = None if raw_id is None else str(raw_id).strip() or None
@@ -119,10 +129,17 @@ def request_fingerprint(
 
 
 def posting_fingerprint(
-    job: Mapping[str, Any], task: Task, model: str, profile: LeadProfile, max_description_chars: int
+    job: Mapping[str, Any],
+    task: Task,
+    model: str,
+    profile: LeadProfile,
+    max_description_chars: int,
+    description_chars: int | None = None,
 ) -> str:
     """The request fingerprint a job would get, without building anything (for skip lists)."""
-    prepared = prepare_posting(job, 0, max_description_chars, task.context_fields)
+    prepared = prepare_posting(
+        job, 0, max_description_chars, task.context_fields, description_chars
+    )
     return request_fingerprint(task, task.prompt_version(profile), model, prepared.posting)
 
 

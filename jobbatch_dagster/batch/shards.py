@@ -199,13 +199,15 @@ def build_shards(
     max_requests: int = MAX_REQUESTS_PER_BATCH,
     max_bytes: int = MAX_BATCH_FILE_BYTES,
     max_description_chars: int = Settings.max_description_chars,
+    description_chars: int | None = None,
     prefix: str | None = None,
     skip_fingerprints: Collection[str] = (),
 ) -> BuildResult:
     """Turn jobs into as few shards as the limits allow; invalid jobs become rejections.
 
     ``skip_fingerprints`` holds request fingerprints that already have an answer: those postings
-    are listed in ``BuildResult.skipped`` and not sent again.
+    are listed in ``BuildResult.skipped`` and not sent again. ``description_chars`` sends the brief
+    description a cheap filter reads (``StageConfig.description_chars``).
     """
     if not (0 < max_requests <= MAX_REQUESTS_PER_BATCH and 0 < max_bytes <= MAX_BATCH_FILE_BYTES):
         raise ValueError(
@@ -222,7 +224,9 @@ def build_shards(
     try:
         for index, job in enumerate(jobs):
             try:
-                prepared = prepare_posting(job, index, max_description_chars, task.context_fields)
+                prepared = prepare_posting(
+                    job, index, max_description_chars, task.context_fields, description_chars
+                )
             except (TypeError, ValueError) as exc:
                 job_id = job.get("id") if isinstance(job, dict) else None
                 result.rejections.append(JobRejection(index, str(exc), _str_or_none(job_id)))

@@ -2,8 +2,9 @@
 
 Each command group lives in its own module: ``emulator`` (the offline Batch API server),
 ``batch`` (the original dashboard's operations over the engine), ``day`` (a whole scrape day
-through the pipeline layer, without Dagster), ``query`` (read the warehouse),
-``leads`` (the leads, and live follow-up on them) and ``serve`` (the HTTP API and the leads page).
+through the pipeline layer, without Dagster), ``query`` (read the warehouse), ``leads`` (the leads,
+and live follow-up on them), ``serve`` (the HTTP API and the leads page), ``estimate`` (what a night
+will cost) and ``eval`` (how well a model finds the leads, and at what price).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import click
 from jobbatch_dagster.cli.batch import batch
 from jobbatch_dagster.cli.day import day
 from jobbatch_dagster.cli.emulator import emulator
+from jobbatch_dagster.cli.estimate import estimate
+from jobbatch_dagster.cli.evaluate import evaluate_command
 from jobbatch_dagster.cli.leads import leads
 from jobbatch_dagster.cli.query import query
 from jobbatch_dagster.cli.serve import serve
@@ -29,3 +32,5 @@ main.add_command(day)
 main.add_command(query)
 main.add_command(leads)
 main.add_command(serve)
+main.add_command(estimate)
+main.add_command(evaluate_command)

@@ -94,7 +94,12 @@ def build_stage_input(
     for job in jobs:
         try:
             fingerprints[job["id"]] = posting_fingerprint(
-                job, task, stage.model, profile, settings.max_description_chars
+                job,
+                task,
+                stage.model,
+                profile,
+                settings.max_description_chars,
+                stage.description_chars,
             )
         except (TypeError, ValueError) as exc:
             summary.invalid.append(f"{job.get('id')}: {exc}")
@@ -116,6 +121,7 @@ def build_stage_input(
         max_requests=settings.max_requests_per_batch,
         max_bytes=settings.max_bytes_per_batch,
         max_description_chars=settings.max_description_chars,
+        description_chars=stage.description_chars,
         prefix=f"{stage.task}-{day.isoformat()}",
     )
     summary.build.shards += followup_shards(directory, unrun, task, stage.model)

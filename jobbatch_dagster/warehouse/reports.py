@@ -21,6 +21,13 @@ MORNING_REPORTS: Final[dict[str, str]] = {
                round(sum(saving_usd), 4) AS saving_usd
         FROM batch_costs GROUP BY stage ORDER BY min(scrape_date), stage
     """,
+    "Cost per posting, per lead and per stage, every night (lead_costs)": """
+        SELECT stage, requests, round(cached_share, 3) AS cached_share, postings, leads,
+               round(batch_usd, 4) AS batch_usd,
+               round(usd_per_1000_postings, 4) AS usd_per_1000_postings,
+               round(usd_per_lead, 5) AS usd_per_lead
+        FROM lead_costs WHERE scrape_date IS NULL
+    """,
     "Top leads (top_leads)": """
         SELECT score, title, company, location, deal_value_usd, urgency, scrape_date
         FROM top_leads LIMIT 10

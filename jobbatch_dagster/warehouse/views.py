@@ -19,7 +19,11 @@ VIEW_DDL: Final[dict[str, str]] = {
             json_extract_string(l.analysis, '$.summary') AS summary,
             TRY_CAST(json_extract(l.analysis, '$.estimated_deal_value_usd') AS BIGINT)
                 AS deal_value_usd,
-            json_extract_string(l.pain_points, '$.urgency') AS urgency,
+            -- extract_pain_points is optional (not in the default night); analyze rates urgency too
+            coalesce(
+                json_extract_string(l.pain_points, '$.urgency'),
+                json_extract_string(l.analysis, '$.urgency')
+            ) AS urgency,
             l.reasons,
             json_extract_string(l.outreach, '$.email.subject') AS email_subject,
             json_extract_string(l.outreach, '$.call_opener') AS call_opener
@@ -94,6 +98,44 @@ VIEW_DDL: Final[dict[str, str]] = {
         FROM batches AS b
         LEFT JOIN costs AS c USING (batch_id)
         ORDER BY b.scrape_date, b.stage, b.shard, b.attempt
+    """,
+    # The morning's cost report: what each stage, each night and all nights cost per posting seen
+    # and per lead found, and how much of the input the provider served from its prompt cache.
+    # Rows with stage 'all stages' are a night's total; rows with no scrape_date are every night.
+    "lead_costs": """
+        CREATE OR REPLACE VIEW lead_costs AS
+        WITH stage_costs AS (
+            SELECT scrape_date, stage, GROUPING(stage) AS is_total,
+                   sum(requests)::BIGINT AS requests, sum(input_tokens)::BIGINT AS input_tokens,
+                   sum(cached_input_tokens)::BIGINT AS cached_input_tokens,
+                   sum(output_tokens)::BIGINT AS output_tokens,
+                   sum(batch_usd) AS batch_usd, sum(live_usd) AS live_equivalent_usd
+            FROM costs
+            GROUP BY GROUPING SETS ((scrape_date, stage), (scrape_date), (stage), ())
+        ),
+        postings AS (
+            SELECT scrape_date, count(DISTINCT job_id) AS postings
+            FROM job_sightings GROUP BY ROLLUP (scrape_date)
+        ),
+        leads AS (
+            SELECT scrape_date, count(DISTINCT job_id) AS leads
+            FROM qualified_leads GROUP BY ROLLUP (scrape_date)
+        )
+        SELECT
+            c.scrape_date,
+            CASE WHEN c.is_total = 1 THEN 'all stages' ELSE c.stage END AS stage,
+            c.requests, c.input_tokens, c.cached_input_tokens, c.output_tokens,
+            c.cached_input_tokens / nullif(c.input_tokens, 0) AS cached_share,
+            coalesce(p.postings, 0) AS postings,
+            coalesce(l.leads, 0) AS leads,
+            c.batch_usd, c.live_equivalent_usd,
+            c.batch_usd / nullif(p.postings, 0) AS usd_per_posting,
+            1000 * c.batch_usd / nullif(p.postings, 0) AS usd_per_1000_postings,
+            c.batch_usd / nullif(l.leads, 0) AS usd_per_lead
+        FROM stage_costs AS c
+        LEFT JOIN postings AS p ON p.scrape_date IS NOT DISTINCT FROM c.scrape_date
+        LEFT JOIN leads AS l ON l.scrape_date IS NOT DISTINCT FROM c.scrape_date
+        ORDER BY c.scrape_date NULLS LAST, c.is_total, c.stage
     """,
     # Live calls (the follow-up on leads), one row per lead and day: the live side of the ledger.
     "live_costs": """

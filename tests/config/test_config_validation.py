@@ -67,6 +67,10 @@ def test_a_typo_is_an_error_naming_the_key_and_the_nearest_valid_name(
         ),
         ("[limits]\nmax_bytes_per_batch = 209715201\n", "max_bytes_per_batch must be between"),
         ("[limits]\nmax_description_chars = 0\n", "max_description_chars must be >= 1"),
+        (
+            "[stages.qualify]\nmodel = 'gpt-4.1-nano'\ndescription_chars = -5\n",
+            "description_chars must be >= 0",
+        ),
         ("[retries]\nmax_attempts = 0\n", "max_attempts must be between 1 and 10"),
         ("[retries]\nbackoff_seconds = -1\n", "backoff_seconds must be between 0 and 3600"),
         ("[quota]\nusage_tier = 6\n", "usage_tier must be one of 1, 2, 3, 4, 5"),
@@ -119,6 +123,11 @@ def test_a_zero_budget_means_no_limit_as_the_shipped_file_says(tmp_path: Path) -
     settings = load(tmp_path, "[budget]\nmax_usd_per_submission = 0\nmax_usd_live_per_day = 2.5\n")
     assert settings.max_usd_per_submission is None
     assert settings.max_usd_live_per_day == 2.5
+
+
+def test_a_zero_description_cut_sends_the_whole_description(tmp_path: Path) -> None:
+    settings = load(tmp_path, "[stages.qualify]\nmodel = 'gpt-4.1-nano'\ndescription_chars = 0\n")
+    assert settings.stage("qualify").description_chars is None
 
 
 def test_retries_default_to_three_attempts_with_exponential_backoff(tmp_path: Path) -> None:

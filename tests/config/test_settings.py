@@ -6,20 +6,19 @@ from pathlib import Path
 
 import pytest
 
+from jobbatch_dagster.batch.pricing import cheapest_structured_model
 from jobbatch_dagster.settings import ConfigError, Settings, load_settings
 
 
-def test_shipped_config_matches_defaults_and_lists_five_stages() -> None:
+def test_shipped_config_matches_defaults_and_runs_the_fewest_stages() -> None:
     settings = load_settings(Path(__file__).parents[2] / "jobbatch.toml")
-    assert [s.task for s in settings.stages] == [
-        "qualify",
-        "analyze",
-        "extract_pain_points",
-        "parse",
-        "outreach",
-    ]
-    assert [s.after for s in settings.stages] == [None, "qualify", "qualify", "qualify", "analyze"]
+    # extract_pain_points repeats what analyze answers, so the default night leaves it out
+    assert [s.task for s in settings.stages] == ["qualify", "analyze", "parse", "outreach"]
+    assert [s.after for s in settings.stages] == [None, "qualify", "qualify", "analyze"]
     assert settings.stages == Settings().stages
+    qualify = settings.stage("qualify")
+    assert (qualify.model, qualify.description_chars) == (cheapest_structured_model(), 800)
+    assert all(s.description_chars is None for s in settings.stages[1:])
     assert (settings.stage("outreach").top, settings.stage("outreach").threshold) == (10, 80)
     assert settings.max_usd_live_per_day == 1.0
     assert settings.qualify_threshold == 60

@@ -20,7 +20,11 @@ from emulator_helpers import (
 from jobbatch_dagster.contract import EMULATOR_FINGERPRINT_PREFIX, EMULATOR_HEADER
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.emulator.rules.chat import LABEL
-from jobbatch_dagster.tasks.tokens import estimate_prompt_tokens, estimate_text_tokens
+from jobbatch_dagster.tasks.tokens import (
+    estimate_body_prompt_tokens,
+    estimate_prompt_tokens,
+    estimate_text_tokens,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -57,8 +61,10 @@ def test_batch_completes_with_one_schema_valid_answer_per_request(
         assert body["system_fingerprint"].startswith(EMULATOR_FINGERPRINT_PREFIX)
         content = body["choices"][0]["message"]["content"]
         jsonschema.validate(json.loads(content), ANSWER_SCHEMA)
-        messages = [{"role": "user", "content": f"posting {i.split('-')[1]}"}]
-        assert body["usage"]["prompt_tokens"] == estimate_prompt_tokens(messages)
+        request = lines[int(i.split("-")[1])]["body"]
+        # the messages and the json_schema, which the service bills as prompt tokens too
+        assert body["usage"]["prompt_tokens"] == estimate_body_prompt_tokens(request)
+        assert body["usage"]["prompt_tokens"] > estimate_prompt_tokens(request["messages"])
         assert body["usage"]["completion_tokens"] == estimate_text_tokens(content)
         assert body["usage"]["prompt_tokens_details"]["cached_tokens"] == 0
         usage_in += body["usage"]["prompt_tokens"]

@@ -12,21 +12,26 @@ import pytest
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.emulator.process import EmulatorProcess
-from jobbatch_dagster.settings import load_settings
+from jobbatch_dagster.settings import Settings, load_settings
 from tests.pipeline.nights import REPO, Pipeline
 
 
 @pytest.fixture
-def pipeline(
-    tmp_path: Path, fresh_emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Pipeline]:
-    monkeypatch.setenv("OPENAI_BASE_URL", fresh_emulator.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", fresh_emulator.api_key)
-    settings = dataclasses.replace(
+def settings(tmp_path: Path) -> Settings:
+    """The shipped configuration over temporary folders."""
+    return dataclasses.replace(
         load_settings(REPO / "jobbatch.toml"),
         incoming_dir=tmp_path / "incoming",
         batches_dir=tmp_path / "batches",
         warehouse_path=tmp_path / "warehouse.duckdb",
     )
+
+
+@pytest.fixture
+def pipeline(
+    settings: Settings, fresh_emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Pipeline]:
+    monkeypatch.setenv("OPENAI_BASE_URL", fresh_emulator.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", fresh_emulator.api_key)
     with dg.DagsterInstance.ephemeral() as instance:
         yield Pipeline(settings, build_defs(settings), instance, fresh_emulator)

@@ -11,10 +11,19 @@ import pytest
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.home import DUCKDB_POOL
-from jobbatch_dagster.settings import load_settings
+from jobbatch_dagster.settings import StageConfig, load_settings
 from jobbatch_dagster.tasks import TASK_NAMES
+from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def stage_assets(stages: tuple[StageConfig, ...]) -> set[str]:
+    """Each stage's chain of assets and its results table."""
+    parts = ("batch_input", "batch", "raw_output")
+    return {f"{s.task}_{part}" for s in stages for part in parts} | {
+        RESULT_TABLES[s.task] for s in stages
+    }
 
 
 @pytest.mark.integration
@@ -38,9 +47,13 @@ def test_definitions_have_the_fixed_names_and_share_the_duckdb_pool(tmp_path: Pa
     defs = build_defs(settings)
     graph = defs.resolve_asset_graph()
     names = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    chains = {f"{s}_{part}" for s in TASK_NAMES for part in ("batch_input", "batch", "raw_output")}
-    results = {"qualifications", "analyses", "pain_points", "parsed_jobs", "outreach"}
-    assert names == {"scraped_jobs", "qualified_leads"} | chains | results
+    assert names == {"scraped_jobs", "qualified_leads"} | stage_assets(settings.stages)
+    # a task left out of the default night is one [stages.<task>] table away
+    every_task = (*settings.stages, StageConfig("extract_pain_points", after="qualify"))
+    assert {s.task for s in every_task} == set(TASK_NAMES)
+    everything = build_defs(dataclasses.replace(settings, stages=every_task))
+    names = {key.to_user_string() for key in everything.resolve_asset_graph().get_all_asset_keys()}
+    assert names == {"scraped_jobs", "qualified_leads"} | stage_assets(every_task)
     for key in graph.get_all_asset_keys():  # every asset writes the warehouse
         assert defs.resolve_assets_def(key).node_def.pool == DUCKDB_POOL, key
     assert defs.resolve_sensor_def("batch_status_sensor").default_status.value == "RUNNING"
@@ -50,4 +63,4 @@ def test_definitions_have_the_fixed_names_and_share_the_duckdb_pool(tmp_path: Pa
     }  # fmt: skip
     checks = {key.name for key in graph.asset_check_keys}
     assert {"rejection_rate", "requests_accounted_for", "batches_completed"} <= checks
-    assert {f"{t}_match_schema" for t in results} <= checks
+    assert {f"{RESULT_TABLES[s.task]}_match_schema" for s in settings.stages} <= checks

@@ -44,6 +44,9 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
         assert con.execute("SELECT DISTINCT backend FROM batches").fetchall() == [("emulator",)]
         assert con.execute("SELECT count(*) FROM qualified_leads").fetchone()[0] > 0
         spend = dict(con.execute("SELECT kind, sum(usd) FROM spend GROUP BY kind").fetchall())
+    # the morning's cost report: every stage of the default night, and their total
+    costs = first.split("(lead_costs)", 1)[1].split("== Top leads", 1)[0]
+    assert all(stage in costs for stage in ("qualify", "analyze", "parse", "all stages"))
     # after the top leads: the outreach of the first two, then one live question on the best
     after_leads = first.split("== Top leads", 1)[1]
     assert "== Outreach for the first 2 top leads" in after_leads

@@ -29,7 +29,8 @@ def test_an_unknown_model_dead_letters_every_request_with_the_providers_reason(
         "SELECT DISTINCT state, error_code, error_message FROM batch_requests"
     )
     assert (state, code) == ("dead_lettered", "model_not_found")
-    assert "The provided model 'gpt-4o-mini' is not supported by the Batch API." in message
+    model = pipeline.settings.stage("qualify").model
+    assert f"The provided model '{model}' is not supported by the Batch API." in message
     assert "line 1, param body.model" in message
 
     # Nothing is left pending, so no follow-up picks these requests up to send them unchanged.

@@ -30,20 +30,20 @@ def test_one_night_fills_every_table_and_view(pipeline: Pipeline) -> None:
     report = pipeline.night(DAY1)
 
     # nightly job, then one harvest run per stage, each under a run key that names its submission
-    assert len(report.runs) == 1 + 5
-    assert len({r.tags[dg._core.storage.tags.RUN_KEY_TAG] for r in report.runs[1:]}) == 5
+    stages = len(pipeline.settings.stages)  # the default night: qualify, analyze, parse, outreach
+    assert len(report.runs) == 1 + stages == 1 + 4
+    assert len({r.tags[dg._core.storage.tags.RUN_KEY_TAG] for r in report.runs[1:]}) == stages
     postings = pipeline.one("SELECT count(*) FROM job_sightings WHERE scrape_date = ?", [DAY1])
     assert postings == pipeline.one("SELECT count(*) FROM jobs") > 40
     assert pipeline.one("SELECT count(*) FROM rejected_jobs") > 0
     # one batch per stage, all on the emulator, all completed, all requests answered
     assert pipeline.sql("SELECT stage, backend, status FROM batches ORDER BY stage") == [
         ("analyze", "emulator", "completed"),
-        ("extract_pain_points", "emulator", "completed"),
         ("outreach", "emulator", "completed"),
         ("parse", "emulator", "completed"),
         ("qualify", "emulator", "completed"),
     ]
-    assert len(pipeline.provider_batches()) == 5
+    assert len(pipeline.provider_batches()) == stages
     assert pipeline.sql("SELECT DISTINCT state FROM batch_requests") == [("answered",)]
     # every posting is qualified once (same-content reposts share one request)
     qualify_requests = pipeline.one("SELECT count(*) FROM batch_requests WHERE stage = 'qualify'")
@@ -54,13 +54,16 @@ def test_one_night_fills_every_table_and_view(pipeline: Pipeline) -> None:
     threshold = pipeline.settings.qualify_threshold
     qualified = pipeline.one("SELECT count(*) FROM qualifications WHERE score >= ?", [threshold])
     assert 0 < qualified < postings
-    for table in ("analyses", "pain_points", "parsed_jobs", "qualified_leads"):
+    for table in ("analyses", "parsed_jobs", "qualified_leads"):
         assert pipeline.one(f"SELECT count(*) FROM {table}") == qualified, table
     assert pipeline.one("SELECT count(*) FROM qualified_leads WHERE analysis IS NULL") == 0
+    # no stage pays for another's work: analyze's answer gives every lead its urgency
+    assert pipeline.one("SELECT count(*) FROM pain_points") == 0
+    assert pipeline.one("SELECT count(*) FROM top_leads WHERE urgency IS NULL") == 0
     assert pipeline.one("SELECT min(score) FROM top_leads") >= threshold
     # the cost ledger: one row per batch, priced, batch half the live price
     costs = pipeline.sql("SELECT batch_usd, live_usd, saving_usd, input_tokens FROM costs")
-    assert len(costs) == 5
+    assert len(costs) == stages
     for batch_usd, live_usd, saving_usd, tokens in costs:
         assert tokens > 0 and batch_usd > 0
         assert saving_usd == pytest.approx(live_usd - batch_usd)

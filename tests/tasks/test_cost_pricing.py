@@ -11,6 +11,7 @@ from jobbatch_dagster.batch.pricing import (
     PricingFileError,
     Rates,
     base_model,
+    cheapest_structured_model,
     parse_price_table,
     price_for,
     price_table,
@@ -103,3 +104,35 @@ def test_rates_charge_cached_tokens_at_the_cached_price() -> None:
 def test_a_broken_pricing_file_says_where(document: dict, message: str) -> None:
     with pytest.raises(PricingFileError, match=message):
         parse_price_table(document)
+
+
+def _entry(price: float, **flags: bool) -> dict[str, object]:
+    rates = {"input": price, "cached_input": price / 2, "output": price * 4}
+    return {"live": rates, "batch": rates, **flags}
+
+
+def test_the_cheap_filter_model_is_the_cheapest_with_structured_outputs_and_no_reasoning() -> None:
+    assert cheapest_structured_model() == "gpt-4.1-nano"
+    table = parse_price_table(
+        {
+            "as_of": "2026-01-01",
+            "source": "test",
+            "models": {
+                "old": _entry(0.01),  # cheapest, but no Structured Outputs
+                "thinker": _entry(0.02, structured_outputs=True, reasoning=True),
+                "small": _entry(0.05, structured_outputs=True),
+                "big": _entry(1.0, structured_outputs=True),
+            },
+        }
+    )
+    assert cheapest_structured_model(table) == "small"
+    with pytest.raises(PricingFileError, match="no model is marked structured_outputs"):
+        cheapest_structured_model(parse_price_table({"as_of": "x", "source": "y", "models": {}}))
+
+
+def test_the_price_file_marks_what_each_model_supports() -> None:
+    table = price_table()
+    assert table.models["gpt-4o-2024-05-13"].structured_outputs is False
+    assert {m for m, p in table.models.items() if p.reasoning} == {
+        "gpt-5", "gpt-5-mini", "gpt-5-nano", "o3", "o4-mini"
+    }  # fmt: skip

@@ -78,6 +78,8 @@ def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
     costs = harvest.costs
     known = [c for c in costs if c.batch_usd is not None]
     unknown_price = len(known) < len(costs)
+    input_tokens = sum(c.input_tokens for c in costs)
+    cached = sum(c.cached_input_tokens for c in costs)
     preview = [
         (c.batch_id, harvest.statuses.get(c.batch_id), c.requests, c.batch_usd, c.saving_usd)
         for c in costs
@@ -95,7 +97,12 @@ def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
         "pending": harvest.states["pending"],
         "output_bytes": harvest.output_bytes,
         "files": dg.MetadataValue.json(harvest.files),
-        "input_tokens": sum(c.input_tokens for c in costs),
+        "input_tokens": input_tokens,
+        # the input the provider served from its prompt cache, billed at the cached rate
+        "cached_input_tokens": cached,
+        "cached_share": dg.MetadataValue.float(
+            round(cached / input_tokens, 4) if input_tokens else 0.0
+        ),
         "output_tokens": sum(c.output_tokens for c in costs),
         "batch_usd": usd(None if unknown_price else sum(c.batch_usd or 0.0 for c in known)),
         "live_usd": usd(None if unknown_price else sum(c.live_usd or 0.0 for c in known)),

@@ -32,6 +32,7 @@ from jobbatch_dagster.emulator.rules.schema_answer import schema_answer
 from jobbatch_dagster.emulator.rules.tasks import task_answer
 from jobbatch_dagster.tasks.tokens import (
     TOKENS_PER_REPLY,
+    estimate_body_prompt_tokens,
     estimate_prompt_tokens,
     estimate_text_tokens,
 )
@@ -173,7 +174,7 @@ class ChatAnswerer:
         content = answer_content(body, messages, schema_invalid)
         if malformed:
             content = content[: len(content) // 2] or "{"  # truncated JSON, never parseable
-        prompt = estimate_prompt_tokens(messages)
+        prompt = estimate_body_prompt_tokens(body)  # a json_schema is billed as prompt, too
         cached = self.cache.cached_tokens(messages)
         choices = max(1, min(int(body.get("n") or 1), MAX_CHOICES))
         completion = estimate_text_tokens(content) * choices
