@@ -1,31 +1,51 @@
-"""`make bench` keeps working: a small run prints every case in the table (no timing is asserted)."""
+"""`make bench` keeps working: a small run prints every case in the table, writes them to its JSON
+file and draws the scaling chart (no timing is asserted)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SUBJECTS = {
+    "shard build": ("engine", "verb"),
+    "parse results": ("verb",),
+    "output load": ("warehouse",),
+    "ingest": ("pipeline",),
+}
 
 
-def test_a_small_benchmark_run_prints_every_case() -> None:
+def test_a_small_benchmark_run_prints_writes_and_draws_every_case(tmp_path: Path) -> None:
+    results, chart = tmp_path / "bench.json", tmp_path / "scaling.png"
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--requests", "300", "--ingest-rows", "300"],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            *("--requests", "300", "--output-lines", "300", "--ingest-rows", "300"),
+            *("--scaling-sizes", "100,200", "--json", str(results), "--chart", str(chart)),
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = [line.split("|")[1:3] for line in result.stdout.splitlines() if line.startswith("| ")]
-    cases = {(group.strip(), case.strip()) for group, case in rows[1:]}
-    assert cases == {
+    expected = {
         (group, case)
-        for group, subject in (
-            ("shard build", "engine"),
-            ("ingest", "pipeline"),
-            ("output load", "warehouse"),
-        )
-        for case in (subject, "naive", "byte copy")
+        for group, subjects in SUBJECTS.items()
+        for case in (*subjects, "naive", "byte copy")
     }
+    rows = [line.split("|")[1:3] for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert {(group.strip(), case.strip()) for group, case in rows[1:]} == expected
+    report = json.loads(results.read_text())
+    assert {(row["group"], row["case"]) for row in report["rows"]} == expected
+    subjects = [row for row in report["rows"] if row["case"] in SUBJECTS[row["group"]]]
+    assert all(row["x_naive"] > 0 for row in subjects)
+    assert {(p["curve"], p["postings"]) for p in report["scaling"]} == {
+        (curve, size) for curve in {p["curve"] for p in report["scaling"]} for size in (100, 200)
+    }
+    assert len({p["curve"] for p in report["scaling"]}) == 3
+    assert chart.read_bytes().startswith(b"\x89PNG")
