@@ -3,7 +3,7 @@
 The output file is the emulator's answers to engine-built shards (see answers.py), so lines have the
 real shape and size. warehouse: what ``<stage>_raw_output`` does — stream and validate every line with the
 engine's ResultFile and upsert them into ``raw_outputs`` 5,000 at a time. naive: ``json.loads`` per line and
-``executemany`` of one INSERT per row. byte copy: copying the output file, the floor.
+``executemany`` of one INSERT per row, in one transaction. byte copy: copying the output file, the floor.
 """
 
 from __future__ import annotations
@@ -67,11 +67,13 @@ def naive_load(count: int, work: Path) -> int:
                 )
             )
     with _fresh_db(work, "naive.duckdb") as con:
+        con.execute("BEGIN")  # one commit, not one per row: without it each row waits for the disk
         con.executemany(
             "INSERT INTO raw_outputs (batch_id, custom_id, stage, scrape_date, kind, status_code, "
             "content, input_tokens, output_tokens, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        con.execute("COMMIT")
     return (work / OUTPUT).stat().st_size
 
 
