@@ -67,6 +67,8 @@ def truncate_description(text: str, max_chars: int) -> tuple[str, bool]:
 
 def _text_field(job: Mapping[str, Any], key: str) -> str | None:
     value = job.get(key)
+    if type(value) is str:  # nearly every field: one exact type check before the general ones
+        return normalise_text(value) or None
     if value is None:
         return None
     if isinstance(value, date):
@@ -105,11 +107,8 @@ def request_fingerprint(
     Each field is framed by its name and length, so no text can pose as another field; hashing the
     raw text skips a second JSON encoding of the posting (it is encoded once for the body already).
     """
-    digest = hashlib.sha256(f"{task.name}\0{prompt_version}\0{model}".encode())
-    for key in sorted(posting):
-        value = posting[key]
-        digest.update(f"\0{key}\0{len(value)}\0{value}".encode())
-    return digest.hexdigest()
+    fields = "".join(f"\0{key}\0{len(value)}\0{value}" for key, value in sorted(posting.items()))
+    return hashlib.sha256(f"{task.name}\0{prompt_version}\0{model}{fields}".encode()).hexdigest()
 
 
 def posting_fingerprint(

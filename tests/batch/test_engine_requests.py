@@ -13,6 +13,7 @@ from jobbatch_dagster.batch.requests import (
     normalise_text,
     posting_fingerprint,
     prepare_posting,
+    request_fingerprint,
 )
 from jobbatch_dagster.batch.shards import build_shards, read_manifest
 from jobbatch_dagster.tasks import TASK_NAMES, LeadProfile, get_task
@@ -169,3 +170,11 @@ def test_a_spliced_line_is_byte_for_byte_the_compact_json_of_the_tasks_request(
     expected = json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
     assert request.line == expected.encode()
     assert request.prompt_tokens == estimate_body_prompt_tokens(body)
+
+
+def test_request_fingerprints_stay_what_earlier_versions_stored() -> None:
+    # Stored fingerprints decide what is never paid for twice: the hash's input must not drift.
+    posting = {"title": "Clerk é", "description": "Type\nthings"}
+    assert request_fingerprint(get_task("qualify"), "abc123", "gpt-4o-mini", posting) == (
+        "942ebdcb5f3906e237e28e169c22cb2eca7f69e48b3896ca3563940e7af1e858"
+    )
