@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks import ingest, output_load, parse, scaling, shard_build
+from benchmarks import ingest, output_load, parse, scaling, sensor, shard_build
 
 Case = Callable[[int, Path], int]
 RESULTS_FILE = Path("docs/bench.json")
@@ -192,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         default=list(scaling.SIZES),
         help="postings at each point of the scaling chart, comma-separated",
     )
+    parser.add_argument(
+        "--sensor-batches",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=list(sensor.SIZES),
+        help="batches in flight for each sensor measurement, comma-separated",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS_FILE, help="where results go")
     parser.add_argument("--chart", type=Path, default=scaling.CHART, help="where the chart goes")
     args = parser.parse_args(argv)
@@ -213,12 +219,17 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(measure)
                 print(f"  {name:13} {case:10} {measure.seconds:8.2f} s", flush=True)
     judge(rows)
+    ticks = [] if args.only else sensor.run(tuple(args.sensor_batches))
     points = [] if args.no_scaling or args.only else scaling.run(isolated_run, args.scaling_sizes)
     print()
     print(render(rows))
+    if ticks:
+        print()
+        print(render_sensor(ticks))
     report = {
         "load_average": os.getloadavg()[0],
         "rows": [asdict(row) for row in rows],
+        "sensor": [asdict(tick) for tick in ticks],
         "scaling": [asdict(point) for point in points],
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -249,6 +260,30 @@ def render(rows: list[Measure]) -> str:
     lines.append(
         "x byte copy: how many times slower than copying the same bytes (lower is better)."
     )
+    return "\n".join(lines)
+
+
+# Issue 13's bounds on a tick's provider work: seconds for 500 and for 5,000 batches in flight.
+SENSOR_TARGET_SECONDS = {500: 10.0, 5_000: 30.0}
+
+
+def render_sensor(ticks: list[sensor.SensorMeasure]) -> str:
+    lines = [
+        "| sensor poll | batches in flight | seconds | provider calls | x naive | target | met |",
+        "|" + "---|" * 7,
+    ]
+    for tick in ticks:
+        naive = next(t for t in ticks if t.batches == tick.batches and t.case == "naive")
+        limit = min(
+            SENSOR_TARGET_SECONDS.get(tick.batches, tick.budget_seconds), tick.budget_seconds
+        )
+        target = f"< {limit:g} s, all found" if tick.case == "tick" else ""
+        ok = tick.seconds < limit and tick.found == tick.batches
+        met = ("yes" if ok else "**no**") if target else ""
+        lines.append(
+            f"| {tick.case} | {tick.batches:,} | {tick.seconds:.2f} | {tick.provider_calls:,} | "
+            f"{naive.seconds / tick.seconds:.1f} | {target} | {met} |"
+        )
     return "\n".join(lines)
 
 
