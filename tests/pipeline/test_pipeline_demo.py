@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from jobbatch_dagster import demo
+from jobbatch_dagster.settings import Settings
 from tests.pipeline.nights import DAY1, REPO, SAMPLE, SUBSET
 
 pytestmark = pytest.mark.integration
@@ -39,5 +40,27 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-a-real-looking-key-that-must-not-be-used")
     assert demo.main(["--latency", "0"]) == 0
-    assert "New batches this run: 0" in capsys.readouterr().out
+    second = capsys.readouterr().out
+    assert "New batches this run: 0" in second
+    assert f"{DAY1}: inputs unchanged since its last settled night; not run again" in second
     assert (tmp_path / "data" / "dagster_home" / "dagster.yaml").is_file()
+
+
+def test_a_days_inputs_fingerprint_changes_with_its_files_and_only_then(tmp_path: Path) -> None:
+    settings = Settings(incoming_dir=tmp_path / "incoming")
+    folder = tmp_path / "incoming" / DAY1
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_text('{"title": "Clerk"}\n', encoding="utf-8")
+    first = demo.day_inputs_fingerprint(settings, DAY1)
+    assert demo.day_inputs_fingerprint(settings, DAY1) == first
+    (folder / "a.jsonl").write_text('{"title": "Clerk!"}\n', encoding="utf-8")
+    edited = demo.day_inputs_fingerprint(settings, DAY1)
+    (folder / "b.csv").write_text("title\nClerk\n", encoding="utf-8")
+    added = demo.day_inputs_fingerprint(settings, DAY1)
+    assert len({first, edited, added}) == 3
+    assert (
+        demo.day_inputs_fingerprint(
+            Settings(incoming_dir=tmp_path / "incoming", max_description_chars=10), DAY1
+        )
+        != added
+    )
