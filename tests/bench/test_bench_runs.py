@@ -25,9 +25,12 @@ def test_a_small_benchmark_run_prints_writes_and_draws_every_case(tmp_path: Path
             "-m",
             "benchmarks",
             *("--requests", "300", "--output-lines", "300", "--ingest-rows", "300"),
+            # The scaling points run in subprocesses that measure peak memory, so the per-case
+            # memory pass (the same mechanism) is left out to keep the suite fast.
+            "--no-memory",
             *(
                 "--scaling-sizes",
-                "100,200",
+                "100",
                 "--sensor-batches",
                 "150",
                 "--json",
@@ -54,10 +57,9 @@ def test_a_small_benchmark_run_prints_writes_and_draws_every_case(tmp_path: Path
     assert {(row["group"], row["case"]) for row in report["rows"]} == expected
     subjects = [row for row in report["rows"] if row["case"] in SUBJECTS[row["group"]]]
     assert all(row["x_naive"] > 0 for row in subjects)
-    assert {(p["curve"], p["postings"]) for p in report["scaling"]} == {
-        (curve, size) for curve in {p["curve"] for p in report["scaling"]} for size in (100, 200)
-    }
+    assert sorted(p["postings"] for p in report["scaling"]) == [100, 100, 100]
     assert len({p["curve"] for p in report["scaling"]}) == 3
+    assert all(p["peak_mb"] >= 0 and p["seconds"] > 0 for p in report["scaling"])
     assert chart.read_bytes().startswith(b"\x89PNG")
     tick, naive = sorted(report["sensor"], key=lambda t: t["case"] != "tick")
     assert (tick["found"], naive["found"]) == (150, 150)
