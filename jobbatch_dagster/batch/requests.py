@@ -23,7 +23,7 @@ import orjson
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
 from jobbatch_dagster.sources.fields import REQUIRED_FIELDS
 from jobbatch_dagster.sources.text import normalize_whitespace, truncate
-from jobbatch_dagster.tasks.base import Task, encode_posting
+from jobbatch_dagster.tasks.base import Task, canonical_context
 from jobbatch_dagster.tasks.profile import LeadProfile
 from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens, estimate_text_tokens
 
@@ -78,8 +78,14 @@ def _text_field(job: Mapping[str, Any], key: str) -> str | None:
     return normalise_text(value) or None
 
 
-def prepare_posting(job: object, index: int, max_description_chars: int) -> PreparedPosting:
-    """Validate and normalise one job; raise ValueError/TypeError saying what is wrong."""
+def prepare_posting(
+    job: object, index: int, max_description_chars: int, context_fields: tuple[str, ...] = ()
+) -> PreparedPosting:
+    """Validate and normalise one job; raise ValueError/TypeError saying what is wrong.
+
+    ``context_fields`` (a lead task's, e.g. ``analysis``) are kept beside the content fields as
+    canonical JSON text, so they reach the request and its fingerprint; a missing one is ``null``.
+    """
     if not isinstance(job, Mapping):
         raise TypeError(f"a job must be a JSON object (mapping), got {type(job).__name__}")
     raw_id = job.get("id")
@@ -95,6 +101,8 @@ def prepare_posting(job: object, index: int, max_description_chars: int) -> Prep
     posting["description"], truncated = truncate_description(
         posting["description"], max_description_chars
     )
+    for key in context_fields:
+        posting[key] = canonical_context(job.get(key), key)
     job_id = None if raw_id is None else str(raw_id).strip() or None
     return PreparedPosting(index, job_id, _text_field(job, "url"), posting, truncated)
 
@@ -115,7 +123,7 @@ def posting_fingerprint(
     job: Mapping[str, Any], task: Task, model: str, profile: LeadProfile, max_description_chars: int
 ) -> str:
     """The request fingerprint a job would get, without building anything (for skip lists)."""
-    prepared = prepare_posting(job, 0, max_description_chars)
+    prepared = prepare_posting(job, 0, max_description_chars, task.context_fields)
     return request_fingerprint(task, task.prompt_version(profile), model, prepared.posting)
 
 
@@ -131,12 +139,12 @@ class EncodedRequest:
 class RequestEncoder:
     """Encodes request lines for one task, model and profile.
 
-    Everything that is the same for every request (method, url, model, system prompt, schema and
-    the user message's wrapper around the posting) is encoded once, from a template body; each line
-    then costs the encoding of its custom id and posting only, and the prompt tokens of the user
-    message only. The encoder first checks that ``build_body`` of two probe postings differs from
-    the template in the posting alone; a task whose body varies elsewhere gets every line built by
-    ``build_body`` and encoded whole. Either way a line is exactly the compact JSON of
+    Everything that is the same for every request (method, url, model, system prompt, schema) is
+    encoded once, from a template body; each line then costs the task's user message for its
+    posting (``Task.user_message``), the encoding of that and of its custom id, and the prompt
+    tokens of that message only. The encoder first checks that ``build_body`` of two probe postings
+    differs from the template in the user message alone; a task whose body varies elsewhere gets
+    every line built by ``build_body`` and encoded whole. Either way a line is exactly the compact JSON of
     ``build_body``'s request (the task alone decides the body).
     """
 
@@ -148,14 +156,13 @@ class RequestEncoder:
         template = task.build_body(_TEMPLATE_POSTING, model, profile)
         self._slot = next(i for i, m in enumerate(template["messages"]) if m["role"] == "user")
         template_user = template["messages"][self._slot]["content"]
-        self._wrapper = template_user.split(encode_posting(_TEMPLATE_POSTING), 1)
         head, rest = _dumps(_request(_TEMPLATE_ID, template)).split(_dumps(_TEMPLATE_ID), 1)
         middle, tail = rest.split(_dumps(template_user), 1)
         self._parts = (head.encode(), middle.encode(), tail.encode() + b"\n")
         # Every message but the user's, and the schema, cost the same tokens on every line.
         user_tokens = estimate_text_tokens(template_user)
         self._static_tokens = estimate_body_prompt_tokens(template) - user_tokens
-        self._spliced = len(self._wrapper) == 2 and all(
+        self._spliced = template_user == task.user_message(_TEMPLATE_POSTING) and all(
             self._splices(probe, template) for probe in _PROBE_POSTINGS
         )
 
@@ -165,14 +172,11 @@ class RequestEncoder:
         messages = body.get("messages")
         if not isinstance(messages, list) or len(messages) <= self._slot:
             return False
-        if messages[self._slot].get("content") != self._user_message(posting):
+        if messages[self._slot].get("content") != self.task.user_message(posting):
             return False
         user = messages[self._slot]
         messages[self._slot] = {**user, "content": template["messages"][self._slot]["content"]}
         return body == template
-
-    def _user_message(self, posting: Mapping[str, str]) -> str:
-        return encode_posting(posting).join(self._wrapper)
 
     def fingerprint(self, posting: Mapping[str, str]) -> str:
         return request_fingerprint(self.task, self.prompt_version, self.model, posting)
@@ -182,7 +186,7 @@ class RequestEncoder:
             body = self.task.build_body(posting, self.model, self.profile)
             line = _dumps(_request(custom_id, body)).encode() + b"\n"
             return EncodedRequest(custom_id, line, estimate_body_prompt_tokens(body))
-        user = self._user_message(posting)
+        user = self.task.user_message(posting)
         head, middle, tail = self._parts
         line = b"".join((head, orjson.dumps(custom_id), middle, orjson.dumps(user), tail))
         return EncodedRequest(custom_id, line, self._static_tokens + estimate_text_tokens(user))

@@ -1,7 +1,9 @@
 """The ``jobbatch`` command: a thin shell over the plain-Python API.
 
 Each command group lives in its own module: ``emulator`` (the offline Batch API server),
-``batch`` (the original dashboard's operations over the engine) and ``query`` (read the warehouse).
+``batch`` (the original dashboard's operations over the engine), ``day`` (a whole scrape day
+through the pipeline layer, without Dagster), ``query`` (read the warehouse),
+``leads`` (the leads, and live follow-up on them) and ``serve`` (the HTTP API and the leads page).
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 import click
 
 from jobbatch_dagster.cli.batch import batch
+from jobbatch_dagster.cli.day import day
 from jobbatch_dagster.cli.emulator import emulator
+from jobbatch_dagster.cli.leads import leads
 from jobbatch_dagster.cli.query import query
+from jobbatch_dagster.cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,4 +25,7 @@ def main() -> None:
 
 main.add_command(emulator)
 main.add_command(batch)
+main.add_command(day)
 main.add_command(query)
+main.add_command(leads)
+main.add_command(serve)

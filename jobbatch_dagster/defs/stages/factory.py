@@ -1,6 +1,6 @@
 """One factory builds every stage's chain: batch input -> batch -> raw output -> typed results.
 
-The four stages differ only in their task, model and the postings they run on (``after`` in the
+The stages differ only in their task, model and the postings they run on (``after`` in the
 config file), so one definition keeps their behaviour identical and a new stage is one config
 table. Between ``<stage>_batch`` and ``<stage>_raw_output`` nothing runs: the provider works for
 up to 24 h, and ``batch_status_sensor`` starts the rest when the day's batches are finished.
@@ -18,6 +18,7 @@ from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
+from jobbatch_dagster.defs.retries import provider_retry_policy, retry_only_transient_errors
 from jobbatch_dagster.defs.stages.keys import (
     SCRAPED_JOBS_KEY,
     batch_input_key,
@@ -36,6 +37,7 @@ from jobbatch_dagster.pipeline.inputs import build_stage_input
 from jobbatch_dagster.pipeline.results import load_results
 from jobbatch_dagster.pipeline.submit import submit_stage
 from jobbatch_dagster.settings import Settings, StageConfig
+from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 ProviderStep = Callable[[DuckDBPyConnection, BatchClient, date], dict[str, Any]]
@@ -50,7 +52,7 @@ def _provider_asset(
     def provider_asset(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, openai_batch: OpenAIBatchResource
     ) -> dg.MaterializeResult:
-        with warehouse_connection(duckdb) as con:
+        with retry_only_transient_errors(), warehouse_connection(duckdb) as con:
             metadata = step(con, openai_batch.client(), partition_day(context))
         return dg.MaterializeResult(metadata=metadata)
 
@@ -63,12 +65,17 @@ def build_stage_chain(
     """The four assets of one stage."""
     name = stage.task
     upstream = SCRAPED_JOBS_KEY if stage.after is None else results_key(stage.after)
-    runs_on = (
-        "every posting of the scrape day"
-        if stage.after is None
-        else f"the day's postings that `{stage.after}` scored at or above its threshold"
-    )
+    if get_task(name).context_fields:
+        runs_on = (
+            f"the day's best {stage.top or 'all'} leads scoring at least {stage.threshold}, "
+            f"each with its `{stage.after}` answer"
+        )
+    elif stage.after is None:
+        runs_on = "every posting of the scrape day"
+    else:
+        runs_on = f"the day's postings that `{stage.after}` scored at or above its threshold"
     common = {"partitions_def": partitions, "group_name": name, "pool": DUCKDB_POOL}
+    provider_common = {**common, "retry_policy": provider_retry_policy(settings)}
 
     @dg.asset(
         key=batch_input_key(name),
@@ -98,7 +105,7 @@ def build_stage_chain(
         lambda con, client, day: submission_metadata(
             submit_stage(con, client, settings, stage, day)
         ),
-        common,
+        provider_common,
     )
     raw_output = _provider_asset(
         raw_output_key(name),
@@ -108,7 +115,7 @@ def build_stage_chain(
         "pending, and each batch's cost in `costs`. Expired, cancelled and failed batches "
         "keep the answers they finished and are reported with their real status.",
         lambda con, client, day: harvest_metadata(harvest_stage(con, client, settings, stage, day)),
-        common,
+        provider_common,
     )
 
     table = RESULT_TABLES[name]
