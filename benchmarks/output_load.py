@@ -1,9 +1,9 @@
 """Loading one full batch output into DuckDB: the pipeline's path against a naive load and a byte copy.
 
-The output file is the emulator's own answers to an engine-built shard, so lines have the real shape
-and size. warehouse: what ``<stage>_raw_output`` does — stream and validate every line with the
+The output file is the emulator's answers to engine-built shards (see answers.py), so lines have the
+real shape and size. warehouse: what ``<stage>_raw_output`` does — stream and validate every line with the
 engine's ResultFile and upsert them into ``raw_outputs`` 5,000 at a time. naive: ``json.loads`` per line and
-``executemany`` of one INSERT per row. byte copy: copying the output file, the floor.
+``executemany`` of one INSERT per row, in one transaction. byte copy: copying the output file, the floor.
 """
 
 from __future__ import annotations
@@ -15,29 +15,20 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks import shard_build
+from benchmarks import answers, shard_build
 from jobbatch_dagster.batch.results import ResultFile
-from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
-from jobbatch_dagster.emulator.rules.responder import Responder
 from jobbatch_dagster.pipeline.harvest import load_raw_outputs
 from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.schema import ensure_schema
 
 DAY = date(2026, 11, 20)
-OUTPUT = "output.jsonl"
+OUTPUT = answers.OUTPUT
 
 
 def prepare(count: int, work: Path) -> None:
-    """Build the engine's shards and answer them with the emulator's responder (untimed)."""
+    """Build the engine's shards and answer them (untimed)."""
     shard_build.prepare(count, work)
-    responder = Responder(CHAT_COMPLETIONS_ENDPOINT, faults={})
-    with (work / OUTPUT).open("w", encoding="utf-8") as out:
-        for shard in shard_build.engine_shards(work):
-            with shard.open("rb") as source:
-                for raw in source:
-                    request = json.loads(raw)
-                    outcome = responder.answer(request["custom_id"], request["body"])
-                    out.write(json.dumps(outcome.line) + "\n")
+    answers.write_output(work, count)
 
 
 def _fresh_db(work: Path, name: str) -> duckdb.DuckDBPyConnection:
@@ -76,11 +67,13 @@ def naive_load(count: int, work: Path) -> int:
                 )
             )
     with _fresh_db(work, "naive.duckdb") as con:
+        con.execute("BEGIN")  # one commit, not one per row: without it each row waits for the disk
         con.executemany(
             "INSERT INTO raw_outputs (batch_id, custom_id, stage, scrape_date, kind, status_code, "
             "content, input_tokens, output_tokens, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        con.execute("COMMIT")
     return (work / OUTPUT).stat().st_size
 
 

@@ -15,14 +15,20 @@
 lists for it are scheduled (see ``chaos.py`` and data/faults/storm.json), and the demo reports
 what it played and which failed runs the pipeline healed on its own.
 
-Running it again submits nothing: every posting already has its answer. With OPENAI_API_KEY set
-the demo still uses the emulator and spends nothing, unless ``--use-openai`` is given.
+Running it again submits nothing: every posting already has its answer. A day whose inputs (its
+incoming files, the configuration and the prompts) are unchanged since its last settled night is
+not run again at all, so a second demo takes seconds; once a day does run, every later day runs
+too, since its results may depend on the earlier ones (a faults file runs every night). With
+OPENAI_API_KEY set the demo still uses the emulator and spends nothing, unless ``--use-openai`` is
+given.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
+import json
 import os
 import shutil
 import sys
@@ -51,6 +57,7 @@ from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.followup import ConversationalLeadAgent
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import Settings, load_settings
+from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.leads import lead_record
 from jobbatch_dagster.warehouse.reports import (
     batch_count,
@@ -64,6 +71,8 @@ EMULATOR_DIR = Path("data/emulator")
 DEMO_LATENCY_SECONDS = 1.0
 OUTREACH_SHOWN = 2
 DEMO_QUESTION = "What should I say in the first minute of the call, and what should I ask?"
+# Beside the Dagster instance, so `make clean` forgets it together with the runs it stands for.
+SETTLED_DAYS_FILE = "demo_settled_days.json"
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -101,13 +110,34 @@ def stage_incoming(settings: Settings, days: Sequence[str]) -> None:
         shutil.copytree(SAMPLE_DIR / day, settings.incoming_dir / day, dirs_exist_ok=True)
 
 
+def day_inputs_fingerprint(settings: Settings, day: str) -> str:
+    """sha256 of everything a night reads besides the warehouse: the day's incoming files (names
+    and bytes), the configuration, and each stage's prompt version."""
+    digest = hashlib.sha256(repr(settings).encode())
+    for stage in settings.stages:
+        digest.update(get_task(stage.task).prompt_version(settings.lead_profile).encode())
+    folder = settings.incoming_dir / day
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(f"\0{path.relative_to(folder)}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _settled_days(home: Path) -> dict[str, str]:
+    path = home / SETTLED_DAYS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def run_demo(
     days: Sequence[str],
     on_event=print,
     faults: FaultPlayer | None = None,
     backoff: float | None = None,
 ) -> Path:
-    """Run every day's night on the instance in DAGSTER_HOME; return the warehouse path."""
+    """Run every day's night on the instance in DAGSTER_HOME; return the warehouse path.
+
+    Without faults to play, days are skipped while their inputs match the last settled night's
+    and the warehouse that night wrote is still there (see the module docstring)."""
     settings = load_settings()
     if backoff is not None:
         retries = dataclasses.replace(settings.retries, backoff_seconds=backoff)
@@ -119,8 +149,17 @@ def run_demo(
         run_config=QUIET_RUN_CONFIG,
         on_event=on_event,
     )
+    home = Path(os.environ["DAGSTER_HOME"])
+    settled = _settled_days(home) if settings.warehouse_path.is_file() else {}
+    skipping = faults is None
     cursor = None
     for number, day in enumerate(days, start=1):
+        fingerprint = day_inputs_fingerprint(settings, day)
+        skipping = skipping and settled.get(day) == fingerprint
+        if skipping:
+            on_event(f"{day}: inputs unchanged since its last settled night; not run again")
+            continue
+        settled.pop(day, None)
         started = time.monotonic()
         report = NightReport(day, cursor=cursor)
         _play(faults, number, day, "submit", on_event)
@@ -144,6 +183,8 @@ def run_demo(
             f"{time.monotonic() - started:.1f} s"
             + (f", {healed} failed run(s) retried successfully" if healed else "")
         )
+        settled[day] = fingerprint
+        (home / SETTLED_DAYS_FILE).write_text(json.dumps(settled, indent=1), encoding="utf-8")
     return settings.warehouse_path
 
 

@@ -19,9 +19,14 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 def slugify(text: str, max_chars: int) -> str:
     """Lower-case ASCII words joined by ``-``: accents folded, everything else dropped."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    # ASCII text is its own fold; the decomposition is only needed for the rest.
+    folded = text if text.isascii() else _fold_to_ascii(text)
     slug = _UNSAFE.sub("-", folded.lower()).strip("-")
     return slug[:max_chars].rstrip("-")
+
+
+def _fold_to_ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def _safe_id(job_id: str) -> str:

@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
+
 from jobbatch_dagster.batch.brief import brief_description
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
 from jobbatch_dagster.sources.fields import REQUIRED_FIELDS
 from jobbatch_dagster.sources.text import normalize_whitespace, truncate
 from jobbatch_dagster.tasks.base import Task, canonical_context
 from jobbatch_dagster.tasks.profile import LeadProfile
-from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens, estimate_prompt_tokens
+from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens, estimate_text_tokens
 
 # What the model reads, in this order; ``id`` and ``url`` identify a posting but do not change it.
 POSTING_FIELDS = ("title", "company", "location", "compensation", "posted_date", "description")
@@ -66,6 +68,8 @@ def truncate_description(text: str, max_chars: int) -> tuple[str, bool]:
 
 def _text_field(job: Mapping[str, Any], key: str) -> str | None:
     value = job.get(key)
+    if type(value) is str:  # nearly every field: one exact type check before the general ones
+        return normalise_text(value) or None
     if value is None:
         return None
     if isinstance(value, date):
@@ -121,11 +125,8 @@ def request_fingerprint(
     Each field is framed by its name and length, so no text can pose as another field; hashing the
     raw text skips a second JSON encoding of the posting (it is encoded once for the body already).
     """
-    digest = hashlib.sha256(f"{task.name}\0{prompt_version}\0{model}".encode())
-    for key in sorted(posting):
-        value = posting[key]
-        digest.update(f"\0{key}\0{len(value)}\0{value}".encode())
-    return digest.hexdigest()
+    fields = "".join(f"\0{key}\0{len(value)}\0{value}" for key, value in sorted(posting.items()))
+    return hashlib.sha256(f"{task.name}\0{prompt_version}\0{model}{fields}".encode()).hexdigest()
 
 
 def posting_fingerprint(
@@ -156,10 +157,12 @@ class RequestEncoder:
     """Encodes request lines for one task, model and profile.
 
     Everything that is the same for every request (method, url, model, system prompt, schema) is
-    encoded once, from a template body; each line then costs one ``build_body`` (so the task alone
-    decides the body) and the JSON encoding of its custom id and posting message only. A body that
-    differs from the template anywhere else is encoded whole, so the output is always exactly
-    ``json.dumps`` of the request.
+    encoded once, from a template body; each line then costs the task's user message for its
+    posting (``Task.user_message``), the encoding of that and of its custom id, and the prompt
+    tokens of that message only. The encoder first checks that ``build_body`` of two probe postings
+    differs from the template in the user message alone; a task whose body varies elsewhere gets
+    every line built by ``build_body`` and encoded whole. Either way a line is exactly the compact JSON of
+    ``build_body``'s request (the task alone decides the body).
     """
 
     def __init__(self, task: Task, model: str, profile: LeadProfile) -> None:
@@ -167,40 +170,60 @@ class RequestEncoder:
         self.model = model
         self.profile = profile
         self.prompt_version = task.prompt_version(profile)
-        self._template = task.build_body(_TEMPLATE_POSTING, model, profile)
-        self._slot = next(
-            i for i, m in enumerate(self._template["messages"]) if m["role"] == "user"
+        template = task.build_body(_TEMPLATE_POSTING, model, profile)
+        self._slot = next(i for i, m in enumerate(template["messages"]) if m["role"] == "user")
+        template_user = template["messages"][self._slot]["content"]
+        head, rest = _dumps(_request(_TEMPLATE_ID, template)).split(_dumps(_TEMPLATE_ID), 1)
+        middle, tail = rest.split(_dumps(template_user), 1)
+        self._parts = (head.encode(), middle.encode(), tail.encode() + b"\n")
+        # Every message but the user's, and the schema, cost the same tokens on every line.
+        user_tokens = estimate_text_tokens(template_user)
+        self._static_tokens = estimate_body_prompt_tokens(template) - user_tokens
+        self._spliced = template_user == task.user_message(_TEMPLATE_POSTING) and all(
+            self._splices(probe, template) for probe in _PROBE_POSTINGS
         )
-        self._template_user = self._template["messages"][self._slot]["content"]
-        encoded = _dumps(_request(_TEMPLATE_ID, self._template))
-        head, rest = encoded.split(_dumps(_TEMPLATE_ID), 1)
-        middle, tail = rest.split(_dumps(self._template_user), 1)
-        self._parts = (head, middle, tail + "\n")
-        # The cost module counts the response schema as prompt tokens; it is the same every line.
-        template_messages = estimate_prompt_tokens(self._template["messages"])
-        self._schema_tokens = estimate_body_prompt_tokens(self._template) - template_messages
+
+    def _splices(self, posting: Mapping[str, str], template: dict[str, Any]) -> bool:
+        """Whether the task's body for ``posting`` is the template with only the posting changed."""
+        body = self.task.build_body(posting, self.model, self.profile)
+        messages = body.get("messages")
+        if not isinstance(messages, list) or len(messages) <= self._slot:
+            return False
+        if messages[self._slot].get("content") != self.task.user_message(posting):
+            return False
+        user = messages[self._slot]
+        messages[self._slot] = {**user, "content": template["messages"][self._slot]["content"]}
+        return body == template
 
     def fingerprint(self, posting: Mapping[str, str]) -> str:
         return request_fingerprint(self.task, self.prompt_version, self.model, posting)
 
     def encode(self, custom_id: str, posting: Mapping[str, str]) -> EncodedRequest:
-        body = self.task.build_body(posting, self.model, self.profile)
-        messages = body["messages"]
-        tokens = estimate_prompt_tokens(messages) + self._schema_tokens
-        user = messages[self._slot]["content"] if len(messages) > self._slot else None
-        if isinstance(user, str):
-            messages[self._slot] = {**messages[self._slot], "content": self._template_user}
-            if body == self._template:
-                head, middle, tail = self._parts
-                line = f"{head}{_dumps(custom_id)}{middle}{_dumps(user)}{tail}"
-                return EncodedRequest(custom_id, line.encode(), tokens)
-            messages[self._slot] = {**messages[self._slot], "content": user}
-        line = _dumps(_request(custom_id, body)) + "\n"
-        return EncodedRequest(custom_id, line.encode(), estimate_body_prompt_tokens(body))
+        if not self._spliced:
+            body = self.task.build_body(posting, self.model, self.profile)
+            line = _dumps(_request(custom_id, body)).encode() + b"\n"
+            return EncodedRequest(custom_id, line, estimate_body_prompt_tokens(body))
+        user = self.task.user_message(posting)
+        head, middle, tail = self._parts
+        line = b"".join((head, orjson.dumps(custom_id), middle, orjson.dumps(user), tail))
+        return EncodedRequest(custom_id, line, self._static_tokens + estimate_text_tokens(user))
 
 
 _TEMPLATE_POSTING = {"title": "\x00title", "description": "\x00description"}
 _TEMPLATE_ID = "\x00custom_id"
+# Two unlike postings: a task whose body changes with the posting other than in the posting's own
+# encoding is caught by one of them.
+_PROBE_POSTINGS = (
+    {"title": "Probe A", "description": "short"},
+    {
+        "title": 'Probe B \u00e9 "<b>"',
+        "company": "Co",
+        "location": "Remote",
+        "compensation": "$1",
+        "posted_date": "2026-01-01",
+        "description": "line\n" + "long " * 2_000,
+    },
+)
 
 
 def _request(custom_id: str, body: dict[str, Any]) -> dict[str, Any]:

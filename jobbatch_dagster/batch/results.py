@@ -9,11 +9,13 @@ file costs one line of memory.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
+from pydantic import ValidationError
 
 from jobbatch_dagster.batch.failures import is_retryable
 from jobbatch_dagster.tasks.base import Task, TaskResultError
@@ -50,12 +52,26 @@ class RequestResult:
     def as_dict(self) -> dict[str, Any]:
         """The seed's result shape (custom_id, success, content, error, parsed) and the rest,
         with ``retryable``: whether a failed request may succeed if sent again (failures.py)."""
-        data = asdict(self)
-        data["error"] = asdict(self.error) if self.error else None
-        data["retryable"] = self.error is not None and is_retryable(
-            self.error.code, self.status_code
-        )
-        return data
+        # Field by field, not dataclasses.asdict: asdict deep-copies the parsed answer and was
+        # three quarters of parse_results' time.
+        error = self.error
+        return {
+            "custom_id": self.custom_id,
+            "success": self.success,
+            "content": self.content,
+            "parsed": self.parsed,
+            "error": None if error is None else {"code": error.code, "message": error.message},
+            "status_code": self.status_code,
+            "usage": {
+                "prompt_tokens": self.usage.prompt_tokens,
+                "cached_tokens": self.usage.cached_tokens,
+                "completion_tokens": self.usage.completion_tokens,
+            },
+            "batch_request_id": self.batch_request_id,
+            "model": self.model,
+            "line": self.line,
+            "retryable": error is not None and is_retryable(error.code, self.status_code),
+        }
 
 
 @dataclass(frozen=True)
@@ -109,13 +125,17 @@ def _answer_of(
     content = message.get("content")
     if task is None:
         return content, None, None
-    try:
-        json.loads(content or "")
-    except (json.JSONDecodeError, TypeError) as exc:
-        return content, None, RequestError("invalid_json_content", f"the answer is not JSON: {exc}")
+    if not isinstance(content, str) or not content.strip():
+        return content, None, RequestError("invalid_json_content", "the answer is empty, not JSON")
+    # One pass over the answer: the task's compiled validator parses and checks it together, and
+    # tells a text that is not JSON at all from JSON of the wrong shape.
     try:
         parsed = task.parse_content(content)
     except TaskResultError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ValidationError) and cause.errors()[0]["type"] == "json_invalid":
+            message = f"the answer is not JSON: {cause.errors()[0]['msg']}"
+            return content, None, RequestError("invalid_json_content", message)
         return content, None, RequestError("schema_mismatch", str(exc))
     return content, parsed.model_dump(mode="json"), None
 
@@ -123,8 +143,8 @@ def _answer_of(
 def parse_result_line(raw: bytes | str, task: Task | None, lineno: int = 0) -> RequestResult:
     """One output or error line; raise ValueError when the line itself is unreadable."""
     try:
-        line = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc}") from exc
     if not isinstance(line, dict) or not isinstance(line.get("custom_id"), str):
         raise ValueError("not a result line (no custom_id)")

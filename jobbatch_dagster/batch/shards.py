@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from jobbatch_dagster.batch.cost import CostBreakdown, estimate_cost
 from jobbatch_dagster.batch.custom_ids import CustomIdAllocator
 from jobbatch_dagster.batch.requests import JobRejection, RequestEncoder, prepare_posting
@@ -141,7 +143,7 @@ class ShardWriter:
         self.tmp_path = directory / f".{prefix}-{index:03d}.jsonl.partial"
         self.tmp_manifest = directory / f".{prefix}-{index:03d}{MANIFEST_SUFFIX}.partial"
         self.out: IO[bytes] = open(self.tmp_path, "wb", buffering=_BUFFER_BYTES)  # noqa: SIM115
-        self.manifest: IO[str] = open(self.tmp_manifest, "w", encoding="utf-8")  # noqa: SIM115
+        self.manifest: IO[bytes] = open(self.tmp_manifest, "wb", buffering=_BUFFER_BYTES)  # noqa: SIM115
         self.digest = hashlib.sha256()
         self.count = 0
         self.bytes = 0
@@ -160,7 +162,7 @@ class ShardWriter:
         # vars() of the flat entry, not dataclasses.asdict: asdict deep-copies and was a fifth of
         # the whole build's time.
         record = {**vars(entry), "line": self.count}
-        self.manifest.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.manifest.write(orjson.dumps(record) + b"\n")
 
     def close(self, prefix: str, task: str, model: str) -> Shard:
         self.out.close()

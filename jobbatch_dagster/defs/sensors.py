@@ -1,8 +1,9 @@
 """``batch_status_sensor``: watches the provider and starts each stage's harvest when it is done.
 
 It learns which batches exist from the ``<stage>_batch`` materializations (their ``batch_ids``
-metadata) and asks the provider about them, first through one page-walk of the batches list, then
-one retrieve per batch the list did not show. It never opens DuckDB, so it never waits on a run
+metadata) and asks the provider about them, first through one walk of the batches list until every
+watched batch is found (provider calls grow with list pages, not with batches), then one retrieve
+per batch the list did not show. It never opens DuckDB, so it never waits on a run
 that is writing the warehouse. Each tick does bounded work and stops early near its time budget;
 what it did not get to, the next tick does. A submission stays open until its harvest run
 succeeded: a failed harvest is requested again on a later tick (``harvest_retries.py``).
@@ -32,7 +33,9 @@ from jobbatch_dagster.settings import Settings
 SENSOR_NAME = "batch_status_sensor"
 TICK_BUDGET_SECONDS = 20.0  # Dagster stops a tick at 60 s; leave room for the cursor write
 NEW_SUBMISSIONS_PER_STAGE = 50
-LISTED_BATCHES = 200  # two pages of the provider's list
+# The list is walked (100 a page) until every watched batch is found: hundreds of batches in flight
+# cost a few pages, not a retrieve each. The cap only bounds a walk for batches the list never shows.
+LISTED_BATCHES = 20_000
 RETRIEVES_PER_TICK = 50
 
 
@@ -57,7 +60,7 @@ def _new_submissions(
     return submissions
 
 
-def _poll(
+def poll_statuses(
     client: BatchClient, wanted: set[str], deadline: float, log: logging.Logger
 ) -> dict[str, BatchStatus]:
     """The statuses of the wanted batches: one walk of the provider's list, then single retrieves
@@ -66,7 +69,8 @@ def _poll(
     if not wanted:
         return statuses
     try:
-        statuses = statuses_for(wanted, client.list(limit=LISTED_BATCHES), LISTED_BATCHES)
+        listed = client.list(limit=LISTED_BATCHES)
+        statuses = statuses_for(wanted, listed, LISTED_BATCHES, deadline)
         for batch_id in sorted(wanted - statuses.keys())[:RETRIEVES_PER_TICK]:
             if time.monotonic() > deadline:
                 break
@@ -104,7 +108,7 @@ def build_batch_status_sensor(settings: Settings, harvest_job: AssetJob) -> dg.S
                 cursor.track(submission)
         harvests = {s.run_key: harvest_runs(context.instance, s) for s in cursor.open}
         unharvested = {b for s in cursor.open if not harvests[s.run_key] for b in s.batch_ids}
-        statuses = _poll(openai_batch.client(), unharvested, deadline, context.log)
+        statuses = poll_statuses(openai_batch.client(), unharvested, deadline, context.log)
         run_requests, observations = [], []
         for submission in sorted(cursor.open, key=lambda s: s.storage_id):
             if harvests[submission.run_key]:  # its batches were all terminal: only the run is left

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 import duckdb
+import orjson
 
 from jobbatch_dagster.batch.accounting import RequestOutcome, classify_requests
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
@@ -85,7 +86,7 @@ def raw_output_row(result: RequestResult, batch_id: str, stage: str, day: date) 
         error_message=result.error.message if result.error else None,
         input_tokens=result.usage.prompt_tokens,
         output_tokens=result.usage.completion_tokens,
-        line=json.dumps(line, ensure_ascii=False),
+        line=orjson.dumps(line).decode(),
     )
 
 

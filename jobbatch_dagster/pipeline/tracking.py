@@ -9,6 +9,8 @@ one lists every batch of that day.
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -89,14 +91,18 @@ def progress(statuses: Sequence[BatchStatus]) -> dict[str, Any]:
 
 
 def statuses_for(
-    wanted: set[str], listed: Iterable[BatchStatus], limit: int
+    wanted: set[str],
+    listed: Iterable[BatchStatus],
+    limit: int,
+    deadline: float = math.inf,
 ) -> dict[str, BatchStatus]:
-    """Pick the wanted batches out of the provider's list (newest first), reading at most ``limit``."""
+    """Pick the wanted batches out of the provider's list (newest first): stop once all are found,
+    ``limit`` batches are read, or ``time.monotonic()`` passes ``deadline``."""
     found: dict[str, BatchStatus] = {}
     for n, status in enumerate(listed):
         if status.id in wanted:
             found[status.id] = status
-        if len(found) == len(wanted) or n + 1 >= limit:
+        if len(found) == len(wanted) or n + 1 >= limit or time.monotonic() > deadline:
             break
     return found
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from jobbatch_dagster.tasks.profile import LeadProfile
@@ -51,9 +52,22 @@ class TaskResultError(ValueError):
 
 
 def encode_posting(posting: Mapping[str, Any]) -> str:
-    """JSON-encode a posting so that it cannot contain the closing marker."""
-    text = json.dumps(dict(posting), ensure_ascii=False, sort_keys=True, default=str)
+    """JSON-encode a posting so that it cannot contain the closing marker.
+
+    The text is ``json.dumps(posting, ensure_ascii=False, sort_keys=True)``; a posting of strings
+    (every posting the engine builds) has its strings encoded by orjson, which escapes them the
+    same way several times faster, since this runs for every request of a 50,000-request shard.
+    """
+    items = sorted(posting.items())
+    if all(type(k) is str and type(v) is str for k, v in items):
+        text = "{" + ", ".join(f"{_json_string(k)}: {_json_string(v)}" for k, v in items) + "}"
+    else:
+        text = json.dumps(dict(items), ensure_ascii=False, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _json_string(text: str) -> str:
+    return orjson.dumps(text).decode()
 
 
 def canonical_context(value: object, name: str) -> str:

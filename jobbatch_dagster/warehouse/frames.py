@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import operator
+import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
+import orjson
 import pandas as pd
 
 _FRAME = "_jobbatch_frame"
@@ -82,6 +84,39 @@ def insert_records(
     for name, value in (constants or {}).items():
         frame[name] = value
     return _insert_frame(con, table, frame, on_conflict)
+
+
+def insert_json_records(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    records: Sequence[Any],
+    *,
+    on_conflict: str = "",
+) -> int:
+    """Insert dataclass rows by writing them as JSON lines that DuckDB reads itself.
+
+    For rows of long text (a downloaded answer and its line), this is several times faster than a
+    pandas frame of Python objects, which DuckDB scans value by value: orjson encodes each row in
+    C and ``read_json`` parses the file with the table's own column types.
+    """
+    if not records:
+        return 0
+    types = column_types(con, table)
+    names = [f.name for f in dataclasses.fields(records[0]) if f.name in types]
+    # JSON columns arrive as the text of the JSON (a string in the file), cast on the way in.
+    read_types = {name: "VARCHAR" if types[name] == "JSON" else types[name] for name in names}
+    spec = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in read_types.items()) + "}"
+    select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in names)
+    columns = ", ".join(f'"{c}"' for c in names)
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as staged:
+        staged.write(b"\n".join(orjson.dumps(record) for record in records))
+        staged.flush()
+        con.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {select} FROM read_json(?, "
+            f"format = 'newline_delimited', columns = {spec}) {on_conflict}",
+            [staged.name],
+        )
+    return len(records)
 
 
 def update_set(columns: Sequence[str]) -> str:

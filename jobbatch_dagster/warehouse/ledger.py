@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from jobbatch_dagster.warehouse.frames import insert_rows, update_set
+from jobbatch_dagster.warehouse.frames import insert_json_records, insert_rows, update_set
 from jobbatch_dagster.warehouse.rows import (
     BatchRow,
     BatchStatusRow,
@@ -195,10 +195,10 @@ def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[RawOutputR
     if not rows:
         return 0
     changing = [f.name for f in fields(RawOutputRow) if f.name not in ("batch_id", "custom_id")]
-    return insert_rows(
+    return insert_json_records(
         con,
         "raw_outputs",
-        [as_record(r) for r in rows],
+        rows,
         on_conflict=(
             f"ON CONFLICT (batch_id, custom_id) DO UPDATE SET {update_set(changing)} "
             "WHERE excluded.kind = 'answered' OR raw_outputs.kind <> 'answered'"

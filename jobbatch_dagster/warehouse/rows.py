@@ -8,14 +8,17 @@ ledger functions take and return these, so no layer above builds a row as a loos
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
 
 def as_record(row: Any) -> dict[str, Any]:
-    """A row type as the column -> value mapping the bulk insert takes."""
-    return asdict(row)
+    """A row type as the column -> value mapping the bulk insert takes.
+
+    Field by field, not dataclasses.asdict: rows hold flat values, and asdict's deep copy of each
+    one was most of a 50,000-line load's time."""
+    return {f.name: getattr(row, f.name) for f in fields(row)}
 
 
 @dataclass(frozen=True)

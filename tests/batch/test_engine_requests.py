@@ -13,9 +13,11 @@ from jobbatch_dagster.batch.requests import (
     normalise_text,
     posting_fingerprint,
     prepare_posting,
+    request_fingerprint,
 )
 from jobbatch_dagster.batch.shards import build_shards, read_manifest
 from jobbatch_dagster.tasks import TASK_NAMES, LeadProfile, get_task
+from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens
 
 JOB = {
     "id": 17,
@@ -149,3 +151,30 @@ def test_encoder_falls_back_to_full_encoding_when_a_body_varies_elsewhere() -> N
     expected = task.build_body(posting, "gpt-4o-mini", LeadProfile())
     assert json.loads(request.line)["body"] == expected
     assert request.line.endswith(b"\n") and request.line.count(b"\n") == 1
+
+
+@pytest.mark.parametrize("task_name", TASK_NAMES)
+def test_a_spliced_line_is_byte_for_byte_the_compact_json_of_the_tasks_request(
+    task_name: str,
+) -> None:
+    task, profile = get_task(task_name), LeadProfile()
+    encoder = RequestEncoder(task, "gpt-4o-mini", profile)
+    posting = {
+        "title": 'Quote " back\\slash \u2028 \x1f é 😀 <b>hi</b>',
+        "company": "Acme & Co",
+        "description": "line\nbreak\ttab " * 50,
+    }
+    request = encoder.encode("job-1", posting)
+    body = task.build_body(posting, "gpt-4o-mini", profile)
+    whole = {"custom_id": "job-1", "method": "POST", "url": "/v1/chat/completions", "body": body}
+    expected = json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert request.line == expected.encode()
+    assert request.prompt_tokens == estimate_body_prompt_tokens(body)
+
+
+def test_request_fingerprints_stay_what_earlier_versions_stored() -> None:
+    # Stored fingerprints decide what is never paid for twice: the hash's input must not drift.
+    posting = {"title": "Clerk é", "description": "Type\nthings"}
+    assert request_fingerprint(get_task("qualify"), "abc123", "gpt-4o-mini", posting) == (
+        "942ebdcb5f3906e237e28e169c22cb2eca7f69e48b3896ca3563940e7af1e858"
+    )

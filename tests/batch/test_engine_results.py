@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -109,6 +110,9 @@ def test_answers_errors_and_bad_content_become_per_request_results(tmp_path: Pat
         "code": "invalid_json_content",
         "message": results["a"].error.message,
     }
+    for result in results.values():  # the verb's dicts keep the dataclass's shape, key for key
+        whole = dataclasses.asdict(result)
+        assert result.as_dict() == {**whole, "retryable": result.as_dict()["retryable"]}
 
 
 def test_without_a_task_content_is_kept_unparsed(tmp_path: Path) -> None:

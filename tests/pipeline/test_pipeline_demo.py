@@ -10,6 +10,7 @@ import pytest
 
 from jobbatch_dagster import demo
 from jobbatch_dagster.chaos import FaultsFileError, load_faults
+from jobbatch_dagster.settings import Settings
 from tests.pipeline.nights import DAY1, REPO, SAMPLE, SUBSET
 
 pytestmark = pytest.mark.integration
@@ -60,6 +61,7 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
     assert demo.main(["--latency", "0"]) == 0
     second = capsys.readouterr().out
     assert "New batches this run: 0" in second
+    assert f"{DAY1}: inputs unchanged since its last settled night; not run again" in second
     assert "asked in an earlier run" in second  # the live question is not paid for twice
     with duckdb.connect(str(warehouse), read_only=True) as con:
         again = dict(con.execute("SELECT kind, sum(usd) FROM spend GROUP BY kind").fetchall())
@@ -99,3 +101,19 @@ def test_the_shipped_storm_is_valid_and_a_bad_faults_file_names_file_and_night(
     with pytest.raises(FaultsFileError, match="night 2: not a fault the emulator knows") as info:
         load_faults(bad)
     assert str(bad) in str(info.value) and "expire_after" in str(info.value)
+
+
+def test_a_days_inputs_fingerprint_changes_with_its_files_and_only_then(tmp_path: Path) -> None:
+    settings = Settings(incoming_dir=tmp_path / "incoming")
+    folder = tmp_path / "incoming" / DAY1
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_text('{"title": "Clerk"}\n', encoding="utf-8")
+    first = demo.day_inputs_fingerprint(settings, DAY1)
+    assert demo.day_inputs_fingerprint(settings, DAY1) == first
+    (folder / "a.jsonl").write_text('{"title": "Clerk!"}\n', encoding="utf-8")
+    edited = demo.day_inputs_fingerprint(settings, DAY1)
+    (folder / "b.csv").write_text("title\nClerk\n", encoding="utf-8")
+    added = demo.day_inputs_fingerprint(settings, DAY1)
+    assert len({first, edited, added}) == 3
+    other = Settings(incoming_dir=tmp_path / "incoming", max_description_chars=10)
+    assert demo.day_inputs_fingerprint(other, DAY1) != added
