@@ -9,10 +9,11 @@ port, so a browser can load it and then send the token with its calls.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final
+
+from jobbatch_dagster.hosts import is_loopback
 
 TOKEN_ENV: Final = "JOBBATCH_API_TOKEN"
 DEFAULT_MAX_BODY_BYTES: Final = (
@@ -26,15 +27,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _is_public(path: str) -> bool:

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import httpx
 from jobbatch_dagster.contract import MAX_BATCHES_PER_HOUR
 from jobbatch_dagster.emulator.config import API_KEY_ENV, DEFAULT_LATENCY_SECONDS, EmulatorConfig
 from jobbatch_dagster.emulator.models import DEFAULT_MODELS_FILE, ModelList
+from jobbatch_dagster.hosts import is_loopback
 
 DEFAULT_ADMIN_URL = "http://127.0.0.1:8765/_emulator"
 
@@ -148,15 +148,6 @@ def serve(
     )
     click.echo(f"jobbatch emulator on http://{host}:{port}/v1 (data in {data_dir})", err=True)
     run_server(config, host, port, log_level)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve anywhere
 
 
 def _admin(admin_url: str, api_key: str | None, route: str, body: dict[str, Any]) -> None:

@@ -6,7 +6,8 @@ import os
 
 import click
 
-from jobbatch_dagster.api.guard import DEFAULT_MAX_BODY_BYTES, TOKEN_ENV, is_loopback
+from jobbatch_dagster.api.guard import DEFAULT_MAX_BODY_BYTES, TOKEN_ENV
+from jobbatch_dagster.hosts import is_loopback
 
 
 @click.command()
