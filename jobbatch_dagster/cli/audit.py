@@ -13,6 +13,7 @@ import click
 import duckdb
 
 from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.cli.query import db_option
 from jobbatch_dagster.pipeline.audit import StageAudit, audit
 from jobbatch_dagster.settings import load_settings
 
@@ -31,13 +32,7 @@ def _day(_: click.Context, __: click.Parameter, value: datetime | None) -> date 
     help="Only this scrape day (YYYY-MM-DD).",
 )
 @click.option("--stage", help="Only this stage (qualify, analyze, ...).")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="DuckDB file (default: [paths] warehouse in jobbatch.toml, or JOBBATCH_WAREHOUSE).",
-)
+@db_option
 def audit_command(day: date | None, stage: str | None, db_path: Path | None) -> None:
     """Check that the shard manifests, the ledger, the provider and the typed tables agree.
 

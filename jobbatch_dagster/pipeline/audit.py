@@ -251,7 +251,13 @@ def audit_stage_day(
     day: date,
     provider: list[BatchStatus],
 ) -> StageAudit:
-    """Every link of one (stage, day); ``provider`` is one reading of the provider's batches."""
+    """Every link of one (stage, day); ``provider`` is one reading of the provider's batches.
+
+    For a task this project does not know (a provider batch's metadata names it) only the
+    provider link can be checked, and it breaks.
+    """
+    if stage not in RESULT_TABLES:
+        return StageAudit(stage, day, [provider_batches_on_ledger(con, provider, stage, day)])
     listed = {status.id: status for status in provider}
     return StageAudit(
         stage,
@@ -298,10 +304,7 @@ def audit(
     day: date | None = None,
     stage: str | None = None,
 ) -> list[StageAudit]:
-    """Audit every (stage, day) there is, or those of one day and/or stage, oldest day first.
-
-    A provider batch for a task that is no configured stage is reported under that task.
-    """
+    """Audit every (stage, day) there is, or those of one day and/or stage, oldest day first."""
     provider = list(client.recent_batches())
     pairs = {
         (s, d)
@@ -312,20 +315,6 @@ def audit(
         pairs.add((stage, day))
     order = {s.task: n for n, s in enumerate(settings.stages)}
     return [
-        _audit_pair(con, client, settings, s, d, provider)
+        audit_stage_day(con, client, settings, s, d, provider)
         for s, d in sorted(pairs, key=lambda p: (p[1], order.get(p[0], len(order)), p[0]))
     ]
-
-
-def _audit_pair(
-    con: duckdb.DuckDBPyConnection,
-    client: BatchClient,
-    settings: Settings,
-    stage: str,
-    day: date,
-    provider: list[BatchStatus],
-) -> StageAudit:
-    if stage in RESULT_TABLES:
-        return audit_stage_day(con, client, settings, stage, day, provider)
-    # Not a task this project knows: only the provider link can be checked, and it breaks.
-    return StageAudit(stage, day, [provider_batches_on_ledger(con, provider, stage, day)])

@@ -106,6 +106,11 @@ def write(settings: Settings, sql: str, params: list | None = None) -> None:
         con.execute(sql, params or [])
 
 
+def first_row(settings: Settings, sql: str) -> tuple:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql).fetchone()
+
+
 def broken_links(night: Night, settings: Settings, stage: str = "qualify", day: date = DAY):
     """{link name: problems} of the broken links of one (stage, day)."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
@@ -130,10 +135,9 @@ def test_a_clean_night_keeps_every_link(night: Night) -> None:
 
 
 def test_a_lost_ledger_row_breaks_the_manifest_link(night: Night, damaged: Settings) -> None:
-    with duckdb.connect(str(damaged.warehouse_path), read_only=True) as con:
-        custom_id = con.execute(
-            "SELECT min(custom_id) FROM batch_requests WHERE stage = 'qualify'"
-        ).fetchone()[0]
+    (custom_id,) = first_row(
+        damaged, "SELECT min(custom_id) FROM batch_requests WHERE stage = 'qualify'"
+    )
     write(
         damaged,
         "DELETE FROM batch_requests WHERE stage = 'qualify' AND custom_id = ?",
@@ -187,8 +191,7 @@ def test_a_provider_batch_made_behind_the_pipelines_back_is_reported(night: Nigh
 
 
 def test_a_dropped_typed_row_breaks_the_answers_link(night: Night, damaged: Settings) -> None:
-    with duckdb.connect(str(damaged.warehouse_path), read_only=True) as con:
-        job_id = con.execute("SELECT min(job_id) FROM qualifications").fetchone()[0]
+    (job_id,) = first_row(damaged, "SELECT min(job_id) FROM qualifications")
     write(damaged, "DELETE FROM qualifications WHERE job_id = ?", [job_id])
     broken = broken_links(night, damaged)
     assert list(broken) == [links.ANSWERS_LINK]
@@ -198,11 +201,11 @@ def test_a_dropped_typed_row_breaks_the_answers_link(night: Night, damaged: Sett
 def test_a_lost_send_breaks_the_provider_total_and_its_lines(
     night: Night, damaged: Settings
 ) -> None:
-    with duckdb.connect(str(damaged.warehouse_path), read_only=True) as con:
-        batch_id, custom_id = con.execute(
-            "SELECT batch_id, min(custom_id) FROM request_events "
-            "WHERE stage = 'qualify' AND event = 'sent' GROUP BY batch_id"
-        ).fetchone()
+    batch_id, custom_id = first_row(
+        damaged,
+        "SELECT batch_id, min(custom_id) FROM request_events "
+        "WHERE stage = 'qualify' AND event = 'sent' GROUP BY batch_id",
+    )
     write(
         damaged,
         "DELETE FROM request_events WHERE stage = 'qualify' AND custom_id = ? AND event = 'sent'",
