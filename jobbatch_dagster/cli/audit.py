@@ -14,10 +14,8 @@ import duckdb
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.cli.query import db_option
-from jobbatch_dagster.pipeline.audit import StageAudit, audit
+from jobbatch_dagster.pipeline.audit import SHOWN_PROBLEMS, StageAudit, audit
 from jobbatch_dagster.settings import load_settings
-
-SHOWN_PROBLEMS = 20  # per link; the count says how many more there are
 
 
 def _day(_: click.Context, __: click.Parameter, value: datetime | None) -> date | None:

@@ -40,6 +40,7 @@ TOTALS_LINK = "provider_totals_match_ledger"
 LINES_LINK = "output_lines_match_requests"
 PROVIDER_LINK = "provider_batches_on_ledger"
 ANSWERS_LINK = "answers_loaded"
+SHOWN_PROBLEMS = 20  # per link in a report; the count says how many more there are
 # A batch counts no requests while it validates, nor after failing validation (it ran none).
 _UNCOUNTED_STATUSES = frozenset({"validating", "failed"})
 

@@ -11,11 +11,9 @@ import duckdb
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.tasks import TaskResultError, get_task
 from jobbatch_dagster.warehouse.queries import (
-    RequestIdentity,
     Table,
     batch_outcomes,
     day_rejections,
-    request_identity,
     stored_answers,
 )
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
@@ -68,13 +66,6 @@ def results_validity(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> S
         except TaskResultError as exc:
             invalid.append((job_id, str(exc)))
     return SchemaValidity(len(answers), invalid)
-
-
-def requests_accounted_for(
-    con: duckdb.DuckDBPyConnection, stage: str, day: date
-) -> RequestIdentity:
-    """requests = answered + dead_lettered + pending for the (stage, day)."""
-    return request_identity(con, stage, day)
 
 
 @dataclass(frozen=True)

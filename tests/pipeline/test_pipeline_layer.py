@@ -17,7 +17,8 @@ import pytest
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.emulator.process import EmulatorProcess
-from jobbatch_dagster.pipeline.checks import batches_completed, requests_accounted_for
+from jobbatch_dagster.pipeline.audit import audit_stage_day
+from jobbatch_dagster.pipeline.checks import batches_completed
 from jobbatch_dagster.pipeline.day import DayRun, Patience, run_day, stages_in_order
 from jobbatch_dagster.settings import Settings, StageConfig, load_settings
 from jobbatch_dagster.sources import read_day
@@ -86,10 +87,13 @@ def test_a_whole_day_runs_through_the_pipeline_layer_without_dagster(
     assert qualify.submitted.backend == "emulator" and qualify.submitted.created
     assert set(qualify.harvested.statuses.values()) == {"completed"}
     assert qualify.results.rows == postings  # every posting of the day has its typed answer
+    client = BatchClient(api_key=fresh_emulator.api_key, base_url=fresh_emulator.base_url)
+    provider = list(client.recent_batches())
     for stage in settings.stages:
-        identity = requests_accounted_for(con, stage.task, DAY)
-        assert identity.holds and identity.pending == 0, (stage.task, identity)
+        audited = audit_stage_day(con, client, settings, stage.task, DAY, provider)
+        assert audited.passed, audited
         assert batches_completed(con, stage.task, DAY).passed
+    assert con.execute("SELECT DISTINCT state FROM batch_requests").fetchall() == [("answered",)]
     qualified = con.execute(
         "SELECT count(*) FROM qualifications WHERE scrape_date = ? AND score >= ?",
         [DAY, settings.qualify_threshold],
