@@ -27,8 +27,7 @@ from jobbatch_dagster.pipeline.audit import StageAudit, audit
 from jobbatch_dagster.pipeline.day import Patience, run_day
 from jobbatch_dagster.settings import Settings, load_settings
 from jobbatch_dagster.warehouse import ensure_schema
-from tests.pipeline.nights import DAY1, REPO
-from tests.pipeline.test_pipeline_layer import ingest
+from tests.pipeline.nights import DAY1, REPO, ingest
 
 pytestmark = pytest.mark.integration
 
