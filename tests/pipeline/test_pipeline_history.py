@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import duckdb
+import pytest
 
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.settings import Settings
@@ -34,12 +35,22 @@ def funnel(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, object]]:
     return {str(row[0]): dict(zip(names[1:], row[1:], strict=True)) for row in cursor.fetchall()}
 
 
-def test_running_a_day_again_leaves_its_funnel_as_it_was(
+@pytest.fixture
+def first(
     con: duckdb.DuckDBPyConnection, settings: Settings, fresh_emulator: EmulatorProcess
-) -> None:
+) -> dict[str, object]:
+    """The first day's funnel row after its first night."""
     ingest(con, settings)
     night(con, settings, fresh_emulator)
-    first = funnel(con)[DAY1]
+    return funnel(con)[DAY1]
+
+
+def test_running_a_day_again_leaves_its_funnel_as_it_was(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fresh_emulator: EmulatorProcess,
+    first: dict[str, object],
+) -> None:
     assert first["qualify_sent"] > 0 and first["requests"] == first["answered"] > 0
     assert first["batch_usd"] > 0 and first["pending"] == 0
 
@@ -54,11 +65,11 @@ def test_running_a_day_again_leaves_its_funnel_as_it_was(
 
 
 def test_a_genuinely_new_posting_on_a_rerun_adds_to_the_funnel(
-    con: duckdb.DuckDBPyConnection, settings: Settings, fresh_emulator: EmulatorProcess
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fresh_emulator: EmulatorProcess,
+    first: dict[str, object],
 ) -> None:
-    ingest(con, settings)
-    night(con, settings, fresh_emulator)
-    first = funnel(con)[DAY1]
 
     late = settings.incoming_dir / DAY1 / "late-scraper.jsonl"
     late.write_text(json.dumps(NEW_POSTING) + "\n", encoding="utf-8")
@@ -77,11 +88,11 @@ def test_a_genuinely_new_posting_on_a_rerun_adds_to_the_funnel(
 
 
 def test_a_later_day_that_resights_postings_reuses_them_without_touching_the_earlier_day(
-    con: duckdb.DuckDBPyConnection, settings: Settings, fresh_emulator: EmulatorProcess
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fresh_emulator: EmulatorProcess,
+    first: dict[str, object],
 ) -> None:
-    ingest(con, settings)
-    night(con, settings, fresh_emulator)
-    first = funnel(con)[DAY1]
     ingest(con, settings, DAY2, source=DAY1)  # the next day's scrapers list the same postings
     night(con, settings, fresh_emulator, date.fromisoformat(DAY2))
     days = funnel(con)
