@@ -36,8 +36,12 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT DISTINCT backend FROM batches").fetchall() == [("emulator",)]
         assert con.execute("SELECT count(*) FROM qualified_leads").fetchone()[0] > 0
+        funnel = con.execute("SELECT * FROM daily_funnel").fetchall()
+    assert funnel[0][4] > 0  # qualify_sent
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-a-real-looking-key-that-must-not-be-used")
     assert demo.main(["--latency", "0"]) == 0
     assert "New batches this run: 0" in capsys.readouterr().out
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # the second run rewrote no history
+        assert con.execute("SELECT * FROM daily_funnel").fetchall() == funnel
     assert (tmp_path / "data" / "dagster_home" / "dagster.yaml").is_file()
