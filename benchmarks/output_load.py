@@ -18,7 +18,7 @@ import duckdb
 from benchmarks import shard_build
 from jobbatch_dagster.batch.results import ResultFile
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
-from jobbatch_dagster.emulator.responder import Responder
+from jobbatch_dagster.emulator.rules.responder import Responder
 from jobbatch_dagster.pipeline.harvest import load_raw_outputs
 from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.schema import ensure_schema

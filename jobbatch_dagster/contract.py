@@ -11,6 +11,7 @@ from typing import Final, Literal
 
 MAX_REQUESTS_PER_BATCH: Final = 50_000
 MAX_BATCH_FILE_BYTES: Final = 200 * 1024 * 1024  # 209,715,200 bytes
+MAX_BATCHES_PER_HOUR: Final = 2_000  # batch creations per organisation and hour
 MAX_METADATA_PAIRS: Final = 16
 MAX_METADATA_KEY_CHARS: Final = 64
 MAX_METADATA_VALUE_CHARS: Final = 512

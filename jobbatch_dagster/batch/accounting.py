@@ -2,9 +2,11 @@
 
 ``requests = answered + failed + pending`` holds by construction: the manifest lists the requests,
 and each is classified once. Pending means "send again": the request is in neither file (a batch
-still running, cancelled or expired before it ran) or it failed for a reason that is not its own
-(``batch_expired``, rate limits, server errors). Failed means retrying the same request would fail
-the same way; the provider's error is kept for the dead-letter record.
+still running, cancelled or expired before it ran, or failed for a retryable reason) or it failed
+for a reason that is not its own (``batch_expired``, rate limits, server errors). Failed means
+retrying the same request would fail the same way (a 400 line, or a batch that failed in
+validation); the provider's error is kept for the dead-letter record. ``failures.py`` decides which
+is which.
 """
 
 from __future__ import annotations
@@ -14,32 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from jobbatch_dagster.batch.results import RequestError, RequestResult
+from jobbatch_dagster.batch.failures import BatchFailure, is_retryable
+from jobbatch_dagster.batch.results import RequestResult
 
 RequestState = Literal["answered", "failed", "pending"]
-RETRYABLE_ERROR_CODES = frozenset(
-    {
-        "batch_expired",
-        "batch_cancelled",
-        "rate_limit_exceeded",
-        "server_error",
-        "timeout",
-        "http_408",
-        "http_409",
-        "http_429",
-    }
-)
-
-
-def is_retryable(error: RequestError | None, status_code: int | None = None) -> bool:
-    """Whether the same request could succeed if sent again."""
-    if error is None:
-        return False
-    return (
-        error.code in RETRYABLE_ERROR_CODES
-        or (status_code or 0) >= 500
-        or error.code.startswith("http_5")
-    )
 
 
 class ListedRequest(Protocol):
@@ -80,19 +60,29 @@ def _preferred(old: RequestResult | None, new: RequestResult) -> RequestResult:
 
 
 def classify_requests(
-    manifest: Iterable[ListedRequest], results: Iterable[RequestResult]
+    manifest: Iterable[ListedRequest],
+    results: Iterable[RequestResult],
+    failure: BatchFailure | None = None,
 ) -> ShardAccounting:
-    """Join a shard's manifest with its results (from output and error files, any order)."""
+    """Join a shard's manifest with its results (from output and error files, any order).
+
+    ``failure`` is the batch's own (``batch_failure``): when it is permanent, the requests it never
+    ran are failed (dead letters with its reason), not pending, so they are not resent unchanged.
+    """
+    unrun: RequestState = "failed" if failure is not None and not failure.retryable else "pending"
     by_id: dict[str, RequestResult] = {}
     for result in results:
         by_id[result.custom_id] = _preferred(by_id.get(result.custom_id), result)
     accounting = ShardAccounting()
     for entry in manifest:
         result = by_id.pop(entry.custom_id, None)
-        if result is None or (
-            not result.success and is_retryable(result.error, result.status_code)
+        state: RequestState
+        if result is None:
+            state = unrun
+        elif not result.success and is_retryable(
+            result.error.code if result.error else None, result.status_code
         ):
-            state: RequestState = "pending"
+            state = "pending"
         else:
             state = "answered" if result.success else "failed"
         accounting.outcomes.append(RequestOutcome(entry, state, result))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
+from jobbatch_dagster.batch.failures import batch_failure
 from jobbatch_dagster.batch.results import CorruptLine, RequestResult, ResultFile
 from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.tasks.base import Task
@@ -83,9 +84,10 @@ def download_results(
     """Download whatever results a batch has (completed, expired and cancelled batches alike)."""
     status = client.status(batch) if isinstance(batch, str) else batch
     if status.output_file_id is None and status.error_file_id is None:
+        failure = batch_failure(status)
         raise ResultsNotReadyError(
-            f"batch {status.id} is {status.status!r} and has no output or error file yet"
-            + (f": {status.errors[0].get('message')}" if status.errors else "")
+            f"batch {status.id} is {status.status!r} and has no output or error file"
+            + (f": {failure.message}" if failure else " yet")
         )
     directory = Path(dest_dir)
     directory.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from jobbatch_dagster.batch.failures import is_retryable
 from jobbatch_dagster.tasks.base import Task, TaskResultError
 
 
@@ -47,9 +48,13 @@ class RequestResult:
     line: int = 0  # 1-based line in the file it came from
 
     def as_dict(self) -> dict[str, Any]:
-        """The seed's result shape (custom_id, success, content, error, parsed) and the rest."""
+        """The seed's result shape (custom_id, success, content, error, parsed) and the rest,
+        with ``retryable``: whether a failed request may succeed if sent again (failures.py)."""
         data = asdict(self)
         data["error"] = asdict(self.error) if self.error else None
+        data["retryable"] = self.error is not None and is_retryable(
+            self.error.code, self.status_code
+        )
         return data
 
 

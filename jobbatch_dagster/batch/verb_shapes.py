@@ -10,6 +10,7 @@ from typing import Any
 
 from jobbatch_dagster.batch.client import BatchStatus
 from jobbatch_dagster.batch.cost import CostBreakdown
+from jobbatch_dagster.batch.failures import batch_failure
 from jobbatch_dagster.batch.results import CorruptLine
 
 
@@ -24,6 +25,7 @@ def status_dict(status: BatchStatus) -> dict[str, Any]:
         "output_file_id": status.output_file_id,
         "error_file_id": status.error_file_id,
         "errors": status.errors,
+        "failure": failure.as_dict() if (failure := batch_failure(status)) else None,
         "metadata": status.metadata,
     }
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,16 @@ from typing import Any
 import click
 import httpx
 
-from jobbatch_dagster.emulator.config import DEFAULT_LATENCY_SECONDS, EmulatorConfig
+from jobbatch_dagster.contract import MAX_BATCHES_PER_HOUR
+from jobbatch_dagster.emulator.config import API_KEY_ENV, DEFAULT_LATENCY_SECONDS, EmulatorConfig
+from jobbatch_dagster.emulator.models import DEFAULT_MODELS_FILE, ModelList
 
 DEFAULT_ADMIN_URL = "http://127.0.0.1:8765/_emulator"
 
 
 @click.group()
 def emulator() -> None:
-    """The offline OpenAI Files + Batches API emulator."""
+    """The offline OpenAI Files, Batches and Chat Completions API emulator."""
 
 
 @emulator.command()
@@ -40,7 +43,31 @@ def emulator() -> None:
     type=click.FloatRange(min=0),
     help="Seconds a batch takes end to end; 0 = as fast as possible.",
 )
-@click.option("--api-key", default=None, help="Accept only this key (default: any non-empty key).")
+@click.option(
+    "--api-key",
+    default=None,
+    envvar=API_KEY_ENV,
+    help="Accept only this key on /v1 and the admin routes (default: any non-empty key on /v1).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a --host other than loopback; needs --api-key.",
+)
+@click.option(
+    "--models",
+    "models_file",
+    default=DEFAULT_MODELS_FILE,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A JSON list of the models served (default: the built-in dated list).",
+)
+@click.option(
+    "--batches-per-hour",
+    default=MAX_BATCHES_PER_HOUR,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Batch creations allowed per hour (emulator time); more get a 429.",
+)
 @click.option(
     "--token-limit",
     default=None,
@@ -70,15 +97,39 @@ def serve(
     data_dir: Path,
     latency: float,
     api_key: str | None,
+    allow_remote: bool,
+    models_file: Path,
+    batches_per_hour: int,
     token_limit: int | None,
     max_batch_requests: int | None,
     max_batch_bytes: int | None,
     time_scale: float,
     log_level: str,
 ) -> None:
-    """Serve the Files and Batches API under /v1 and the admin route under /_emulator."""
+    """Serve the Files, Batches and Chat Completions API under /v1, the admin route under /_emulator."""
     from jobbatch_dagster.emulator.server import serve as run_server
 
+    if not is_loopback(host):
+        if not allow_remote:
+            raise click.UsageError(
+                f"--host {host} would serve the emulator beyond this machine. Use --host "
+                "127.0.0.1, or add --allow-remote and --api-key if other machines must reach it."
+            )
+        if not api_key:
+            raise click.UsageError(
+                "--allow-remote needs --api-key (or JOBBATCH_EMULATOR_API_KEY): off loopback "
+                "every route requires the key."
+            )
+        click.echo(
+            f"WARNING: the emulator listens on {host}, beyond loopback. Anyone who can reach it "
+            "and knows the key can read its files and steer its faults; it is a test double, "
+            "not a service.",
+            err=True,
+        )
+    try:
+        ModelList.load(models_file)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--models") from None
     limits: dict[str, Any] = {}
     if max_batch_requests is not None:
         limits["max_requests"] = max_batch_requests
@@ -88,6 +139,9 @@ def serve(
         data_dir=data_dir,
         latency=latency,
         api_key=api_key,
+        allow_remote=allow_remote,
+        models_file=models_file,
+        batches_per_hour=batches_per_hour,
         token_limit=token_limit,
         time_scale=time_scale,
         **limits,
@@ -96,8 +150,20 @@ def serve(
     run_server(config, host, port, log_level)
 
 
-def _admin(admin_url: str, route: str, body: dict[str, Any]) -> None:
-    response = httpx.post(f"{admin_url.rstrip('/')}/{route}", json=body, timeout=10)
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve anywhere
+
+
+def _admin(admin_url: str, api_key: str | None, route: str, body: dict[str, Any]) -> None:
+    headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+    response = httpx.post(
+        f"{admin_url.rstrip('/')}/{route}", json=body, headers=headers, timeout=10
+    )
     click.echo(json.dumps(response.json(), indent=2))
     if response.status_code != 200:
         raise click.exceptions.Exit(1)
@@ -109,10 +175,17 @@ admin_url_option = click.option(
     show_default=True,
     envvar="JOBBATCH_EMULATOR_ADMIN_URL",
 )
+admin_key_option = click.option(
+    "--api-key",
+    default=None,
+    envvar=API_KEY_ENV,
+    help="The server's --api-key, if it has one.",
+)
 
 
 @emulator.command()
 @admin_url_option
+@admin_key_option
 @click.option("--expire-after", type=int, help="The next batch expires after N requests.")
 @click.option(
     "--token-limit-exceeded", is_flag=True, help="The next batch fails with token_limit_exceeded."
@@ -136,9 +209,15 @@ admin_url_option = click.option(
 @click.option(
     "--http-errors", metavar="STATUS:COUNT", help="Answer the next COUNT API calls with STATUS."
 )
+@click.option(
+    "--accept-missing-input-file",
+    is_flag=True,
+    help="Until reset: a create naming an unknown file succeeds, then the batch fails.",
+)
 @click.option("--json", "raw_json", help="A whole fault plan as JSON (see docs/emulator.md).")
 def fault(
     admin_url: str,
+    api_key: str | None,
     expire_after: int | None,
     token_limit_exceeded: bool,
     stall_finalizing: str | None,
@@ -147,6 +226,7 @@ def fault(
     malformed_json: tuple[str, ...],
     schema_invalid: tuple[str, ...],
     http_errors: str | None,
+    accept_missing_input_file: bool,
     raw_json: str | None,
 ) -> None:
     """Schedule faults on a running emulator."""
@@ -173,19 +253,23 @@ def fault(
     if http_errors:
         status, _, count = http_errors.partition(":")
         plan["http_errors"] = {"status": int(status), "count": int(count or 1)}
-    _admin(admin_url, "faults", plan)
+    if accept_missing_input_file:
+        plan["accept_missing_input_file"] = True
+    _admin(admin_url, api_key, "faults", plan)
 
 
 @emulator.command()
 @admin_url_option
-def reset(admin_url: str) -> None:
+@admin_key_option
+def reset(admin_url: str, api_key: str | None) -> None:
     """Clear every scheduled fault on a running emulator."""
-    _admin(admin_url, "reset", {})
+    _admin(admin_url, api_key, "reset", {})
 
 
 @emulator.command()
 @admin_url_option
+@admin_key_option
 @click.option("--batch-id", default=None, help="Only this batch (default: every stalled batch).")
-def release(admin_url: str, batch_id: str | None) -> None:
+def release(admin_url: str, api_key: str | None, batch_id: str | None) -> None:
     """Let batches held by --stall-finalizing complete."""
-    _admin(admin_url, "release", {"batch_id": batch_id} if batch_id else {})
+    _admin(admin_url, api_key, "release", {"batch_id": batch_id} if batch_id else {})

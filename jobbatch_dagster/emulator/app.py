@@ -2,7 +2,9 @@
 
 Nothing here decides anything: rules live in :mod:`backend`, the lifecycle in :mod:`worker`.
 Every response carries ``EMULATOR_HEADER`` and an ``x-request-id``; every ``/v1`` call is checked
-for a bearer key and may be answered by an injected 429/5xx burst first.
+for a bearer key and may be answered by an injected 429/5xx burst first. When the server has an
+``--api-key`` (always, off loopback), the admin routes need it too, and health tells a caller
+without it nothing but its status.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from jobbatch_dagster.emulator.backend import DEFAULT_BATCHES_PAGE, MAX_FILES_PA
 from jobbatch_dagster.emulator.errors import ApiError, invalid, missing
 from jobbatch_dagster.emulator.faults import FaultPlan
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
-from jobbatch_dagster.emulator.responder import request_id
+from jobbatch_dagster.emulator.rules.responder import request_id
 
 ADMIN_PREFIX = "/_emulator"
+HEALTH_PATH = f"{ADMIN_PREFIX}/health"
 log = logging.getLogger(__name__)
 
 
@@ -147,11 +150,21 @@ async def cancel_batch(request: Request) -> Response:
     return JSONResponse(_backend(request).cancel_batch(request.path_params["batch_id"]).as_object())
 
 
-# Admin (outside /v1: no key needed, never counted by http_errors bursts)
+# Chat completions (live)
+
+
+async def chat_completion(request: Request) -> Response:
+    body = await _json_body(request)
+    return JSONResponse(await run_in_threadpool(_backend(request).chat_completion, body))
+
+
+# Admin (outside /v1: never counted by http_errors bursts; the key is needed only if configured)
 
 
 async def health(request: Request) -> Response:
     config = _backend(request).config
+    if config.api_key is not None and not key_matches(request.headers, config.api_key):
+        return JSONResponse({"status": "ok"})  # no pid, paths or settings for strangers
     return JSONResponse(
         {
             "status": "ok",
@@ -201,6 +214,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(ApiError(exc.status_code, message, retryable=False))
 
 
+def bearer_key(headers: Headers) -> str:
+    """The key of an ``Authorization: Bearer <key>`` header ('' when there is none)."""
+    scheme, _, key = headers.get("authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def key_matches(headers: Headers, expected: str) -> bool:
+    return secrets.compare_digest(bearer_key(headers).encode(), expected.encode())
+
+
 class EmulatorMiddleware:
     """Marks every response as the emulator's; checks the key and injected bursts on /v1."""
 
@@ -224,11 +247,19 @@ class EmulatorMiddleware:
                 headers["x-request-id"] = marked_id
             await send(message)
 
-        if scope["path"].startswith("/v1/"):
+        path = scope["path"]
+        error = None
+        if path.startswith("/v1/"):
             error = self._auth_error(Headers(scope=scope)) or self.backend.faults.take_http_error()
-            if error is not None:
-                await error_response(error)(scope, receive, send_marked)
-                return
+        elif (
+            path.startswith(ADMIN_PREFIX)
+            and path != HEALTH_PATH
+            and self.backend.config.api_key is not None
+        ):
+            error = self._auth_error(Headers(scope=scope))
+        if error is not None:
+            await error_response(error)(scope, receive, send_marked)
+            return
         try:
             await self.app(scope, receive, send_marked)
         except Exception:
@@ -243,8 +274,8 @@ class EmulatorMiddleware:
             await error_response(error)(scope, receive, send_marked)
 
     def _auth_error(self, headers: Headers) -> ApiError | None:
-        scheme, _, key = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
+        key = bearer_key(headers)
+        if not key:
             return ApiError(
                 401,
                 "You didn't provide an API key. You need to provide your API key in an "
@@ -252,10 +283,10 @@ class EmulatorMiddleware:
                 retryable=False,
             )
         expected = self.backend.config.api_key
-        if expected is not None and not secrets.compare_digest(key.strip(), expected):
+        if expected is not None and not key_matches(headers, expected):
             return ApiError(
                 401,
-                f"Incorrect API key provided: {key.strip()[:3]}***{key.strip()[-4:]}.",
+                f"Incorrect API key provided: {key[:3]}***{key[-4:]}.",
                 code="invalid_api_key",
                 retryable=False,
             )
@@ -273,6 +304,7 @@ def create_app(backend: EmulatorBackend) -> Starlette:
         Route("/v1/batches", list_batches, methods=["GET"]),
         Route("/v1/batches/{batch_id}", retrieve_batch, methods=["GET"]),
         Route("/v1/batches/{batch_id}/cancel", cancel_batch, methods=["POST"]),
+        Route("/v1/chat/completions", chat_completion, methods=["POST"]),
         Route(f"{ADMIN_PREFIX}/health", health, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/faults", get_faults, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/faults", add_faults, methods=["POST"]),

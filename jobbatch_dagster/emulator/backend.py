@@ -18,16 +18,21 @@ from jobbatch_dagster.contract import (
     COMPLETION_WINDOW_SECONDS,
     FILE_PURPOSE_BATCH,
 )
+from jobbatch_dagster.emulator.chat_validation import check_chat_request
 from jobbatch_dagster.emulator.config import EmulatorConfig
 from jobbatch_dagster.emulator.errors import (
     ApiError,
+    batches_per_hour_exceeded,
     invalid,
+    model_not_found,
     no_such_batch,
     no_such_file,
     unsupported,
 )
 from jobbatch_dagster.emulator.faults import Faults
+from jobbatch_dagster.emulator.models import ModelList
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord, new_id
+from jobbatch_dagster.emulator.rules.responder import ChatAnswerer, PromptCache
 from jobbatch_dagster.emulator.store import Store
 from jobbatch_dagster.emulator.validation import parse_create_request, parse_expiry
 
@@ -39,6 +44,10 @@ MAX_BATCHES_PAGE = 100
 DEFAULT_BATCHES_PAGE = 20
 CANCELLABLE = ("validating", "in_progress", "finalizing")
 COPY_CHUNK_BYTES = 1 << 20
+# The service keeps a cached prompt prefix for 5 to 10 minutes of inactivity (up to an hour off
+# peak); live calls share one cache that forgets a prefix after the longer of the usual two.
+LIVE_CACHE_TTL_SECONDS = 600.0
+HOUR_SECONDS = 3600
 
 
 class EmulatorBackend:
@@ -50,6 +59,8 @@ class EmulatorBackend:
         self.clock = self.store.resume_clock(config.time_scale)
         self.faults = Faults()
         self.wake = threading.Event()  # set when the worker has new work
+        self.models = ModelList.load(config.models_file)
+        self.live = ChatAnswerer(self.clock, PromptCache(self.clock, LIVE_CACHE_TTL_SECONDS))
 
     # Files
 
@@ -132,14 +143,19 @@ class EmulatorBackend:
 
     def create_batch(self, body: Any) -> BatchRecord:
         request = parse_create_request(body)
-        source = self.get_file(request.input_file_id)
-        if source.purpose != FILE_PURPOSE_BATCH:
-            raise invalid(
-                f"File {source.id} has purpose '{source.purpose}'; a batch needs a file uploaded "
-                f"with purpose '{FILE_PURPOSE_BATCH}'.",
-                "input_file_id",
-            )
         now = self.clock.stamp()
+        self._check_batches_per_hour(now)
+        if not (
+            self.faults.mode("accept_missing_input_file")
+            and self.store.get_file(request.input_file_id) is None
+        ):
+            source = self.get_file(request.input_file_id)  # 404 when unknown (the default)
+            if source.purpose != FILE_PURPOSE_BATCH:
+                raise invalid(
+                    f"File {source.id} has purpose '{source.purpose}'; a batch needs a file "
+                    f"uploaded with purpose '{FILE_PURPOSE_BATCH}'.",
+                    "input_file_id",
+                )
         record = BatchRecord(
             id=new_id("batch_"),
             endpoint=request.endpoint,
@@ -158,6 +174,12 @@ class EmulatorBackend:
         self.store.insert_batch(record)
         self.wake.set()
         return record
+
+    def _check_batches_per_hour(self, now: int) -> None:
+        limit = self.config.batches_per_hour
+        created, oldest = self.store.batches_created_since(now - HOUR_SECONDS)
+        if created >= limit and oldest is not None:
+            raise batches_per_hour_exceeded(limit, max(1, oldest + HOUR_SECONDS - now))
 
     def get_batch(self, batch_id: str) -> BatchRecord:
         record = self.store.get_batch(batch_id)
@@ -201,6 +223,22 @@ class EmulatorBackend:
                 released.append(record.id)
         self.wake.set()
         return released
+
+    # Live chat completions
+
+    def chat_completion(self, body: Any) -> dict[str, Any]:
+        """Answer one live call: the same validation and rule-based answers as a batch line."""
+        check_chat_request(body)
+        if not self.models.accepts(body["model"]):
+            raise model_not_found(body["model"])
+        if body.get("stream"):
+            # Unsupported by this emulator (the service streams): refused rather than faked.
+            raise invalid(
+                "The jobbatch emulator does not stream; call again without 'stream'.",
+                "stream",
+                "unsupported_value",
+            )
+        return self.live.complete(body).body
 
     def _cursor(self, table: str, after: str) -> int:
         seq = self.store.seq_of(table, after)

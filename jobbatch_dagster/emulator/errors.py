@@ -62,3 +62,39 @@ def no_such_file(file_id: str) -> ApiError:
 def no_such_batch(batch_id: str) -> ApiError:
     # Unconfirmed wording: we mirror the File message, which the contract does confirm.
     return ApiError(404, f"No such Batch object: {batch_id}", param="id", retryable=False)
+
+
+def model_not_found(model: str) -> ApiError:
+    """A live call naming a model this server does not serve (the service's 404)."""
+    return ApiError(
+        404,
+        f"The model `{model}` does not exist or you do not have access to it.",
+        code="model_not_found",
+        retryable=False,
+    )
+
+
+def missing_input_file(file_id: str) -> str:
+    """The message of a batch failed in validation because its input file does not exist.
+
+    Wording as the service gave it (a 2024 report of the same error at create), with the emulator's
+    placeholder project.
+    """
+    return (
+        f"Cannot find file {file_id}, or project proj_jobbatch_emulator does not have access to it."
+    )
+
+
+def batches_per_hour_exceeded(limit: int, retry_after_seconds: int) -> ApiError:
+    """A create over the batches-per-hour limit: a 429 in the service's rate-limit shape."""
+    return ApiError(
+        429,
+        f"Rate limit reached for batch creation in organization org-jobbatch-emulator: limit "
+        f"{limit:,} batches per hour. Please try again in {retry_after_seconds}s.",
+        type="requests",
+        code="rate_limit_exceeded",
+        headers={
+            "retry-after": str(retry_after_seconds),
+            "retry-after-ms": str(retry_after_seconds * 1000),
+        },
+    )

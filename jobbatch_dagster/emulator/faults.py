@@ -5,7 +5,9 @@ Three kinds, chosen so tests are deterministic:
   ``cancel_delay_seconds``) attach to the NEXT batch created, then are gone;
 - per-line faults (``fail_lines``, ``malformed_json``, ``schema_invalid``), keyed by custom_id,
   attach to every batch created while they are set, until ``/_emulator/reset``;
-- ``http_errors`` answers the next ``count`` ``/v1`` calls with 429 or a 5xx.
+- ``http_errors`` answers the next ``count`` ``/v1`` calls with 429 or a 5xx;
+- ``accept_missing_input_file`` makes a create with an unknown input file succeed and the batch
+  fail in validation (an older behaviour of the service), until reset.
 A batch copies its faults when it is created and stores them with itself, so they survive a restart;
 the registry itself lives in memory and a restarted server starts with none.
 """
@@ -27,6 +29,8 @@ _ONE_SHOT = (
     "cancel_delay_seconds",
 )
 _PER_LINE = ("fail_lines", "malformed_json", "schema_invalid")
+# Changes how the server answers (not one batch) until reset.
+_SERVER_MODES = ("accept_missing_input_file",)
 
 
 class LineFailure(BaseModel):
@@ -71,6 +75,7 @@ class FaultPlan(BaseModel):
     malformed_json: list[str] | None = None
     schema_invalid: list[str] | None = None
     http_errors: HttpErrorBurst | None = None
+    accept_missing_input_file: bool | None = None
 
 
 class Faults:
@@ -98,6 +103,12 @@ class Faults:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {**self._plan, "http_errors_left": self._http_left}
+
+    def mode(self, key: str) -> bool:
+        """Whether a server mode (e.g. ``accept_missing_input_file``) is switched on."""
+        assert key in _SERVER_MODES, key
+        with self._lock:
+            return bool(self._plan.get(key))
 
     def take_for_new_batch(self) -> dict[str, Any]:
         """The faults a batch being created carries; one-shot faults are consumed here."""

@@ -20,6 +20,8 @@ from typing import IO, Any
 import httpx
 import openai
 
+from jobbatch_dagster.emulator.config import API_KEY_ENV
+
 # Not a secret: the emulator accepts any non-empty key unless started with --api-key.
 PLACEHOLDER_API_KEY = "sk-jobbatch-emulator-placeholder"
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -84,8 +86,6 @@ class EmulatorProcess:
             "--host", "127.0.0.1", "--port", str(self.port),
             "--data-dir", str(self.data_dir), "--latency", str(self.latency),
         ]  # fmt: skip
-        if self._required_key is not None:
-            args += ["--api-key", self._required_key]
         return args + list(self.extra_args)
 
     def client(self, **kwargs: Any) -> openai.OpenAI:
@@ -110,9 +110,17 @@ class EmulatorProcess:
         return list(self._admin_post("release", body)["released"])
 
     def _admin_post(self, route: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = httpx.post(f"{self.admin_url}/{route}", json=body, timeout=10)
+        response = httpx.post(
+            f"{self.admin_url}/{route}", json=body, headers=self._admin_headers(), timeout=10
+        )
         response.raise_for_status()
         return dict(response.json())
+
+    def _admin_headers(self) -> dict[str, str]:
+        """A server started with a key wants it on the admin routes too."""
+        if self._required_key is None:
+            return {}
+        return {"authorization": f"Bearer {self._required_key}"}
 
     def start(self) -> EmulatorProcess:
         if self.running:
@@ -121,6 +129,9 @@ class EmulatorProcess:
         for attempt in range(PORT_ATTEMPTS):
             self._log = self.log_path.open("ab")
             env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            env.pop(API_KEY_ENV, None)
+            if self._required_key is not None:
+                env[API_KEY_ENV] = self._required_key  # not on the command line, where ps shows it
             self._process = subprocess.Popen(
                 self.command(), stdout=self._log, stderr=subprocess.STDOUT, env=env
             )
@@ -153,7 +164,9 @@ class EmulatorProcess:
                     f"see {self.log_path}:\n{log_tail}"
                 )
             try:
-                health = httpx.get(f"{self.admin_url}/health", timeout=1)
+                health = httpx.get(
+                    f"{self.admin_url}/health", headers=self._admin_headers(), timeout=1
+                )
                 # Another server may already hold the port: only our own process counts.
                 if health.status_code == 200 and health.json().get("pid") == self._process.pid:
                     return

@@ -168,6 +168,14 @@ class Store:
             "batches", BatchRecord, f"{where} ORDER BY seq DESC LIMIT ?", (*params, limit)
         )
 
+    def batches_created_since(self, since: int) -> tuple[int, int | None]:
+        """How many batches were created at or after ``since``, and the oldest such time."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*), MIN(created_at) FROM batches WHERE created_at >= ?", (since,)
+            ).fetchone()
+        return int(row[0]), None if row[1] is None else int(row[1])
+
     def batches_with_status(self, statuses: tuple[str, ...]) -> list[BatchRecord]:
         marks = ", ".join("?" for _ in statuses)
         return self._select(

@@ -1,7 +1,8 @@
 """The rules a batch must pass: the create request (answered with a 400) and the input file.
 
 Input-file problems do not fail the HTTP call: the batch is created, then turns ``failed`` with the
-problems in ``errors.data`` (1-based ``line``), as the real API does. Codes the contract marks
+problems in ``errors.data`` (1-based ``line``), as the real API does; a model outside the served
+list is one of them (``model_not_found``). Codes the contract marks
 "unconfirmed" (duplicate_custom_id, mismatched_model, too_many_requests, file_too_large,
 empty_file) are named for what a user must fix.
 """
@@ -23,6 +24,7 @@ from jobbatch_dagster.contract import (
     MAX_METADATA_VALUE_CHARS,
 )
 from jobbatch_dagster.emulator.errors import invalid, missing, unsupported
+from jobbatch_dagster.emulator.models import ModelList
 from jobbatch_dagster.tasks.tokens import estimate_prompt_tokens, estimate_text_tokens
 
 MIN_EXPIRY_SECONDS = 3600
@@ -143,8 +145,14 @@ class InputReport:
             self.errors.append(batch_error(code, message, param, line))
 
 
-def scan_input_file(path: Path, endpoint: str, max_requests: int, max_bytes: int) -> InputReport:
-    """Validate every line of an input file, streaming it: memory stays flat even at 200 MB."""
+def scan_input_file(
+    path: Path, endpoint: str, models: ModelList, max_requests: int, max_bytes: int
+) -> InputReport:
+    """Validate every line of an input file, streaming it: memory stays flat even at 200 MB.
+
+    The body of each line is checked here only as far as the whole batch depends on it (its model,
+    streaming); the rest is checked line by line when it is answered (``chat_validation``).
+    """
     report = InputReport()
     size = path.stat().st_size
     if size > max_bytes:
@@ -162,7 +170,7 @@ def scan_input_file(path: Path, endpoint: str, max_requests: int, max_bytes: int
             if not raw.strip():
                 continue  # a blank line (e.g. a trailing one) carries no request; not an error
             report.total += 1
-            _check_line(raw, number, endpoint, seen, report)
+            _check_line(raw, number, endpoint, models, seen, report)
     if report.total == 0:
         report.add_error("empty_file", "The input file contains no requests.", None, None)
     elif report.total > max_requests:
@@ -177,7 +185,12 @@ def scan_input_file(path: Path, endpoint: str, max_requests: int, max_bytes: int
 
 
 def _check_line(
-    raw: bytes, number: int, endpoint: str, seen: set[str], report: InputReport
+    raw: bytes,
+    number: int,
+    endpoint: str,
+    models: ModelList,
+    seen: set[str],
+    report: InputReport,
 ) -> None:
     try:
         line = json.loads(raw)
@@ -239,10 +252,12 @@ def _check_line(
             "invalid_request", f"body must be an object (line {number}).", "body", number
         )
     else:
-        _check_body(body, number, endpoint, report)
+        _check_body(body, number, endpoint, models, report)
 
 
-def _check_body(body: dict[str, Any], number: int, endpoint: str, report: InputReport) -> None:
+def _check_body(
+    body: dict[str, Any], number: int, endpoint: str, models: ModelList, report: InputReport
+) -> None:
     model = body.get("model")
     if not isinstance(model, str) or not model:
         report.add_error(
@@ -262,6 +277,14 @@ def _check_body(body: dict[str, Any], number: int, endpoint: str, report: InputR
         return
     if report.model is None:
         report.model = model
+        if not models.accepts(model):
+            report.add_error(
+                "model_not_found",
+                f"The provided model '{model}' is not supported by the Batch API.",
+                "body.model",
+                number,
+            )
+            return
     elif model != report.model:
         report.add_error(
             "mismatched_model",
@@ -271,20 +294,12 @@ def _check_body(body: dict[str, Any], number: int, endpoint: str, report: InputR
             number,
         )
         return
-    if endpoint == CHAT_COMPLETIONS_ENDPOINT:
-        messages = body.get("messages")
-        if (
-            not isinstance(messages, list)
-            or not messages
-            or not all(isinstance(m, dict) for m in messages)
-        ):
-            report.add_error(
-                "invalid_request",
-                f"body.messages must be a non-empty list of messages (line {number}).",
-                "body.messages",
-                number,
-            )
-            return
+    messages = body.get("messages")
+    if (
+        endpoint == CHAT_COMPLETIONS_ENDPOINT
+        and isinstance(messages, list)
+        and all(isinstance(m, dict) for m in messages)
+    ):
         report.enqueued_tokens += estimate_prompt_tokens(messages)
-    else:
+    else:  # a body the line's own 400 will reject still counts, roughly, until it is answered
         report.enqueued_tokens += estimate_text_tokens(json.dumps(body))

@@ -21,8 +21,9 @@ from typing import Any
 
 from jobbatch_dagster.contract import FILE_PURPOSE_BATCH_OUTPUT
 from jobbatch_dagster.emulator.backend import EmulatorBackend
+from jobbatch_dagster.emulator.errors import missing_input_file
 from jobbatch_dagster.emulator.records import BatchRecord, FileRecord
-from jobbatch_dagster.emulator.responder import Responder, expired_line
+from jobbatch_dagster.emulator.rules.responder import Responder, expired_line
 from jobbatch_dagster.emulator.validation import batch_error, scan_input_file
 
 log = logging.getLogger(__name__)
@@ -118,10 +119,12 @@ class BatchWorker(threading.Thread):
         config = self.backend.config
         path = self.store.body_path(record.input_file_id)
         if not path.exists():
-            message = f"The input file {record.input_file_id} no longer exists."
+            message = missing_input_file(record.input_file_id)
             self._fail(record, [batch_error("invalid_request", message, "file_id")], None)
             return
-        report = scan_input_file(path, record.endpoint, config.max_requests, config.max_bytes)
+        report = scan_input_file(
+            path, record.endpoint, self.backend.models, config.max_requests, config.max_bytes
+        )
         if report.errors:
             self._fail(record, report.errors, report.model)
             return

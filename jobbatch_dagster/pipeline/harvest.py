@@ -19,6 +19,7 @@ import duckdb
 from jobbatch_dagster.batch.accounting import RequestOutcome, classify_requests
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.batch.cost import actual_cost
+from jobbatch_dagster.batch.failures import batch_failure, unrun_reason
 from jobbatch_dagster.batch.harvest import download_results
 from jobbatch_dagster.batch.results import RequestResult
 from jobbatch_dagster.pipeline.inputs import stage_dir
@@ -61,21 +62,11 @@ class Harvest:
     corrupt_lines: int = 0
 
 
-def _unrun_reason(status: BatchStatus) -> str:
-    """Why a request is in neither file of a terminal batch."""
-    if status.status == "failed":
-        return str((status.errors[0].get("code") if status.errors else None) or "batch_failed")
-    if status.status in ("expired", "cancelled"):
-        return f"batch_{status.status}"
-    return "missing_from_output"
-
-
 def _state_row(outcome: RequestOutcome, status: BatchStatus) -> RequestStateRow:
     result = outcome.result
     error = result.error if result is not None else None
-    code = error.code if error else (None if result else _unrun_reason(status))
-    message = (
-        error.message if error else (None if result else f"batch {status.id} is {status.status}")
+    code, message = (
+        (error.code, error.message) if error else (None, None) if result else unrun_reason(status)
     )
     return RequestStateRow(outcome.entry.custom_id, _LEDGER_STATE[outcome.state], code, message)
 
@@ -197,7 +188,9 @@ def harvest_stage(
                     con, downloaded.results(task), status.id, stage.task, day
                 )
                 harvest.corrupt_lines += len(downloaded.corrupt)
-            accounting = classify_requests(batch_requests_of(con, status.id), results)
+            accounting = classify_requests(
+                batch_requests_of(con, status.id), results, batch_failure(status)
+            )
             states = [_state_row(o, status) for o in accounting.outcomes]
             for row in states:
                 harvest.states[row.state] += 1

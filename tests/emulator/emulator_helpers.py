@@ -87,3 +87,45 @@ def read_lines(client: openai.OpenAI, file_id: str | None) -> list[dict[str, Any
 
 def by_custom_id(lines: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     return {line["custom_id"]: line for line in lines}
+
+
+def user_message(content: Any = "hi") -> dict[str, Any]:
+    return {"role": "user", "content": content}
+
+
+# Each bad chat body, and the (param, code) of the service's 400: live and as batch lines.
+BAD_BODIES: list[tuple[str, dict[str, Any], str | None, str | None]] = [
+    ("unknown top-level key", {"messages": [user_message()], "temprature": 1}, None, None),
+    ("no messages", {}, "messages", "missing_required_parameter"),
+    ("messages not a list", {"messages": "hi"}, "messages", "invalid_type"),
+    ("empty messages", {"messages": []}, "messages", "empty_array"),
+    ("message without role", {"messages": [{"content": "hi"}]}, "messages[0].role",
+     "missing_required_parameter"),
+    ("unknown role", {"messages": [{"role": "bot", "content": "hi"}]}, "messages[0].role",
+     "invalid_value"),
+    ("user message without content", {"messages": [{"role": "user"}]}, "messages[0].content",
+     "missing_required_parameter"),
+    ("content of the wrong type", {"messages": [user_message(42)]}, "messages[0].content",
+     "invalid_type"),
+    ("unknown message key", {"messages": [{**user_message(), "mood": "x"}]}, None, None),
+    ("content part without type", {"messages": [user_message([{"text": "hi"}])]},
+     "messages[0].content[0].type", "missing_required_parameter"),
+    ("content part of an unknown type", {"messages": [user_message([{"type": "video", "text": "x"}])]},
+     "messages[0].content[0].type", "invalid_value"),
+    ("text part without text", {"messages": [user_message([{"type": "text"}])]},
+     "messages[0].content[0].text", "missing_required_parameter"),
+    ("max_tokens as a string", {"messages": [user_message()], "max_tokens": "100"}, "max_tokens",
+     "invalid_type"),
+    ("max_completion_tokens of 0", {"messages": [user_message()], "max_completion_tokens": 0},
+     "max_completion_tokens", "integer_below_min_value"),
+    ("temperature above 2", {"messages": [user_message()], "temperature": 3}, "temperature",
+     "decimal_above_max_value"),
+    ("response_format of an unknown type", {"messages": [user_message()],
+     "response_format": {"type": "xml"}}, "response_format.type", "invalid_value"),
+    ("json_schema format without its schema", {"messages": [user_message()],
+     "response_format": {"type": "json_schema"}}, "response_format.json_schema",
+     "missing_required_parameter"),
+    ("json_schema without a name", {"messages": [user_message()],
+     "response_format": {"type": "json_schema", "json_schema": {"schema": {}}}},
+     "response_format.json_schema.name", "missing_required_parameter"),
+]  # fmt: skip

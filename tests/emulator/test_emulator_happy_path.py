@@ -19,6 +19,7 @@ from emulator_helpers import (
 
 from jobbatch_dagster.contract import EMULATOR_FINGERPRINT_PREFIX, EMULATOR_HEADER
 from jobbatch_dagster.emulator.process import EmulatorProcess
+from jobbatch_dagster.emulator.rules.chat import LABEL
 from jobbatch_dagster.tasks.tokens import estimate_prompt_tokens, estimate_text_tokens
 
 pytestmark = pytest.mark.integration
@@ -81,7 +82,8 @@ def test_plain_text_answer_says_it_comes_from_the_emulator(emulator: EmulatorPro
     client = emulator.client()
     batch = wait_for(client, submit(client, [chat_line("plain")]).id)
     [line] = read_lines(client, batch.output_file_id)
-    assert "emulator answer" in line["response"]["body"]["choices"][0]["message"]["content"]
+    content = line["response"]["body"]["choices"][0]["message"]["content"]
+    assert content.startswith(LABEL) and "Rule 'question'" in content
 
 
 def test_latency_shows_every_phase_and_moving_counts(tmp_path) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobbatch_dagster.emulator.rules_evidence import Evidence, Hit, first_sentence
-from jobbatch_dagster.emulator.rules_pay import HOURS_PER_YEAR
-from jobbatch_dagster.emulator.rules_posting import employment_type, posting_pay
+from jobbatch_dagster.emulator.rules.evidence import Evidence, Hit, first_sentence
+from jobbatch_dagster.emulator.rules.pay import HOURS_PER_YEAR
+from jobbatch_dagster.emulator.rules.posting import employment_type, posting_pay
 from jobbatch_dagster.tasks.qualify import WORTH_CONTACTING_SCORE
 
 QUALIFY_THRESHOLD = WORTH_CONTACTING_SCORE

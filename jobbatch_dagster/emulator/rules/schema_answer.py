@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from jobbatch_dagster.emulator.regex_sample import sample_matching
+from jobbatch_dagster.emulator.rules.regex_sample import sample_matching
 
 PLACEHOLDER = "emulator"
 _FORMAT_SAMPLES = {

@@ -2,8 +2,8 @@
 
 The responder calls :func:`task_answer` for every request whose ``response_format`` names a
 ``jobbatch_<task>`` schema. The rules read the posting between the ``<posting>`` markers and the lead
-profile from the system message (``rules_evidence``), then answer as the task's schema requires
-(``rules_lead`` for qualify / analyze / extract_pain_points, ``rules_posting`` for parse). Every
+profile from the system message (``rules.evidence``), then answer as the task's schema requires
+(``rules.lead`` for qualify / analyze / extract_pain_points, ``rules.posting`` for parse). Every
 judgement names the rule that made it ("emulator rule: ..."), so the answers are never mistaken for
 a model's. Another schema gets None, and the responder falls back to its generic answer.
 """
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from jobbatch_dagster.emulator.rules_evidence import Evidence, gather_evidence
-from jobbatch_dagster.emulator.rules_lead import analyze_answer, pain_points_answer, qualify_answer
-from jobbatch_dagster.emulator.rules_posting import parse_answer
+from jobbatch_dagster.emulator.rules.evidence import Evidence, gather_evidence
+from jobbatch_dagster.emulator.rules.lead import analyze_answer, pain_points_answer, qualify_answer
+from jobbatch_dagster.emulator.rules.posting import parse_answer
 from jobbatch_dagster.tasks import TASKS
 
 _RULES: dict[str, Callable[[Evidence], dict[str, Any]]] = {

@@ -8,9 +8,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from jobbatch_dagster.emulator.regex_sample import sample_matching
-from jobbatch_dagster.emulator.responder import Responder, break_schema
-from jobbatch_dagster.emulator.schema_answer import schema_answer
+from jobbatch_dagster.emulator.rules.chat import LABEL
+from jobbatch_dagster.emulator.rules.regex_sample import sample_matching
+from jobbatch_dagster.emulator.rules.responder import Responder, break_schema
+from jobbatch_dagster.emulator.rules.schema_answer import schema_answer
 from jobbatch_dagster.tasks import TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
 from jobbatch_dagster.tasks.tokens import estimate_text_tokens
@@ -220,7 +221,7 @@ def test_json_object_format_gets_a_json_object() -> None:
         .answer("a", body)
         .line["response"]["body"]["choices"][0]["message"]["content"]
     )
-    assert "emulator answer" in json.loads(content)["answer"]
+    assert json.loads(content)["answer"].startswith(LABEL)
 
 
 def test_n_choices_are_all_answered_and_billed() -> None:

@@ -9,8 +9,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from jobbatch_dagster.emulator.rules_evidence import Evidence
-from jobbatch_dagster.emulator.rules_pay import Pay, find_pay
+from jobbatch_dagster.emulator.rules.evidence import Evidence
+from jobbatch_dagster.emulator.rules.pay import Pay, find_pay
 
 # First match in this order wins: "full-time contract" is a contract before it is full-time.
 _EMPLOYMENT = tuple(

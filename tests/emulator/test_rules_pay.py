@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobbatch_dagster.emulator.rules_pay import Pay, find_pay
+from jobbatch_dagster.emulator.rules.pay import Pay, find_pay
 
 
 @pytest.mark.parametrize(

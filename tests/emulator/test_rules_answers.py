@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from jobbatch_dagster.emulator.task_rules import task_answer
+from jobbatch_dagster.emulator.rules.tasks import task_answer
 from jobbatch_dagster.tasks import TASK_NAMES, TASKS, LeadProfile, get_task
 from tests.tasks.postings import (
     ALL_POSTINGS,
