@@ -41,8 +41,6 @@ LINES_LINK = "output_lines_match_requests"
 PROVIDER_LINK = "provider_batches_on_ledger"
 ANSWERS_LINK = "answers_loaded"
 SHOWN_PROBLEMS = 20  # per link in a report; the count says how many more there are
-# A batch counts no requests while it validates, nor after failing validation (it ran none).
-_UNCOUNTED_STATUSES = frozenset({"validating", "failed"})
 
 
 @dataclass(frozen=True)
@@ -156,6 +154,12 @@ def _provider_status(
         return None
 
 
+def _never_counted(status: BatchStatus) -> bool:
+    """A batch counts its requests once validated: while validating, failed in validation or
+    cancelled before that, its counts are all 0 and it ran nothing."""
+    return status.total == status.completed == status.failed == 0
+
+
 def provider_totals_match_ledger(
     con: duckdb.DuckDBPyConnection,
     client: BatchClient,
@@ -173,9 +177,7 @@ def provider_totals_match_ledger(
                 f"batch {batch.batch_id} ({stage}, {day}) is not at the provider: is "
                 "OPENAI_BASE_URL / OPENAI_API_KEY the account that ran this warehouse?"
             )
-        elif status.total != batch.sent and not (
-            status.total == 0 and status.status in _UNCOUNTED_STATUSES
-        ):
+        elif status.total != batch.sent and not _never_counted(status):
             problems.append(
                 f"batch {batch.batch_id} ({stage}, {day}, {status.status}): the provider counts "
                 f"{status.total} requests, the ledger recorded {batch.sent} sent in it; compare "
