@@ -27,7 +27,7 @@ from jobbatch_dagster.pipeline.audit import StageAudit, audit
 from jobbatch_dagster.pipeline.day import Patience, run_day
 from jobbatch_dagster.settings import Settings, load_settings
 from jobbatch_dagster.warehouse import ensure_schema
-from tests.pipeline.nights import DAY1, REPO, ingest
+from tests.pipeline.nights import DAY1, REPO, ingest, night_without_dagster
 
 pytestmark = pytest.mark.integration
 
@@ -228,3 +228,30 @@ def test_an_output_line_nobody_sent_breaks_the_lines_link(night: Night, damaged:
     broken = broken_links(night, damaged)
     assert list(broken) == [links.LINES_LINK]
     assert "job-from-nowhere" in broken[links.LINES_LINK][0]
+
+
+def test_an_expired_batch_and_its_follow_up_keep_every_link_and_count_once(
+    con: duckdb.DuckDBPyConnection, settings: Settings, fresh_emulator: EmulatorProcess
+) -> None:
+    ingest(con, settings)
+    fresh_emulator.inject(expire_after_requests=7)  # the first batch, qualify, expires
+    night_without_dagster(con, settings, fresh_emulator)
+    client = BatchClient(api_key=fresh_emulator.api_key, base_url=fresh_emulator.base_url)
+    expired = audit(con, client, settings, day=DAY)
+    assert all(found.passed for found in expired), expired
+    sent, unrun = con.execute(
+        "SELECT count(*) FILTER (WHERE event = 'sent'), count(*) FILTER (WHERE event = 'unrun') "
+        "FROM request_events WHERE stage = 'qualify'"
+    ).fetchone()
+    assert unrun == sent - 7 > 0
+
+    night_without_dagster(con, settings, fresh_emulator)  # the day again: the follow-up runs
+    assert all(found.passed for found in audit(con, client, settings, day=DAY))
+    assert con.execute(
+        "SELECT attempt, count(*) FROM request_events WHERE stage = 'qualify' AND event = 'sent' "
+        "GROUP BY ALL ORDER BY 1"
+    ).fetchall() == [(1, sent), (2, unrun)]
+    funnel = con.execute(
+        "SELECT qualify_sent, requests = answered, pending FROM daily_funnel"
+    ).fetchall()
+    assert funnel == [(sent, True, 0)]  # a follow-up is the same request, not a new one
