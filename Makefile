@@ -14,8 +14,9 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# make demo FAULTS=data/faults/storm.json: a chaos rehearsal; DEMO_ARGS passes any other option.
 demo: $(INSTALLED)
-	$(BIN)/python -m jobbatch_dagster.demo
+	$(BIN)/python -m jobbatch_dagster.demo $(if $(FAULTS),--faults $(FAULTS)) $(DEMO_ARGS)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest

@@ -7,6 +7,7 @@ the case raised its peak RSS above the interpreter's after imports.
 
     python -m benchmarks                 # 50,000 requests, the Batch API's limit per batch
     python -m benchmarks --requests 5000 # quicker
+    python -m benchmarks --only ingest --ingest-rows 30000  # a smaller scrape day
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import output_load, shard_build
+from benchmarks import ingest, output_load, shard_build
 
 Case = Callable[[int, Path], int]
 
@@ -41,6 +42,14 @@ GROUPS: dict[str, Group] = {
             "engine": shard_build.engine_build,
             "naive": shard_build.naive_build,
             "byte copy": shard_build.byte_copy,
+        },
+    ),
+    "ingest": Group(
+        ingest.prepare,
+        {
+            "pipeline": ingest.pipeline_ingest,
+            "naive": ingest.naive_load,
+            "byte copy": ingest.byte_copy,
         },
     ),
     "output load": Group(
@@ -99,6 +108,9 @@ def peak_rss_mb(group: str, case: str, requests: int, work: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50_000)
+    parser.add_argument(
+        "--ingest-rows", type=int, default=300_000, help="rows of the ingest benchmark's day"
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory pass")
     parser.add_argument("--only", choices=sorted(GROUPS), help="run one benchmark")
     args = parser.parse_args(argv)
@@ -107,13 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, group in GROUPS.items():
         if args.only and name != args.only:
             continue
+        size = args.ingest_rows if name == "ingest" else args.requests  # rows, not requests
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            group.prepare(args.requests, work)
+            group.prepare(size, work)
             for case in group.cases:
-                measure = run_case(name, case, args.requests, work)
+                measure = run_case(name, case, size, work)
                 if not args.no_memory:
-                    measure.peak_mb = peak_rss_mb(name, case, args.requests, work)
+                    measure.peak_mb = peak_rss_mb(name, case, size, work)
                 rows.append(measure)
                 print(f"  {name:12} {case:10} {measure.seconds:8.2f} s", flush=True)
     print()

@@ -16,6 +16,22 @@ MAX_METADATA_PAIRS: Final = 16
 MAX_METADATA_KEY_CHARS: Final = 64
 MAX_METADATA_VALUE_CHARS: Final = 512
 
+# Enqueued prompt tokens one organisation may have waiting in batches per model (OpenAI calls it the
+# "batch queue limit"), by usage tier. From OpenAI's model page for gpt-4o-mini and its rate-limit
+# guide, as quoted in community.openai.com threads 1269349 (tiers 1-5, 2025) and 1028595 (tier 1,
+# 2024); OpenAI's own pages cannot be fetched from here. A model missing here has no default limit.
+USAGE_TIERS: Final = (1, 2, 3, 4, 5)
+BATCH_QUEUE_LIMITS: Final[dict[str, dict[int, int]]] = {
+    "gpt-4o-mini": {
+        1: 2_000_000,
+        2: 20_000_000,
+        3: 40_000_000,
+        4: 1_000_000_000,
+        5: 15_000_000_000,
+    },
+    "gpt-4o": {1: 90_000},
+}
+
 COMPLETION_WINDOW: Final = "24h"
 COMPLETION_WINDOW_SECONDS: Final = 24 * 60 * 60
 BATCH_FILE_DEFAULT_TTL_SECONDS: Final = 30 * 24 * 60 * 60

@@ -8,6 +8,10 @@
    ``data/dagster_home`` (so `make dev` shows the same runs, materializations and checks).
 4. Prints the funnel, the cost ledger, the top leads, and where the DuckDB file is.
 
+``--faults FILE`` turns it into a chaos rehearsal: each night, the emulator's faults that the file
+lists for it are scheduled (see ``chaos.py`` and data/faults/storm.json), and the demo reports
+what it played and which failed runs the pipeline healed on its own.
+
 Running it again submits nothing: every posting already has its answer. With OPENAI_API_KEY set
 the demo still uses the emulator and spends nothing, unless ``--use-openai`` is given.
 """
@@ -15,6 +19,7 @@ the demo still uses the emulator and spends nothing, unless ``--use-openai`` is 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -24,8 +29,20 @@ from pathlib import Path
 
 import dagster as dg
 
+from jobbatch_dagster.chaos import (
+    FaultPlayer,
+    FaultsFileError,
+    NightFaults,
+    admin_url_for,
+    load_faults,
+)
 from jobbatch_dagster.defs import build_defs
-from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDidNotSettle, run_night
+from jobbatch_dagster.defs.driver import (
+    QUIET_RUN_CONFIG,
+    NightDidNotSettle,
+    NightDriver,
+    NightReport,
+)
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import Settings, load_settings
@@ -47,6 +64,17 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--latency", type=float, default=DEMO_LATENCY_SECONDS, help="emulator seconds per batch"
     )
     parser.add_argument("--days", nargs="*", help="scrape days to run (default: every sample day)")
+    parser.add_argument(
+        "--faults",
+        type=Path,
+        help="a JSON or TOML file of emulator faults to play over the nights "
+        "(e.g. data/faults/storm.json); needs the emulator",
+    )
+    parser.add_argument(
+        "--backoff",
+        type=float,
+        help="seconds before a retry (default: [retries] backoff_seconds of the config)",
+    )
     return parser.parse_args(argv)
 
 
@@ -60,45 +88,97 @@ def stage_incoming(settings: Settings, days: Sequence[str]) -> None:
         shutil.copytree(SAMPLE_DIR / day, settings.incoming_dir / day, dirs_exist_ok=True)
 
 
-def run_demo(days: Sequence[str], on_event=print) -> Path:
+def run_demo(
+    days: Sequence[str],
+    on_event=print,
+    faults: FaultPlayer | None = None,
+    backoff: float | None = None,
+) -> Path:
     """Run every day's night on the instance in DAGSTER_HOME; return the warehouse path."""
     settings = load_settings()
+    if backoff is not None:
+        retries = dataclasses.replace(settings.retries, backoff_seconds=backoff)
+        settings = dataclasses.replace(settings, retries=retries)
     stage_incoming(settings, days)
-    defs = build_defs(settings)
-    instance = dg.DagsterInstance.get()
+    driver = NightDriver(
+        build_defs(settings),
+        dg.DagsterInstance.get(),
+        run_config=QUIET_RUN_CONFIG,
+        on_event=on_event,
+    )
     cursor = None
-    for day in days:
+    for number, day in enumerate(days, start=1):
         started = time.monotonic()
+        report = NightReport(day, cursor=cursor)
+        _play(faults, number, day, "submit", on_event)
         try:
-            report = run_night(
-                defs, instance, day, cursor=cursor, run_config=QUIET_RUN_CONFIG, on_event=on_event
-            )
+            if driver.nightly(report):
+                _play(faults, number, day, "harvest", on_event)
+                driver.settle(report)
         except NightDidNotSettle as exc:  # real batches can take up to 24 h
             on_event(
                 f"{exc}\nThey keep running at the provider; `make dev` harvests them when done."
             )
             continue
         cursor = report.cursor
-        if report.failed_runs:
+        if report.unhealed_runs:
             raise SystemExit(
-                f"{day}: a run failed ({report.failed_runs[0].run_id}); see `make dev`"
+                f"{day}: a run failed ({report.unhealed_runs[0].run_id}); see `make dev`"
             )
+        healed = len(report.failed_runs)
         on_event(
-            f"{day}: {len(report.runs)} runs, {report.ticks} sensor ticks, {time.monotonic() - started:.1f} s"
+            f"{day}: {len(report.runs)} runs, {report.ticks} sensor ticks, "
+            f"{time.monotonic() - started:.1f} s"
+            + (f", {healed} failed run(s) retried successfully" if healed else "")
         )
     return settings.warehouse_path
+
+
+def _play(faults: FaultPlayer | None, number: int, day: str, phase: str, on_event) -> None:
+    night = faults.play(number, day, phase) if faults else None
+    if night is not None:
+        on_event(f"{day}: faults played: {night.describe()}")
+
+
+def _load_nights(path: Path | None) -> list[NightFaults] | None:
+    """The faults file's nights, checked before anything starts."""
+    try:
+        return load_faults(path) if path is not None else None
+    except FaultsFileError as exc:
+        raise SystemExit(str(exc)) from None
+
+
+def _fault_player(nights: list[NightFaults] | None, base_url: str | None) -> FaultPlayer | None:
+    if nights is None:
+        return None
+    if not base_url:
+        raise SystemExit("--faults plays the emulator's faults: set OPENAI_BASE_URL to an emulator")
+    return FaultPlayer(admin_url_for(base_url), nights)
+
+
+def print_faults(player: FaultPlayer | None) -> None:
+    if player is None:
+        return
+    print(f"\nFaults played: {len(player.played)}")
+    for day, night in player.played:
+        print(f"  night {night.number} ({day}): {night.describe()}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     days = args.days or sample_days()
+    nights = _load_nights(args.faults)
     before = batch_count(load_settings().warehouse_path)
     os.environ["DAGSTER_HOME"] = str(prepare_dagster_home())
     if os.environ.get("OPENAI_API_KEY") and args.use_openai:
         print(
-            "--use-openai: submitting to OpenAI with OPENAI_API_KEY. This costs money.", flush=True
+            "--use-openai: submitting with OPENAI_API_KEY to "
+            + os.environ.get("OPENAI_BASE_URL", "OpenAI")
+            + ". This costs money unless that is an emulator.",
+            flush=True,
         )
-        warehouse = run_demo(days)
+        player = _fault_player(nights, os.environ.get("OPENAI_BASE_URL"))
+        warehouse = run_demo(days, faults=player, backoff=args.backoff)
     else:
         if os.environ.get("OPENAI_API_KEY"):
             print(
@@ -115,8 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "its answers are rule-based, not a model's.",
                 flush=True,
             )
-            warehouse = run_demo(days)
+            player = _fault_player(nights, emulator.base_url)
+            warehouse = run_demo(days, faults=player, backoff=args.backoff)
     print_morning_reports(warehouse)
+    print_faults(player)
     created = batch_count(warehouse) - before
     print(
         f"\nNew batches this run: {created}"

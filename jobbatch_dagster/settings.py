@@ -2,6 +2,11 @@
 
 Resolution order: the path in ``JOBBATCH_CONFIG``; else ``jobbatch.toml`` in the working directory;
 else the built-in defaults below. Paths in the file are relative to the working directory.
+
+The file is validated as it is read, before anything runs: an unknown section or key is an error
+naming the file, the key and the nearest valid name (a typo must never switch a guard off), every
+number is checked against its range, and the stages must form a valid plan (registered tasks, a
+model each, ``after`` naming another stage, no cycles). The rules live in ``config_rules.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jobbatch_dagster.contract import MAX_BATCH_FILE_BYTES, MAX_REQUESTS_PER_BATCH
+from jobbatch_dagster.config_rules import ConfigError, Section, check_sections, check_stage_plan
+from jobbatch_dagster.contract import (
+    BATCH_QUEUE_LIMITS,
+    MAX_BATCH_FILE_BYTES,
+    MAX_REQUESTS_PER_BATCH,
+    USAGE_TIERS,
+)
+from jobbatch_dagster.sources.fields import FieldMap
 from jobbatch_dagster.tasks.profile import LeadProfile
 
 CONFIG_ENV = "JOBBATCH_CONFIG"
@@ -21,9 +33,7 @@ WAREHOUSE_ENV = "JOBBATCH_WAREHOUSE"
 DEFAULT_CONFIG_FILE = "jobbatch.toml"
 DEFAULT_MODEL = "gpt-4o-mini"
 
-
-class ConfigError(ValueError):
-    """The configuration file is unreadable or holds a value we cannot use."""
+__all__ = ["ConfigError", "RetrySettings", "Settings", "StageConfig", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,19 @@ class StageConfig:
 
 
 @dataclass(frozen=True)
+class RetrySettings:
+    """How often, and how patiently, work the provider did not finish is tried again."""
+
+    max_attempts: int = 3  # a request is sent, and a harvest run tried, at most this many times
+    backoff_seconds: float = 30.0  # the wait before the first retry; later ones wait longer
+
+    def delay_before_retry(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1, 2, ...), jitter aside: 1x, 3x, 7x
+        ``backoff_seconds``, the exponential backoff of Dagster's own RetryPolicy."""
+        return self.backoff_seconds * (2**retry - 1)
+
+
+@dataclass(frozen=True)
 class Settings:
     incoming_dir: Path = Path("data/incoming")
     batches_dir: Path = Path("data/batches")
@@ -51,6 +74,10 @@ class Settings:
     max_description_chars: int = 12_000
     max_rejection_rate: float = 0.25
     max_usd_per_submission: float | None = None
+    max_usd_live_per_day: float | None = None
+    retries: RetrySettings = field(default_factory=RetrySettings)
+    usage_tier: int = 1
+    enqueued_token_limits: Mapping[str, int] = field(default_factory=dict)  # model -> tokens
     stages: tuple[StageConfig, ...] = (
         StageConfig("qualify"),
         StageConfig("analyze", after="qualify"),
@@ -58,6 +85,8 @@ class Settings:
         StageConfig("parse", after="qualify"),
     )
     lead_profile: LeadProfile = field(default_factory=LeadProfile)
+    # [sources.fields]: a user's own column names per posting field, tried after the built-in ones.
+    source_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
     source: Path | None = None  # the file these settings came from, if any
 
     def stage(self, name: str) -> StageConfig:
@@ -70,86 +99,105 @@ class Settings:
         )
 
     @property
+    def field_map(self) -> FieldMap:
+        """How the readers match a row's keys to posting fields, ``[sources.fields]`` included."""
+        return FieldMap.build(dict(self.source_fields))
+
+    @property
     def qualify_threshold(self) -> int:
         return self.stage("qualify").threshold
 
+    def enqueued_token_limit(self, model: str) -> int | None:
+        """Prompt tokens that may wait in batches for ``model`` at once: ``[quota.enqueued_tokens]``,
+        else OpenAI's published limit for ``[quota] usage_tier``, else None (no known limit)."""
+        if model in self.enqueued_token_limits:
+            return self.enqueued_token_limits[model]
+        return BATCH_QUEUE_LIMITS.get(model, {}).get(self.usage_tier)
 
-def _get(
-    table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], default: Any, where: str
-) -> Any:
-    if key not in table:
-        return default
-    value = table[key]
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        expected = " or ".join(k.__name__ for k in kinds)
-        raise ConfigError(f"{where}: {key} must be {expected}, got {value!r}")
-    return value
+
+def _stages(sections: Mapping[str, Section], base: Settings) -> tuple[StageConfig, ...]:
+    if not sections["stages"].names():
+        return base.stages
+    stages = tuple(
+        StageConfig(
+            task=name,
+            model=table.text("model", required=True),
+            after=table.text("after", None),
+            threshold=table.integer("threshold", StageConfig.threshold, low=0, high=100),
+        )
+        for name, table in sections["stages"].subtables().items()
+    )
+    check_stage_plan(sections["stages"], [(s.task, s.after) for s in stages])
+    return stages
 
 
 def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -> Settings:
-    where = str(source or "configuration")
     base = Settings()
-    paths = data.get("paths", {})
-    schedule = data.get("schedule", {})
-    limits = data.get("limits", {})
-    budget = data.get("budget", {})
-    stages_table = data.get("stages")
-    stages = base.stages
-    if stages_table:
-        stages = tuple(
-            StageConfig(
-                task=name,
-                model=_get(table, "model", str, StageConfig.model, f"{where} [stages.{name}]"),
-                after=_get(table, "after", str, StageConfig.after, f"{where} [stages.{name}]"),
-                threshold=_get(
-                    table, "threshold", int, StageConfig.threshold, f"{where} [stages.{name}]"
-                ),
-            )
-            for name, table in stages_table.items()
-        )
-    max_usd = _get(budget, "max_usd_per_submission", (int, float), None, f"{where} [budget]")
-    warehouse = os.environ.get(WAREHOUSE_ENV) or _get(
-        paths, "warehouse", str, str(base.warehouse_path), f"{where} [paths]"
-    )
+    sections = check_sections(data, source)
+    paths, schedule, limits = sections["paths"], sections["schedule"], sections["limits"]
+    budget, retries, quota = sections["budget"], sections["retries"], sections["quota"]
+    tokens = quota.subtable("enqueued_tokens")  # model -> tokens: any model name is allowed
+    warehouse = os.environ.get(WAREHOUSE_ENV) or paths.text("warehouse", str(base.warehouse_path))
     return Settings(
-        incoming_dir=Path(_get(paths, "incoming", str, str(base.incoming_dir), f"{where} [paths]")),
-        batches_dir=Path(_get(paths, "batches", str, str(base.batches_dir), f"{where} [paths]")),
+        incoming_dir=Path(paths.text("incoming", str(base.incoming_dir))),
+        batches_dir=Path(paths.text("batches", str(base.batches_dir))),
         warehouse_path=Path(warehouse),
-        schedule_cron=_get(schedule, "cron", str, base.schedule_cron, f"{where} [schedule]"),
-        schedule_timezone=_get(
-            schedule, "timezone", str, base.schedule_timezone, f"{where} [schedule]"
+        schedule_cron=schedule.cron("cron", base.schedule_cron),
+        schedule_timezone=schedule.timezone("timezone", base.schedule_timezone),
+        first_partition=schedule.iso_date("first_partition", base.first_partition),
+        max_requests_per_batch=limits.integer(
+            "max_requests_per_batch",
+            base.max_requests_per_batch,
+            low=1,
+            high=MAX_REQUESTS_PER_BATCH,
         ),
-        first_partition=_get(
-            schedule, "first_partition", str, base.first_partition, f"{where} [schedule]"
+        max_bytes_per_batch=limits.integer(
+            "max_bytes_per_batch", base.max_bytes_per_batch, low=1, high=MAX_BATCH_FILE_BYTES
         ),
-        max_requests_per_batch=_get(
-            limits, "max_requests_per_batch", int, base.max_requests_per_batch, f"{where} [limits]"
+        max_description_chars=limits.integer(
+            "max_description_chars", base.max_description_chars, low=1
         ),
-        max_bytes_per_batch=_get(
-            limits, "max_bytes_per_batch", int, base.max_bytes_per_batch, f"{where} [limits]"
+        max_rejection_rate=limits.number(
+            "max_rejection_rate", base.max_rejection_rate, low=0, high=1
         ),
-        max_description_chars=_get(
-            limits, "max_description_chars", int, base.max_description_chars, f"{where} [limits]"
+        # 0 means "no limit", as the shipped file says
+        max_usd_per_submission=budget.number("max_usd_per_submission", 0, low=0) or None,
+        max_usd_live_per_day=budget.number("max_usd_live_per_day", 0, low=0) or None,
+        retries=RetrySettings(
+            max_attempts=retries.integer(
+                "max_attempts", RetrySettings.max_attempts, low=1, high=10
+            ),
+            backoff_seconds=retries.number(
+                "backoff_seconds", RetrySettings.backoff_seconds, low=0, high=3600
+            ),
         ),
-        max_rejection_rate=float(
-            _get(
-                limits,
-                "max_rejection_rate",
-                (int, float),
-                base.max_rejection_rate,
-                f"{where} [limits]",
-            )
-        ),
-        max_usd_per_submission=float(max_usd) if max_usd else None,
-        stages=stages,
-        lead_profile=LeadProfile.from_mapping(data.get("lead_profile")),
+        usage_tier=quota.choice("usage_tier", base.usage_tier, USAGE_TIERS),
+        enqueued_token_limits={model: tokens.integer(model, 0, low=1) for model in tokens.names()},
+        stages=_stages(sections, base),
+        lead_profile=sections["lead_profile"].lead_profile(),
+        source_fields=_source_fields(sections["sources"].subtable("fields")),
         source=source,
     )
 
 
+def _source_fields(table: Section) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[sources.fields]``: ``title = "Headline"`` or ``title = ["Headline", "Role"]`` per field."""
+    fields = []
+    for name in table.names():
+        names = table.data[name]
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"{table.where}: {name} must be a column name or a list of them")
+        fields.append((name, tuple(names)))
+    try:
+        FieldMap.build(dict(fields))
+    except ValueError as exc:
+        raise ConfigError(f"{table.where}: {exc}") from exc
+    return tuple(fields)
+
+
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
-    """Read the configuration (see the module docstring for where from)."""
+    """Read and validate the configuration (see the module docstring for where from)."""
     chosen = path or os.environ.get(CONFIG_ENV)
     if chosen is None and Path(DEFAULT_CONFIG_FILE).is_file():
         chosen = DEFAULT_CONFIG_FILE

@@ -444,18 +444,34 @@ BAD_FILES: dict[str, tuple[str, bytes, str]] = {
         b"2026-11-20 02:00:01 INFO scraped 312 pages\n",
         "unsupported file type",
     ),
-    DAYS[3]: (
+}
+
+
+@dataclass(frozen=True)
+class MessyFile:
+    """A file a careless tool wrote: read anyway, with ``postings`` rows kept and ``rejections``
+    (line, reason, why) refused."""
+
+    name: str
+    data: bytes
+    postings: int
+    rejections: tuple[tuple[int, str, str], ...] = ()
+
+
+MESSY_FILES: dict[str, MessyFile] = {
+    DAYS[3]: MessyFile(
         "legacy-export.csv",
         (
             ",".join(CSV_COLUMNS)
             + "\nLEG-1,Caf\xe9 Barista,Caf\xe9 Bleu,Denver,$17/hr,11/21/2026,,Espresso & r\xe9sum\xe9s\n"
         ).encode("cp1252"),
-        "not valid UTF-8",
+        postings=1,
     ),
-    DAYS[4]: (
+    DAYS[4]: MessyFile(
         "craigslist-west-retry.json",
         b'[\n{"title": "Line Cook", "description": "Busy kitchen"},\n{"title": "Barista", "desc',
-        "invalid JSON",
+        postings=1,
+        rejections=((3, "invalid JSON", "a retry run killed mid-write: the last row is cut off"),),
     ),
 }
 
@@ -504,6 +520,9 @@ def build(out: Path) -> dict[str, object]:
         bad = BAD_FILES.get(day)
         if bad:
             (folder / bad[0]).write_bytes(bad[1])
+        messy = MESSY_FILES.get(day)
+        if messy:
+            (folder / messy.name).write_bytes(messy.data)
         # Reposts copy rows that survive the merge: a superseded first capture is not a posting.
         superseded = {id(first) for first, _ in duplicates}
         seen += [
@@ -511,7 +530,7 @@ def build(out: Path) -> dict[str, object]:
             for r in fresh
             if r.job and r.job.file != CSV_FILE and r.note == "fresh" and id(r) not in superseded
         ]
-        manifest_days[day] = _day_manifest(day, writer, reposts, duplicates, bad)
+        manifest_days[day] = _day_manifest(day, writer, reposts, duplicates, bad, messy)
     return {"seed": SEED, "days": manifest_days}
 
 
@@ -578,6 +597,7 @@ def _day_manifest(
     reposts: tuple[list[Repost], list[Repost]],
     duplicates: list[tuple[Row, Row]],
     bad: tuple[str, bytes, str] | None,
+    messy: MessyFile | None,
 ) -> dict[str, object]:
     good = [(file, r) for file, rows in writer.rows.items() for r in rows if r.reason is None]
     rejected = [
@@ -585,19 +605,27 @@ def _day_manifest(
     ]
     keys = {r.job.key() for _, r in good if r.job}
     same_id, new_id = reposts
-    files = sorted(writer.rows) + ([bad[0]] if bad else [])
+    files = sorted(writer.rows) + ([bad[0]] if bad else []) + ([messy.name] if messy else [])
+    messy_rejections = [
+        {"file": f"{day}/{messy.name}", "line": line, "reason": reason, "why": why}
+        for line, reason, why in (messy.rejections if messy else ())
+    ]
+    messy_postings = messy.postings if messy else 0
     return {
         "files": sorted(f"{day}/{f}" for f in files),
-        "rows": len(good) + len(rejected),
-        "postings": len(keys),
+        "rows": len(good) + len(rejected) + messy_postings + len(messy_rejections),
+        "postings": len(keys) + messy_postings,
         "duplicates_merged": len(good) - len(keys),
-        "rejected_rows": len(rejected),
+        "rejected_rows": len(rejected) + len(messy_rejections),
         "rejected_files": [{"file": f"{day}/{bad[0]}", "reason": bad[2]}] if bad else [],
         "rejections": sorted(
-            (
-                {"file": f"{day}/{file}", "line": r.line, "reason": r.reason, "why": r.note}
-                for file, r in rejected
-            ),
+            [
+                *(
+                    {"file": f"{day}/{file}", "line": r.line, "reason": r.reason, "why": r.note}
+                    for file, r in rejected
+                ),
+                *messy_rejections,
+            ],
             key=lambda x: (x["file"], x["line"]),
         ),
         "reposts_same_id": [
@@ -654,8 +682,6 @@ def readme(manifest: dict[str, object]) -> str:
 
 BAD_FILE_WHY = {
     "scraper.log.txt": "a scraper log left in the drop folder: not a data format",
-    "legacy-export.csv": "an old export tool wrote Windows-1252 (Caf\u00e9), not UTF-8",
-    "craigslist-west-retry.json": "a retry run killed mid-write: the array never closes",
 }
 README = """# Sample scraper output
 
@@ -695,8 +721,10 @@ list) to exercise truncation.
   id, the same fingerprint, so the engine reuses the answer.
 - **Merged duplicates**: a listing caught twice in one night, edited in between; the later capture
   wins.
-- **Junk**: every kind of bad row, a few a day, and one unreadable file on each of the last three
-  days. None of it stops the rest of its file.
+- **Junk**: every kind of bad row, a few a day, and a file in no data format (a scraper log).
+  None of it stops the rest of its file.
+- **Messy files**: an export in Windows-1252 (Caf\u00e9), read with a warning; a retry run killed
+  mid-write (the array never closes), whose complete row is read and whose cut-off row is refused.
 
 {table}
 

@@ -13,36 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
+from jobbatch_dagster.sources.fields import REQUIRED_FIELDS
+from jobbatch_dagster.sources.text import normalize_whitespace, truncate
 from jobbatch_dagster.tasks.base import Task
 from jobbatch_dagster.tasks.profile import LeadProfile
 from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens, estimate_prompt_tokens
 
-REQUIRED_FIELDS = ("title", "description")
 # What the model reads, in this order; ``id`` and ``url`` identify a posting but do not change it.
 POSTING_FIELDS = ("title", "company", "location", "compensation", "posted_date", "description")
-TRUNCATION_MARKER = "… [truncated by jobbatch: {kept} of {total} characters kept]"
-# Every ASCII sequence normalise_text would change (str.split() also splits on \x1c-\x1f).
-_ODD_ASCII_WHITESPACE = (
-    "  ",
-    "\t",
-    "\r",
-    "\x0b",
-    "\x0c",
-    "\x1c",
-    "\x1d",
-    "\x1e",
-    "\x1f",
-    " \n",
-    "\n ",
-    "\n\n\n",
-)
 
 
 @dataclass(frozen=True)
@@ -69,29 +53,14 @@ class PreparedPosting:
 
 
 def normalise_text(text: str) -> str:
-    """NFC, ``\\n`` line ends, single spaces, at most one blank line, no edge whitespace.
-
-    Scrapers differ in exactly these ways for the same posting; erasing them keeps fingerprints
-    stable and spends no tokens on layout.
-    """
-    if text.isascii():
-        if text == text.strip() and not any(odd in text for odd in _ODD_ASCII_WHITESPACE):
-            return text  # the common case, already clean: a few C-speed scans instead of a rebuild
-    else:
-        text = unicodedata.normalize("NFC", text)
-    # str.split() with no argument is C-fast and splits on every kind of whitespace.
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    text = "\n".join(" ".join(line.split()) for line in lines)
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
-    return text.strip()
+    """The project's one text normalisation (sources'), lines kept: a raw job dict and a posting
+    read by the scraper readers fingerprint alike."""
+    return normalize_whitespace(text, keep_newlines=True)
 
 
 def truncate_description(text: str, max_chars: int) -> tuple[str, bool]:
     """Keep the first ``max_chars`` characters and say so visibly; never drop the posting."""
-    if len(text) <= max_chars:
-        return text, False
-    return text[:max_chars] + TRUNCATION_MARKER.format(kept=max_chars, total=len(text)), True
+    return truncate(text, max_chars)
 
 
 def _text_field(job: Mapping[str, Any], key: str) -> str | None:

@@ -17,6 +17,7 @@ from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_resou
 from jobbatch_dagster.defs.schedules import build_nightly_schedule
 from jobbatch_dagster.defs.sensors import build_batch_status_sensor
 from jobbatch_dagster.defs.stages.factory import build_stage_chain
+from jobbatch_dagster.defs.watchdog import build_stale_run_watchdog
 from jobbatch_dagster.settings import Settings, load_settings
 
 
@@ -35,7 +36,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=build_checks(settings, partitions),
         jobs=[nightly, harvest],
         schedules=[build_nightly_schedule(settings, nightly)],
-        sensors=[build_batch_status_sensor(settings, harvest)],
+        sensors=[build_batch_status_sensor(settings, harvest), build_stale_run_watchdog()],
         resources={
             "duckdb": warehouse_resource(settings),
             "openai_batch": OpenAIBatchResource(),

@@ -35,17 +35,19 @@ def build_rejection_rate_check(
     def rejection_rate(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
-        """Rejected rows stay under `[limits] max_rejection_rate` of the day's rows: more means a
-        scraper changed its output and the lead list is silently shrinking."""
+        """Rejections (rows, corrupt regions and whole files) stay under `[limits]
+        max_rejection_rate` of what the day offered: more means a scraper changed its output and the
+        lead list is silently shrinking. The same rate as the asset's metadata (one definition)."""
         with warehouse_connection(duckdb) as con:
             found = checks.rejection_rate(con, settings, partition_day(context))
         return dg.AssetCheckResult(
             passed=found.passed,
             metadata={
-                "rejection_rate": dg.MetadataValue.float(round(found.rate, 4)),
+                "rejection_rate": dg.MetadataValue.float(round(found.quality.rejection_rate, 4)),
                 "max_rejection_rate": dg.MetadataValue.float(found.limit),
-                "rejected_rows": found.rejected_rows,
-                "postings": found.postings,
+                "rejected_rows": found.quality.rejected_rows,
+                "rejected_files": found.quality.rejected_files,
+                "postings": found.quality.postings,
                 "reasons": markdown_table(found.reasons.columns, found.reasons.rows),
             },
         )

@@ -16,9 +16,11 @@ from typing import Any
 
 import dagster as dg
 
+from jobbatch_dagster.defs.harvest_retries import HARVEST_TAG
 from jobbatch_dagster.defs.jobs import HARVEST_JOB, NIGHTLY_JOB
 from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
+from jobbatch_dagster.defs.watchdog import worker_tag
 from jobbatch_dagster.pipeline.tracking import SensorCursor
 
 # The tags Dagster's daemon puts on a sensor's runs (documented strings; dagster exports no
@@ -46,6 +48,16 @@ class NightReport:
     def failed_runs(self) -> list[dg.DagsterRun]:
         return [r for r in self.runs if r.status != dg.DagsterRunStatus.SUCCESS]
 
+    @property
+    def unhealed_runs(self) -> list[dg.DagsterRun]:
+        """Failed runs that no later attempt of the same harvest made good."""
+        healed = {
+            r.tags[HARVEST_TAG]
+            for r in self.runs
+            if r.status == dg.DagsterRunStatus.SUCCESS and HARVEST_TAG in r.tags
+        }
+        return [r for r in self.failed_runs if r.tags.get(HARVEST_TAG) not in healed]
+
 
 def _already_ran(instance: dg.DagsterInstance, run_key: str) -> bool:
     runs = instance.get_runs(
@@ -70,7 +82,7 @@ class NightDriver:
         result = self.defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
             instance=self.instance,
             partition_key=report.partition,
-            tags={"dagster/schedule_name": SCHEDULE_NAME},
+            tags={"dagster/schedule_name": SCHEDULE_NAME, **worker_tag()},
             run_config=self.run_config,
             raise_on_error=False,
         )
@@ -108,7 +120,12 @@ class NightDriver:
             instance=self.instance,
             partition_key=request.partition_key,
             asset_selection=list(request.asset_selection or []),
-            tags={**request.tags, SENSOR_NAME_TAG: SENSOR_NAME, RUN_KEY_TAG: request.run_key or ""},
+            tags={
+                **request.tags,
+                SENSOR_NAME_TAG: SENSOR_NAME,
+                RUN_KEY_TAG: request.run_key or "",
+                **worker_tag(),
+            },
             run_config=self.run_config,
             raise_on_error=False,
         )
@@ -143,19 +160,3 @@ class NightDriver:
         if self.nightly(report):
             self.settle(report)
         return report
-
-
-def run_night(
-    defs: dg.Definitions,
-    instance: dg.DagsterInstance,
-    partition: str,
-    *,
-    cursor: str | None = None,
-    run_config: Mapping[str, Any] | None = None,
-    on_event: Callable[[str], None] | None = None,
-) -> NightReport:
-    """Run ``partition``'s night to quiescence (see :class:`NightDriver`)."""
-    driver = NightDriver(defs, instance, run_config=run_config)
-    if on_event is not None:
-        driver.on_event = on_event
-    return driver.night(partition, cursor)

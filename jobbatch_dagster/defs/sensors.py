@@ -4,7 +4,8 @@ It learns which batches exist from the ``<stage>_batch`` materializations (their
 metadata) and asks the provider about them, first through one page-walk of the batches list, then
 one retrieve per batch the list did not show. It never opens DuckDB, so it never waits on a run
 that is writing the warehouse. Each tick does bounded work and stops early near its time budget;
-what it did not get to, the next tick does.
+what it did not get to, the next tick does. A submission stays open until its harvest run
+succeeded: a failed harvest is requested again on a later tick (``harvest_retries.py``).
 """
 
 import logging
@@ -14,9 +15,10 @@ import dagster as dg
 import openai
 
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
+from jobbatch_dagster.defs.harvest_retries import harvest_request, harvest_runs, next_step
 from jobbatch_dagster.defs.jobs import AssetJob
 from jobbatch_dagster.defs.resources import OpenAIBatchResource
-from jobbatch_dagster.defs.stages.keys import batch_key, harvest_selection
+from jobbatch_dagster.defs.stages.keys import batch_key
 from jobbatch_dagster.defs.stages.metadata import BATCH_IDS_KEY
 from jobbatch_dagster.pipeline.tracking import (
     SensorCursor,
@@ -100,9 +102,24 @@ def build_batch_status_sensor(settings: Settings, harvest_job: AssetJob) -> dg.S
         for stage in stages:
             for submission in _new_submissions(context.instance, stage, cursor.after.get(stage)):
                 cursor.track(submission)
-        statuses = _poll(openai_batch.client(), cursor.batch_ids(), deadline, context.log)
+        harvests = {s.run_key: harvest_runs(context.instance, s) for s in cursor.open}
+        unharvested = {b for s in cursor.open if not harvests[s.run_key] for b in s.batch_ids}
+        statuses = _poll(openai_batch.client(), unharvested, deadline, context.log)
         run_requests, observations = [], []
         for submission in sorted(cursor.open, key=lambda s: s.storage_id):
+            if harvests[submission.run_key]:  # its batches were all terminal: only the run is left
+                step = next_step(harvests[submission.run_key], settings.retries, time.time())
+                if step.action == "request":
+                    run_requests.append(harvest_request(settings, submission, step.attempt))
+                elif step.action == "give_up":
+                    context.log.error(
+                        f"{submission.run_key}: the harvest run failed {settings.retries.max_attempts}"
+                        " times ([retries] max_attempts); giving up. Fix the cause in the failed "
+                        "runs' logs, then materialize the stage's raw output for the day again."
+                    )
+                if step.action in ("close", "give_up"):
+                    cursor.close(submission)
+                continue
             if not all_known(submission, statuses):
                 continue
             mine = [statuses[b] for b in submission.batch_ids]
@@ -117,15 +134,7 @@ def build_batch_status_sensor(settings: Settings, harvest_job: AssetJob) -> dg.S
                 )
             )
             if all(s.is_terminal for s in mine):
-                run_requests.append(
-                    dg.RunRequest(
-                        run_key=submission.run_key,
-                        partition_key=submission.day,
-                        asset_selection=harvest_selection(settings, submission.stage),
-                        tags={"jobbatch/stage": submission.stage},
-                    )
-                )
-                cursor.close(submission)
+                run_requests.append(harvest_request(settings, submission, 1))
         return dg.SensorResult(
             run_requests=run_requests, asset_events=observations, cursor=cursor.dump()
         )

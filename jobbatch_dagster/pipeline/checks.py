@@ -10,10 +10,10 @@ import duckdb
 
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.tasks import TaskResultError, get_task
+from jobbatch_dagster.warehouse.loads import ScrapeDayQuality, rejection_reasons, scrape_day_quality
 from jobbatch_dagster.warehouse.queries import (
     Table,
     batch_outcomes,
-    day_rejections,
     stored_answers,
 )
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
@@ -21,27 +21,22 @@ from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 @dataclass(frozen=True)
 class RejectionRate:
-    rate: float
+    quality: ScrapeDayQuality  # the one rate, shared with the asset's metadata
     limit: float
-    rejected_rows: int
-    postings: int
     reasons: Table
 
     @property
     def passed(self) -> bool:
-        return self.rate <= self.limit
+        return self.quality.rejection_rate <= self.limit
 
 
 def rejection_rate(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> RejectionRate:
-    """Rejected rows / (rejected rows + postings) of the day, against ``[limits]``."""
-    found = day_rejections(con, day)
-    seen = found.rejected_rows + found.postings
+    """The day's rejection rate as loaded (:attr:`ScrapeDayQuality.rejection_rate`) against
+    ``[limits] max_rejection_rate``, with the commonest reason codes."""
     return RejectionRate(
-        rate=found.rejected_rows / seen if seen else 0.0,
+        quality=scrape_day_quality(con, day),
         limit=settings.max_rejection_rate,
-        rejected_rows=found.rejected_rows,
-        postings=found.postings,
-        reasons=found.reasons,
+        reasons=Table(*rejection_reasons(con, day)),
     )
 
 

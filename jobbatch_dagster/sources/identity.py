@@ -27,6 +27,8 @@ def fold(text: str | None) -> str:
     """The comparison form of a field: unicode-compatible, case-folded, whitespace collapsed."""
     if not text:
         return ""
+    if text.isascii():  # NFKC changes no ASCII text, and casefold is lower() there
+        return " ".join(text.lower().split())
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 

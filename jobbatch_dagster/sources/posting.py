@@ -1,41 +1,36 @@
 """One scraped row turned into a validated, normalised :class:`Posting`, or a reason it cannot be.
 
 The row shape is the original system's ``scrape_results`` job dict: ``title`` and ``description``
-required; ``url``, ``company``, ``location``, ``compensation``, ``posted_date`` and ``id`` optional.
-A few spellings other scrapers use (``salary``, ``link``, ``date_posted``, ...) are accepted too, so a
-new scraper does not have to be rewritten before its first night; the canonical key wins when both
-are present.
+required; ``url``, ``company``, ``location``, ``compensation``, ``posted_date``, ``employment_type``
+and ``id`` optional, under any of the names in :data:`~jobbatch_dagster.sources.fields.FIELD_ALIASES`
+(case, spaces, dashes and underscores ignored). Keys that are no field's name are kept in
+``Posting.extra``, so nothing the scraper wrote is dropped.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jobbatch_dagster.sources.dates import parse_posted_date
+from jobbatch_dagster.sources.fields import DEFAULT_FIELDS, FieldMap
 from jobbatch_dagster.sources.identity import content_fingerprint, slug, stable_job_id
-from jobbatch_dagster.sources.text import clean_text, normalize_whitespace
+from jobbatch_dagster.sources.text import clean_text, normalize_whitespace, truncate
 from jobbatch_dagster.sources.urls import canonical_url, site_of
 
-FIELD_ALIASES: Mapping[str, tuple[str, ...]] = {
-    "id": ("id", "post_id", "posting_id"),
-    "title": ("title",),
-    "description": ("description", "body"),
-    "url": ("url", "link"),
-    "company": ("company", "employer"),
-    "location": ("location", "city"),
-    "compensation": ("compensation", "salary", "pay"),
-    "posted_date": ("posted_date", "date_posted", "posted", "date"),
-}
-REQUIRED_FIELDS = ("title", "description")
 _NUMBER_OK = frozenset({"id", "compensation"})  # scrapers often emit these as bare numbers
 _MAX_SOURCE_ID_CHARS = 200
+MAX_TITLE_CHARS = 300  # a title longer than this is a scraper putting the page in the wrong field
 
 
 class InvalidPosting(ValueError):
     """A row that cannot become a posting; the message is the reason shown to the user."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -55,8 +50,10 @@ class Posting:
     content_fingerprint: str
     source_file: str
     source_line: int
+    employment_type: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # the row's keys that are no field
 
-    def to_job_dict(self) -> dict[str, str | None]:
+    def to_job_dict(self) -> dict[str, Any]:
         """The ``scrape_results``-shaped dict the engine takes, with every key always present."""
         return {
             "id": self.job_id,
@@ -67,17 +64,33 @@ class Posting:
             "location": self.location,
             "compensation": self.compensation,
             "posted_date": self.posted_date,
-        }
+        } | self._more()
+
+    def _more(self) -> dict[str, Any]:
+        """Keys only some rows have: left out when empty so most job dicts stay the seed's shape."""
+        more: dict[str, Any] = {}
+        if self.employment_type:
+            more["employment_type"] = self.employment_type
+        if self.extra:
+            more["extra"] = dict(self.extra)
+        return more
 
 
 @dataclass(frozen=True)
 class SourceRejection:
-    """A row (``line`` set) or a whole file (``line`` None) that could not be read, and why."""
+    """A row or region (``line`` set) or a whole file (``line`` None) that could not be read, and why.
+
+    ``code`` is stable (``invalid_json``, ``missing_title``, ``symlink_outside``, ...) for grouping;
+    ``reason`` is the message for a person, naming what to do. ``offset`` is the byte offset of the
+    row or region in its file, when known.
+    """
 
     file: str
     line: int | None
+    code: str
     reason: str
-    raw: str
+    raw: str = ""
+    offset: int | None = None
 
 
 def type_name(value: object) -> str:
@@ -87,59 +100,69 @@ def type_name(value: object) -> str:
     )
 
 
-def _field(raw: Mapping[str, Any], name: str) -> str | None:
-    """The row's value for ``name`` (under any accepted key) as a string, None when absent or blank."""
-    for key in FIELD_ALIASES[name]:
-        value = raw.get(key)
-        if value is None or value == "":
-            continue
-        if isinstance(value, str):
-            return value if value.strip() else None
-        if name in _NUMBER_OK and isinstance(value, int | float) and not isinstance(value, bool):
-            if not math.isfinite(value):
-                raise InvalidPosting(f"{key} is not a number we can use (got {value})")
-            return str(value)
-        raise InvalidPosting(f"{key} is not a string (got {type_name(value)})")
-    return None
+def _value(name: str, key: str, value: Any) -> str:
+    """A field's value as a string; numbers only where scrapers write them as numbers."""
+    if isinstance(value, str):
+        return value
+    if name in _NUMBER_OK and isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidPosting("invalid_value", f"{key} is not a number we can use (got {value})")
+        return str(value)
+    raise InvalidPosting("wrong_type", f"{key} is not a string (got {type_name(value)})")
 
 
-def _text(raw: Mapping[str, Any], name: str, *, multiline: bool = False) -> str | None:
-    value = _field(raw, name)
-    if value is None:
+def _storable(value: Any) -> Any:
+    """``value`` with NaN and infinities (which JSON cannot hold) as None, so the row can be stored."""
+    if isinstance(value, float) and not math.isfinite(value):
         return None
-    return clean_text(value, multiline=multiline) or None  # markup-only text is no text
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    return value
 
 
 def normalize_posting(
-    raw: Mapping[str, Any], *, source_file: str, line: int, source: str
+    raw: Mapping[str, Any],
+    *,
+    source_file: str,
+    line: int,
+    source: str,
+    fields: FieldMap = DEFAULT_FIELDS,
 ) -> Posting:
-    """Validate and normalise one scraped row; raises :class:`InvalidPosting` with the reason.
+    """Validate and normalise one scraped row; raises :class:`InvalidPosting` with code and reason.
 
     ``source`` names the site when the row has no URL (the file's stem); with a URL, the site is
     taken from its host (``sfbay.craigslist.org`` -> ``craigslist``).
     """
     if not raw:
-        raise InvalidPosting("empty row (no fields)")
-    title = _text(raw, "title")
-    description = _text(raw, "description", multiline=True)
+        raise InvalidPosting("empty_row", "empty row (no fields)")
+    found, extra = fields.split(raw)
+    values = {name: _value(name, key, value) for name, (key, value) in found.items()}
+
+    def text(name: str, *, multiline: bool = False) -> str | None:
+        value = values.get(name)
+        return clean_text(value, multiline=multiline) or None if value else None
+
+    title = text("title")
+    description = text("description", multiline=True)
     if title is None:
-        raise InvalidPosting("missing title")
+        raise InvalidPosting("missing_title", "missing title")
     if description is None:
-        raise InvalidPosting("missing description")
-    url = _field(raw, "url")
+        raise InvalidPosting("missing_description", "missing description")
+    title = truncate(title, MAX_TITLE_CHARS)[0]
+    url = values.get("url")
     if url is not None:
         try:
             url = canonical_url(url)
         except ValueError as exc:
-            raise InvalidPosting(str(exc)) from exc
+            raise InvalidPosting("invalid_url", str(exc)) from exc
         source = site_of(url)
-    source_id = _field(raw, "id")
+    source_id = values.get("id")
     if source_id is not None:
         source_id = normalize_whitespace(source_id)[:_MAX_SOURCE_ID_CHARS] or None
-    company = _text(raw, "company")
-    location = _text(raw, "location")
-    compensation = _text(raw, "compensation")
-    posted = _field(raw, "posted_date")
+    company, location, compensation = text("company"), text("location"), text("compensation")
+    posted = values.get("posted_date")
     source = slug(source)
     return Posting(
         job_id=stable_job_id(
@@ -168,4 +191,6 @@ def normalize_posting(
         ),
         source_file=source_file,
         source_line=line,
+        employment_type=text("employment_type"),
+        extra=_storable(extra) if extra else extra,
     )

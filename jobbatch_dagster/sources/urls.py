@@ -33,6 +33,9 @@ _TRACKING_PARAMS = frozenset(
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "hsa_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Already canonical but for a trailing slash: lower-case scheme and host, no port, user, query or
+# fragment. Most scraped URLs look like this, and they skip the full parse.
+_PLAIN_URL = re.compile(r"(https?)://([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[^?#\s%]*)?")
 _SCHEMELESS_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/|$)", re.I)
 # Second-level labels under which the registered name sits one label further left (bbc.co.uk).
 _GENERIC_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})
@@ -51,6 +54,8 @@ def canonical_url(url: str) -> str:
     A missing scheme (``sfbay.craigslist.org/...`` or ``//host/...``) is taken as https.
     """
     text = url.strip()
+    if plain := _PLAIN_URL.fullmatch(text):
+        return f"{plain[1]}://{plain[2]}{(plain[3] or '').rstrip('/')}"
     if text.startswith("//"):
         text = "https:" + text
     elif _SCHEMELESS_HOST.match(text):
@@ -78,7 +83,8 @@ def canonical_url(url: str) -> str:
 
 def site_of(url: str) -> str:
     """The site's short name from a canonical URL's host: ``sfbay.craigslist.org`` -> ``craigslist``."""
-    host = urlsplit(url).hostname or ""
+    netloc = url.split("/", 3)[2] if url.startswith(("https://", "http://")) else ""
+    host = netloc if netloc and ":" not in netloc else urlsplit(url).hostname or ""
     labels = [label for label in host.split(".") if label]
     if len(labels) >= 3 and labels[-2] in _GENERIC_SECOND_LEVEL and len(labels[-1]) == 2:
         return labels[-3]

@@ -8,6 +8,7 @@ upsert expressions compare like with like (a date is a DATE, not the string it a
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -37,10 +38,17 @@ def insert_rows(
     """Insert rows (dicts keyed by column) into ``table``; ``on_conflict`` is our own SQL clause."""
     if not rows:
         return 0
-    types = column_types(con, table)
-    columns = [name for name in rows[0] if name in types]
+    columns = list(rows[0])
     frame = pd.DataFrame.from_records([{c: row.get(c) for c in columns} for row in rows])
-    frame = frame.astype(object).where(frame.notna(), None)
+    _insert_frame(con, table, frame.astype(object).where(frame.notna(), None), on_conflict)
+    return len(rows)
+
+
+def _insert_frame(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, on_conflict: str
+) -> int:
+    types = column_types(con, table)
+    columns = [name for name in frame.columns if name in types]
     select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in columns)
     names = ", ".join(f'"{c}"' for c in columns)
     con.register(_FRAME, frame)
@@ -50,7 +58,22 @@ def insert_rows(
         # In an aborted transaction unregistering fails too; the insert's own error must surface.
         with contextlib.suppress(duckdb.TransactionException):
             con.unregister(_FRAME)
-    return len(rows)
+    return len(frame)
+
+
+def insert_records(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    records: Sequence[Any],
+    *,
+    on_conflict: str = "",
+) -> int:
+    """Insert dataclass rows (their fields named like ``table``'s columns), built column by column."""
+    if not records:
+        return 0
+    names = [f.name for f in dataclasses.fields(records[0])]
+    columns = {name: [getattr(r, name) for r in records] for name in names}
+    return _insert_frame(con, table, pd.DataFrame(columns, dtype=object), on_conflict)
 
 
 def update_set(columns: Sequence[str]) -> str:

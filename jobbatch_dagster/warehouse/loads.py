@@ -3,19 +3,21 @@
 A posting seen again updates its ``jobs`` row (``last_seen``, and its content when this sighting is
 the newest) instead of adding one, so ``jobs`` has one row per posting however often it is reposted.
 The day's sightings and rejections are replaced as a whole, which makes re-reading a day idempotent.
+A day is loaded in chunks (:func:`load_scrape_day_chunks`), so its size never has to fit in memory,
+and a failure leaves the day's sightings and rejections as they were.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import duckdb
 
-from jobbatch_dagster.warehouse.frames import insert_rows
+from jobbatch_dagster.warehouse.frames import insert_records
 from jobbatch_dagster.warehouse.transaction import transaction
 
 _CONTENT_COLUMNS = (
@@ -33,6 +35,78 @@ _JOBS_UPSERT = "ON CONFLICT (job_id) DO UPDATE SET " + ", ".join(
         ),
     ]
 )
+# Within a day the later sighting of a posting wins (its fingerprint is the day's).
+_SIGHTINGS_UPSERT = "ON CONFLICT (scrape_date, job_id) DO UPDATE SET content_fingerprint = excluded.content_fingerprint"
+_PREVIEW_SQL = (
+    "SELECT j.job_id, j.title, j.company, j.location, j.compensation, j.first_seen "
+    "FROM job_sightings AS s JOIN jobs AS j USING (job_id) WHERE s.scrape_date = ? "
+    "ORDER BY j.first_seen DESC, j.job_id LIMIT ?"
+)
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One row of ``jobs``."""
+
+    job_id: str
+    source: str
+    source_id: str | None
+    url: str | None
+    title: str
+    company: str | None
+    location: str | None
+    compensation: str | None
+    description: str
+    posted_date: str | None
+    content_fingerprint: str
+    source_file: str | None
+    source_line: int | None
+    first_seen: date
+    last_seen: date
+    job_json: str  # the dict the engine builds requests from, as JSON
+
+
+@dataclass(frozen=True)
+class SightingRow:
+    """One row of ``job_sightings``: a posting seen on a scrape day."""
+
+    scrape_date: date
+    job_id: str
+    content_fingerprint: str
+
+
+@dataclass(frozen=True)
+class RejectionRow:
+    """One row of ``rejected_jobs``: a row, region (``line`` set) or file (``line`` None) refused."""
+
+    scrape_date: date
+    file: str
+    line: int | None
+    reason_code: str
+    reason: str
+    raw: str | None
+    byte_offset: int | None = None
+
+
+@dataclass(frozen=True)
+class ScrapeDayQuality:
+    """A loaded day's postings and rejections, as the warehouse holds them, and the one rejection
+    rate the asset's metadata and its check both report."""
+
+    postings: int  # distinct postings sighted on the day (duplicates merged)
+    rejected_rows: int  # rows and corrupt regions refused
+    rejected_files: int  # files refused whole (unreadable, empty, outside incoming/, ...)
+
+    @property
+    def rejections(self) -> int:
+        return self.rejected_rows + self.rejected_files
+
+    @property
+    def rejection_rate(self) -> float:
+        """Refused units (rows, regions, whole files) over everything the day offered: a refused
+        file counts as one, so a day whose only file is unreadable has a rate of 1."""
+        total = self.rejections + self.postings
+        return self.rejections / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -43,44 +117,112 @@ class ScrapeDayLoad:
     new_postings: int
     seen_before: int
     rejections: int
+    quality: ScrapeDayQuality
 
 
-def job_row(posting: Mapping[str, Any], job: Mapping[str, Any], day: date) -> dict[str, Any]:
+def job_row(posting: Mapping[str, Any], job: Mapping[str, Any], day: date) -> JobRow:
     """A ``jobs`` row from a posting's fields and the job dict the engine reads."""
-    row = {c: posting.get(c) for c in _CONTENT_COLUMNS if c != "job_json"}
-    row.update(job_id=posting["job_id"], first_seen=day, last_seen=day)
-    row["job_json"] = json.dumps(dict(job), ensure_ascii=False, default=str)
-    return row
+    return JobRow(
+        **{c: posting.get(c) for c in _CONTENT_COLUMNS if c != "job_json"},
+        job_id=posting["job_id"],
+        first_seen=day,
+        last_seen=day,
+        job_json=json.dumps(dict(job), ensure_ascii=False, default=str),
+    )
+
+
+# DuckDB keeps written blocks cached up to 80% of RAM by default; a scrape day is loaded under this
+# cap instead, so its peak memory stays flat however big the day is (blocks are spilled, not kept).
+LOAD_MEMORY_LIMIT = "256MB"
+_STAGING_DDL = (
+    "CREATE OR REPLACE TEMP TABLE _day_sightings (scrape_date DATE, job_id VARCHAR, "
+    "content_fingerprint VARCHAR, PRIMARY KEY (scrape_date, job_id))",
+    "CREATE OR REPLACE TEMP TABLE _day_rejections AS SELECT * FROM rejected_jobs LIMIT 0",
+)
+
+
+def load_scrape_day_chunks(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    chunks: Iterable[tuple[Sequence[JobRow], Sequence[RejectionRow]]],
+) -> ScrapeDayLoad:
+    """Load a day from chunks of rows (postings, rejections), in bounded memory.
+
+    Each chunk's postings are upserted into ``jobs`` as it comes (the later row wins, within a
+    chunk as across chunks) and committed, so no transaction grows with the day. The day's sightings
+    and rejections are staged in temporary tables and swapped in at the end in one transaction: until
+    then the day shows what it showed before, and a failed load leaves it so (re-running it is
+    idempotent).
+    """
+    (previous_limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()  # type: ignore[misc]
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    try:
+        for ddl in _STAGING_DDL:
+            con.execute(ddl)
+        for jobs, rejections in chunks:
+            latest = list({row.job_id: row for row in jobs}.values())
+            insert_records(con, "jobs", latest, on_conflict=_JOBS_UPSERT)
+            sightings = [SightingRow(day, r.job_id, r.content_fingerprint) for r in latest]
+            insert_records(con, "_day_sightings", sightings, on_conflict=_SIGHTINGS_UPSERT)
+            insert_records(con, "_day_rejections", rejections)
+        with transaction(con):
+            con.execute("DELETE FROM job_sightings WHERE scrape_date = ?", [day])
+            con.execute("DELETE FROM rejected_jobs WHERE scrape_date = ?", [day])
+            con.execute("INSERT INTO job_sightings SELECT * FROM _day_sightings")
+            con.execute("INSERT INTO rejected_jobs BY NAME SELECT * FROM _day_rejections")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _day_sightings")
+        con.execute("DROP TABLE IF EXISTS _day_rejections")
+        con.execute(f"SET memory_limit = '{previous_limit}'")
+    # new = first seen on this day, so re-reading a day reports the same numbers again
+    postings, new = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE j.first_seen = ?) "
+        "FROM job_sightings AS s JOIN jobs AS j USING (job_id) WHERE s.scrape_date = ?",
+        [day, day],
+    ).fetchone()  # type: ignore[misc]
+    quality = scrape_day_quality(con, day)
+    return ScrapeDayLoad(postings, new, postings - new, quality.rejections, quality)
 
 
 def load_scrape_day(
     con: duckdb.DuckDBPyConnection,
     day: date,
-    jobs: Sequence[Mapping[str, Any]],
-    rejections: Sequence[Mapping[str, Any]],
+    jobs: Sequence[JobRow],
+    rejections: Sequence[RejectionRow],
 ) -> ScrapeDayLoad:
-    """Upsert the day's postings (rows from :func:`job_row`) and replace its sightings and rejections."""
-    with transaction(con):
-        con.execute("DELETE FROM job_sightings WHERE scrape_date = ?", [day])
-        con.execute("DELETE FROM rejected_jobs WHERE scrape_date = ?", [day])
-        insert_rows(con, "jobs", jobs, on_conflict=_JOBS_UPSERT)
-        sightings = [
-            {
-                "scrape_date": day,
-                "job_id": r["job_id"],
-                "content_fingerprint": r["content_fingerprint"],
-            }
-            for r in jobs
-        ]
-        insert_rows(con, "job_sightings", sightings)
-        insert_rows(con, "rejected_jobs", [{"scrape_date": day, **r} for r in rejections])
-        # new = first seen on this day, so re-reading a day reports the same numbers again
-        new = con.execute(
-            "SELECT count(*) FROM job_sightings AS s JOIN jobs AS j USING (job_id) "
-            "WHERE s.scrape_date = ? AND j.first_seen = ?",
-            [day, day],
-        ).fetchone()[0]
-    return ScrapeDayLoad(len(jobs), new, len(jobs) - new, len(rejections))
+    """Load a whole day at once (rows from :func:`job_row`): for a day already in memory."""
+    return load_scrape_day_chunks(con, day, [(jobs, rejections)])
+
+
+def scrape_day_quality(con: duckdb.DuckDBPyConnection, day: date) -> ScrapeDayQuality:
+    """The day's postings and rejections as loaded (see :attr:`ScrapeDayQuality.rejection_rate`)."""
+    postings, rows, files = con.execute(
+        "SELECT (SELECT count(*) FROM job_sightings WHERE scrape_date = $day), "
+        "count(*) FILTER (WHERE line IS NOT NULL), count(*) FILTER (WHERE line IS NULL) "
+        "FROM rejected_jobs WHERE scrape_date = $day",
+        {"day": day},
+    ).fetchone()  # type: ignore[misc]
+    return ScrapeDayQuality(postings, rows, files)
+
+
+def rejection_reasons(
+    con: duckdb.DuckDBPyConnection, day: date, limit: int = 10
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The day's most frequent rejection codes, with an example message: (columns, rows)."""
+    cursor = con.execute(
+        "SELECT reason_code, count(*) AS n, any_value(reason) AS example FROM rejected_jobs "
+        "WHERE scrape_date = ? GROUP BY reason_code ORDER BY n DESC, reason_code LIMIT ?",
+        [day, limit],
+    )
+    return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def scrape_day_preview(
+    con: duckdb.DuckDBPyConnection, day: date, limit: int = 10
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The newest postings sighted on the day: (columns, rows) for a preview table."""
+    cursor = con.execute(_PREVIEW_SQL, [day, limit])
+    return [d[0] for d in cursor.description], cursor.fetchall()
 
 
 def day_jobs(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, Any]]:

@@ -73,34 +73,6 @@ def leads_with_analysis(con: duckdb.DuckDBPyConnection, day: date) -> int:
     )
 
 
-@dataclass(frozen=True)
-class Rejections:
-    """A scrape day's rejected rows against its postings, with the commonest reasons."""
-
-    rejected_rows: int
-    postings: int
-    reasons: Table
-
-
-def day_rejections(con: duckdb.DuckDBPyConnection, day: date) -> Rejections:
-    return Rejections(
-        rejected_rows=scalar(
-            con,
-            "SELECT count(*) FROM rejected_jobs WHERE scrape_date = ? AND line IS NOT NULL",
-            [day],
-        ),
-        postings=scalar(con, "SELECT count(*) FROM job_sightings WHERE scrape_date = ?", [day]),
-        reasons=Table(
-            *rows(
-                con,
-                "SELECT reason, count(*) AS n FROM rejected_jobs WHERE scrape_date = ? "
-                "GROUP BY reason ORDER BY n DESC LIMIT 10",
-                [day],
-            )
-        ),
-    )
-
-
 def batch_outcomes(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> Table:
     """Each batch of a (stage, day) with its status and request counts."""
     return Table(

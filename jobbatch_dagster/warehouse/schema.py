@@ -57,8 +57,10 @@ TABLE_DDL: Final[dict[str, str]] = {
             scrape_date DATE NOT NULL,
             file VARCHAR NOT NULL,
             line INTEGER,  -- NULL when the whole file was rejected
-            reason VARCHAR NOT NULL,
-            raw VARCHAR
+            reason VARCHAR NOT NULL,  -- for a person: what is wrong and what to do
+            raw VARCHAR,  -- capped: enough to find and fix the row
+            reason_code VARCHAR,  -- stable, for GROUP BY: invalid_json, missing_title, ...
+            byte_offset BIGINT  -- where the row or region starts in its file, when known
         )""",
     # The postings a stage covered on a day and how: sent in a request, reused an existing answer,
     # or waiting on a request already in flight. Typed results are loaded from here.
@@ -213,6 +215,8 @@ TABLE_DDL: Final[dict[str, str]] = {
 # Columns added after a table was first released: a warehouse made before gets them on open.
 MIGRATIONS: Final = (
     "ALTER TABLE batch_requests ADD COLUMN IF NOT EXISTS previous_batch_id VARCHAR",
+    "ALTER TABLE rejected_jobs ADD COLUMN IF NOT EXISTS reason_code VARCHAR",
+    "ALTER TABLE rejected_jobs ADD COLUMN IF NOT EXISTS byte_offset BIGINT",
 )
 
 

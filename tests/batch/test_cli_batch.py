@@ -127,8 +127,12 @@ def test_process_waits_and_returns_results(emulator, tmp_path: Path) -> None:
 
 def test_bad_input_is_a_clear_error(emulator, tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
+    broken.write_text('[\n {"title": oops}\n]\n')
+    refused(jobbatch(tmp_path, emulator, "create", str(broken), "--json"), "line 2")
+    # A corrupt row costs only itself: the good row is sent, the bad one named on stderr.
     broken.write_text('[\n {"title": "a", "description": "b"},\n {"title": oops}\n]\n')
-    refused(jobbatch(tmp_path, emulator, "create", str(broken), "--json"), "line 3")
+    partly = jobbatch(tmp_path, emulator, "create", str(broken), "--json")
+    assert ok_json(partly)["job_count"] == 1 and f"{broken}:3: invalid JSON" in partly.stderr
     empty = tmp_path / "empty.jsonl"
     empty.write_text(json.dumps({"title": "only a title"}) + "\n")
     refused(jobbatch(tmp_path, emulator, "create", str(empty)), "no usable job postings")

@@ -11,7 +11,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def test_a_small_benchmark_run_prints_every_case() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--requests", "300"],
+        [sys.executable, "-m", "benchmarks", "--requests", "300", "--ingest-rows", "300"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -22,6 +22,10 @@ def test_a_small_benchmark_run_prints_every_case() -> None:
     cases = {(group.strip(), case.strip()) for group, case in rows[1:]}
     assert cases == {
         (group, case)
-        for group, subject in (("shard build", "engine"), ("output load", "warehouse"))
+        for group, subject in (
+            ("shard build", "engine"),
+            ("ingest", "pipeline"),
+            ("output load", "warehouse"),
+        )
         for case in (subject, "naive", "byte copy")
     }

@@ -47,7 +47,7 @@ def test_overrides_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     ("text", "message"),
     [
         ("[limits]\nmax_requests_per_batch = 'many'\n", "max_requests_per_batch must be int"),
-        ("[stages.qualify]\nthreshold = true\n", "threshold must be int"),
+        ("[stages.qualify]\nmodel = 'm'\nthreshold = true\n", "threshold must be int"),
         ("[limits\n", "not valid TOML"),
     ],
 )

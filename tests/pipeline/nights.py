@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -15,9 +14,8 @@ from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDriver, NightReport
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.pipeline.day import DayRun, Patience, run_day
+from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import Settings
-from jobbatch_dagster.sources import read_day
-from jobbatch_dagster.warehouse.loads import job_row, load_scrape_day
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample"
@@ -81,16 +79,12 @@ def ingest(
     source: str | None = None,
 ) -> int:
     """The day's postings (``source``'s sample files, default the day's own, beside any file
-    already there) into the warehouse, as ``scraped_jobs`` does it (sources + warehouse)."""
+    already there) into the warehouse, as ``scraped_jobs`` does it."""
     target = settings.incoming_dir / day
     target.mkdir(parents=True, exist_ok=True)
     for name in SUBSET:
         shutil.copy(SAMPLE / (source or day) / name, target / name)
-    read = read_day(settings.incoming_dir, day)
-    scrape_date = date.fromisoformat(day)
-    jobs = [job_row(dataclasses.asdict(p), p.to_job_dict(), scrape_date) for p in read.postings]
-    rejections = [dataclasses.asdict(r) for r in read.rejections]
-    return load_scrape_day(con, scrape_date, jobs, rejections).postings
+    return ingest_day(settings, con, date.fromisoformat(day)).load.postings
 
 
 def night_without_dagster(

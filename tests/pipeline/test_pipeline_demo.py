@@ -9,14 +9,15 @@ import duckdb
 import pytest
 
 from jobbatch_dagster import demo
+from jobbatch_dagster.chaos import FaultsFileError, load_faults
 from tests.pipeline.nights import DAY1, REPO, SAMPLE, SUBSET
 
 pytestmark = pytest.mark.integration
 
 
-def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def demo_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh clone's data folder with one sample day, as the working directory."""
     (tmp_path / "data" / "sample" / DAY1).mkdir(parents=True)
     for name in SUBSET:
         shutil.copy(SAMPLE / DAY1 / name, tmp_path / "data" / "sample" / DAY1 / name)
@@ -24,6 +25,12 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("JOBBATCH_WAREHOUSE", raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "data" / "dagster_home"))
+    return tmp_path
+
+
+def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
+    demo_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-a-real-looking-key-that-must-not-be-used")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
 
@@ -31,7 +38,7 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
     first = capsys.readouterr().out
     assert "spends no money without --use-openai" in first
     assert "sk-a-real" not in first
-    warehouse = tmp_path / "data" / "warehouse.duckdb"
+    warehouse = demo_folder / "data" / "warehouse.duckdb"
     assert str(warehouse) in first
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT DISTINCT backend FROM batches").fetchall() == [("emulator",)]
@@ -44,4 +51,38 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
     assert "New batches this run: 0" in capsys.readouterr().out
     with duckdb.connect(str(warehouse), read_only=True) as con:  # the second run rewrote no history
         assert con.execute("SELECT * FROM daily_funnel").fetchall() == funnel
-    assert (tmp_path / "data" / "dagster_home" / "dagster.yaml").is_file()
+    assert (demo_folder / "data" / "dagster_home" / "dagster.yaml").is_file()
+
+
+def test_demo_plays_a_faults_file_and_reports_what_it_played_and_healed(
+    demo_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    faults = demo_folder / "rehearsal.toml"
+    faults.write_text(
+        'about = "one night rate limited while it submits"\n'
+        '[[nights]]\nnote = "429 storm"\nwhen = "submit"\n'
+        "[nights.faults.http_errors]\nstatus = 429\ncount = 4\nretry_after_ms = 10\n"
+    )
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+    assert demo.main(["--latency", "0", "--backoff", "0.05", "--faults", str(faults)]) == 0
+
+    out = capsys.readouterr().out
+    assert f'{DAY1}: faults played: {{"http_errors": {{"count": 4' in out
+    assert "Faults played: 1" in out
+    assert f"night 1 ({DAY1})" in out and "(429 storm)" in out
+    with duckdb.connect(str(demo_folder / "data" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM qualified_leads").fetchone()[0] > 0
+
+
+def test_the_shipped_storm_is_valid_and_a_bad_faults_file_names_file_and_night(
+    tmp_path: Path,
+) -> None:
+    storm = load_faults(REPO / "data" / "faults" / "storm.json")
+    assert [n.number for n in storm] == [1, 2, 3, 4, 5]
+    assert {n.when for n in storm} == {"submit", "harvest"}
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"nights": [{"faults": {}}, {"faults": {"expire_after": 3}}]}')
+    with pytest.raises(FaultsFileError, match="night 2: not a fault the emulator knows") as info:
+        load_faults(bad)
+    assert str(bad) in str(info.value) and "expire_after" in str(info.value)

@@ -77,10 +77,11 @@ def test_files_read_in_name_order_hidden_files_skipped_bad_files_reported(incomi
     (folder / "notes.txt").write_text("hello")
     (folder / "sub").mkdir()
     read = read_day(incoming, DAY)
-    assert read.files == [f"{DAY}/a.jsonl", f"{DAY}/b.csv", f"{DAY}/notes.txt"]
-    assert [(r.file, r.line) for r in read.rejections] == [
-        (f"{DAY}/b.csv", 3),
-        (f"{DAY}/notes.txt", None),
+    assert read.files == [f"{DAY}/a.jsonl", f"{DAY}/b.csv", f"{DAY}/notes.txt", f"{DAY}/sub"]
+    assert [(r.file, r.line, r.code) for r in read.rejections] == [
+        (f"{DAY}/b.csv", 3, "empty_row"),
+        (f"{DAY}/notes.txt", None, "unsupported_file"),
+        (f"{DAY}/sub", None, "unsupported_file"),
     ]
-    assert read.rows_read == 3 and read.rejected_rows == 1
+    assert (read.rows_read, read.rejected_rows, read.rejected_files) == (3, 1, 2)
     assert [p.source_file for p in read.postings] == [f"{DAY}/a.jsonl", f"{DAY}/b.csv"]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import duckdb
 import pytest
 
 from jobbatch_dagster.warehouse import TABLE_DDL, VIEW_DDL, ensure_schema
-from jobbatch_dagster.warehouse.loads import day_jobs, job_row, load_scrape_day
+from jobbatch_dagster.warehouse.loads import (
+    JobRow,
+    RejectionRow,
+    day_jobs,
+    job_row,
+    load_scrape_day,
+)
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 DAY1 = date(2026, 11, 18)
@@ -33,7 +40,7 @@ def posting(job_id: str, title: str = "Data entry clerk", fingerprint: str = "fp
     }
 
 
-def rows_for(day: date, *postings: dict) -> list[dict]:
+def rows_for(day: date, *postings: dict) -> list[JobRow]:
     return [job_row(p, {"id": p["job_id"], "title": p["title"]}, day) for p in postings]
 
 
@@ -79,7 +86,7 @@ def test_reloading_an_older_day_keeps_the_newest_content(con: duckdb.DuckDBPyCon
 def test_reloading_a_day_replaces_its_sightings_and_rejections(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    rejection = {"file": "2026-11-18/a.jsonl", "line": 3, "reason": "missing title", "raw": "{}"}
+    rejection = RejectionRow(DAY1, "2026-11-18/a.jsonl", 3, "missing_title", "missing title", "{}")
     for _ in range(2):
         again = load_scrape_day(con, DAY1, rows_for(DAY1, posting("a"), posting("b")), [rejection])
         assert (again.new_postings, again.seen_before) == (2, 0)  # the same report every time
@@ -100,8 +107,8 @@ def test_reloading_a_day_replaces_its_sightings_and_rejections(
 
 def test_a_failed_load_leaves_the_day_as_it_was(con: duckdb.DuckDBPyConnection) -> None:
     load_scrape_day(con, DAY1, rows_for(DAY1, posting("a")), [])
-    broken = rows_for(DAY1, posting("b"))
-    broken[0]["title"] = None  # violates NOT NULL: the whole load must roll back
+    broken = [dataclasses.replace(row, title=None) for row in rows_for(DAY1, posting("b"))]
+    # title = None violates NOT NULL: the whole load must roll back
     with pytest.raises(duckdb.ConstraintException):
         load_scrape_day(con, DAY1, broken, [])
     assert con.execute("SELECT job_id FROM job_sightings").fetchall() == [("a",)]

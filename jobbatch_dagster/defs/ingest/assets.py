@@ -1,7 +1,5 @@
 """``scraped_jobs``: the day's scraper output, validated, de-duplicated and in the warehouse."""
 
-import dataclasses
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -9,16 +7,10 @@ from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import warehouse_connection
 from jobbatch_dagster.home import DUCKDB_POOL
+from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import Settings
-from jobbatch_dagster.sources import read_day
-from jobbatch_dagster.warehouse.loads import job_row, load_scrape_day
-from jobbatch_dagster.warehouse.queries import rows
 
-_PREVIEW_SQL = (
-    "SELECT j.job_id, j.title, j.company, j.location, j.compensation, j.first_seen "
-    "FROM job_sightings AS s JOIN jobs AS j USING (job_id) WHERE s.scrape_date = ? "
-    "ORDER BY j.first_seen DESC, j.job_id LIMIT 10"
-)
+_MAX_WARNINGS_SHOWN = 20
 
 
 def build_scraped_jobs(
@@ -36,32 +28,32 @@ def build_scraped_jobs(
     ) -> dg.MaterializeResult:
         """Every job posting the scrapers saw on the scrape day, one row per posting.
 
-        Reads ``<incoming>/<YYYY-MM-DD>/`` (JSON, JSONL, CSV). A posting seen on an earlier day is
-        not added again: its ``jobs`` row gets a new ``last_seen``, so reposts never inflate the
-        funnel or the bill. Rows that cannot be used land in ``rejected_jobs`` with file, line and
-        reason, so a broken scraper is visible the morning after instead of silently shrinking the
-        lead list.
+        Reads ``<incoming>/<YYYY-MM-DD>/`` (JSON in any shape, JSONL, CSV). A posting seen on an
+        earlier day is not added again: its ``jobs`` row gets a new ``last_seen``, so reposts never
+        inflate the funnel or the bill. Rows, corrupt regions and whole files that cannot be used
+        land in ``rejected_jobs`` with file, line, a stable ``reason_code`` and a reason, so a
+        broken scraper is visible the morning after instead of silently shrinking the lead list.
         """
-        day = partition_day(context)
-        read = read_day(settings.incoming_dir, context.partition_key)
-        jobs = [job_row(dataclasses.asdict(p), p.to_job_dict(), day) for p in read.postings]
-        rejections = [dataclasses.asdict(r) for r in read.rejections]
         with warehouse_connection(duckdb) as con:
-            load = load_scrape_day(con, day, jobs, rejections)
-            columns, preview = rows(con, _PREVIEW_SQL, [day])
-        rate = read.rejected_rows / read.rows_read if read.rows_read else 0.0
+            result = ingest_day(settings, con, partition_day(context))
+        counts, load = result.counts, result.load
         return dg.MaterializeResult(
             metadata={
                 "postings": load.postings,
                 "new_postings": load.new_postings,
                 "seen_before": load.seen_before,
                 "rejected": load.rejections,
-                "rows_read": read.rows_read,
-                "duplicates_merged": read.duplicates_merged,
-                "rejection_rate": dg.MetadataValue.float(round(rate, 4)),
-                "files": dg.MetadataValue.json(read.files),
+                "rejected_rows": load.quality.rejected_rows,
+                "rejected_files": load.quality.rejected_files,
+                "rows_read": counts.rows_read,
+                "duplicates_merged": counts.duplicates_merged,
+                "rejection_rate": dg.MetadataValue.float(round(result.rejection_rate, 4)),
+                "reasons": markdown_table(*result.reasons),
+                "warnings": dg.MetadataValue.json(counts.warnings[:_MAX_WARNINGS_SHOWN]),
+                "warnings_total": len(counts.warnings),
+                "files": dg.MetadataValue.json(counts.files),
                 "incoming_dir": str(settings.incoming_dir / context.partition_key),
-                "preview": markdown_table(columns, preview),
+                "preview": markdown_table(*result.preview),
             }
         )
 

@@ -18,6 +18,7 @@ from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
+from jobbatch_dagster.defs.retries import provider_retry_policy, retry_only_transient_errors
 from jobbatch_dagster.defs.stages.keys import (
     SCRAPED_JOBS_KEY,
     batch_input_key,
@@ -50,7 +51,7 @@ def _provider_asset(
     def provider_asset(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, openai_batch: OpenAIBatchResource
     ) -> dg.MaterializeResult:
-        with warehouse_connection(duckdb) as con:
+        with retry_only_transient_errors(), warehouse_connection(duckdb) as con:
             metadata = step(con, openai_batch.client(), partition_day(context))
         return dg.MaterializeResult(metadata=metadata)
 
@@ -69,6 +70,7 @@ def build_stage_chain(
         else f"the day's postings that `{stage.after}` scored at or above its threshold"
     )
     common = {"partitions_def": partitions, "group_name": name, "pool": DUCKDB_POOL}
+    provider_common = {**common, "retry_policy": provider_retry_policy(settings)}
 
     @dg.asset(
         key=batch_input_key(name),
@@ -98,7 +100,7 @@ def build_stage_chain(
         lambda con, client, day: submission_metadata(
             submit_stage(con, client, settings, stage, day)
         ),
-        common,
+        provider_common,
     )
     raw_output = _provider_asset(
         raw_output_key(name),
@@ -108,7 +110,7 @@ def build_stage_chain(
         "pending, and each batch's cost in `costs`. Expired, cancelled and failed batches "
         "keep the answers they finished and are reported with their real status.",
         lambda con, client, day: harvest_metadata(harvest_stage(con, client, settings, stage, day)),
-        common,
+        provider_common,
     )
 
     table = RESULT_TABLES[name]

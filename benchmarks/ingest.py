@@ -1,0 +1,64 @@
+"""Ingesting one scrape day: the pipeline's streaming path against a naive load and a byte copy.
+
+The day is one JSON array (the shape that must be parsed as a whole by a naive reader) of synthetic
+postings about 700 bytes each, so 300,000 rows make about 200 MB. pipeline: what ``scraped_jobs``
+does — ``ingest_day`` reads, validates, normalises, fingerprints and merges every row and upserts
+them into ``jobs``, ``job_sightings`` and ``rejected_jobs`` 5,000 at a time. naive: ``json.load``
+of the whole file and a pandas DataFrame of it (no validation, no warehouse). byte copy: the floor.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from benchmarks.postings import synthetic_jobs
+from jobbatch_dagster.pipeline.ingest import ingest_day
+from jobbatch_dagster.settings import Settings
+from jobbatch_dagster.warehouse.schema import ensure_schema
+
+DAY = date(2026, 11, 20)
+DESCRIPTION_CHARS = 520  # with the other fields, about 700 bytes a row
+
+
+def _day_file(work: Path) -> Path:
+    return work / "incoming" / DAY.isoformat() / "day.json"
+
+
+def prepare(count: int, work: Path) -> None:
+    """Write the day's file (untimed), one element a line as scrapers write arrays."""
+    path = _day_file(work)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[\n")
+        for i, job in enumerate(synthetic_jobs(count, description_chars=DESCRIPTION_CHARS)):
+            out.write(("," if i else "") + json.dumps(job) + "\n")
+        out.write("]\n")
+
+
+def pipeline_ingest(count: int, work: Path) -> int:
+    database = work / "warehouse.duckdb"
+    database.unlink(missing_ok=True)
+    settings = Settings(incoming_dir=work / "incoming", warehouse_path=database)
+    with duckdb.connect(str(database)) as con:
+        ensure_schema(con)
+        result = ingest_day(settings, con, DAY)
+    assert result.load.postings == count, result.load
+    return _day_file(work).stat().st_size
+
+
+def naive_load(count: int, work: Path) -> int:
+    with _day_file(work).open(encoding="utf-8") as fh:
+        frame = pd.DataFrame(json.load(fh))
+    assert len(frame) == count
+    return _day_file(work).stat().st_size
+
+
+def byte_copy(count: int, work: Path) -> int:
+    shutil.copyfile(_day_file(work), work / "copy-day.json")
+    return _day_file(work).stat().st_size
