@@ -18,6 +18,7 @@ from duckdb import DuckDBPyConnection
 from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
+from jobbatch_dagster.defs.retries import provider_retry_policy, retry_only_transient_errors
 from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, results_key
 from jobbatch_dagster.home import DUCKDB_POOL
 from jobbatch_dagster.pipeline import audit, checks
@@ -152,6 +153,7 @@ def build_ledger_links_check(
             for name, text in RAW_OUTPUT_LINKS.items()
         ],
         pool=DUCKDB_POOL,
+        retry_policy=provider_retry_policy(settings),  # it reads the provider, as a harvest does
     )
     def ledger_links(
         context: dg.AssetCheckExecutionContext,
@@ -159,7 +161,7 @@ def build_ledger_links_check(
         openai_batch: OpenAIBatchResource,
     ) -> Iterator[dg.AssetCheckResult]:
         client = openai_batch.client()
-        with warehouse_connection(duckdb) as con:
+        with retry_only_transient_errors(), warehouse_connection(duckdb) as con:
             found = audit.audit_stage_day(
                 con,
                 client,
