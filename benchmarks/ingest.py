@@ -2,8 +2,8 @@
 
 The day is one JSON array (the shape that must be parsed as a whole by a naive reader) of synthetic
 postings about 700 bytes each, so 300,000 rows make about 200 MB. pipeline: what ``scraped_jobs``
-does — ``ingest_day`` reads, validates, normalises, fingerprints and merges every row and upserts
-them into ``jobs``, ``job_sightings`` and ``rejected_jobs`` 5,000 at a time. naive: ``json.load``
+does — ``ingest_day`` reads, validates, normalises and fingerprints every row, stages them in the
+warehouse 5,000 at a time and merges the day into ``jobs``, ``job_sightings`` and ``rejected_jobs``. naive: ``json.load``
 of the whole file and a pandas DataFrame of it (no validation, no warehouse). byte copy: the floor.
 """
 

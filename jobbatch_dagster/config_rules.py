@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jobbatch_dagster.tasks import TASK_NAMES, TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
 
-STAGE_KEYS = ("model", "after", "threshold")
+STAGE_KEYS = ("model", "after", "threshold", "top")
 PROFILE_TEXT_KEYS = ("name", "offer", "ideal_customer")
 PROFILE_LIST_KEYS = ("fit_signals", "disqualifiers")
 PROFILE_KEYS = (*PROFILE_TEXT_KEYS, *PROFILE_LIST_KEYS, "average_deal_value_usd")
@@ -210,6 +210,10 @@ def check_stage_plan(stages: Section, plan: Sequence[tuple[str, str | None]]) ->
             seen.append(parent)
     scored = [n for n in after if "score" in TASKS[n].result_model.model_fields]
     for name, parent in plan:
+        # A lead stage (a task that reads earlier answers, like outreach) takes the day's best leads
+        # by the first stage's score, so its own `after` needs no score.
+        if TASKS[name].context_fields:
+            continue
         if parent is not None and parent not in scored:
             raise ConfigError(
                 f"{stages.where[:-1]}.{name}]: after = {parent!r}, but {parent} answers have no "

@@ -6,7 +6,10 @@
 3. For each sample day, runs the nightly job, then ticks ``batch_status_sensor`` and executes
    the runs it requests until the day is done, on the persistent instance in
    ``data/dagster_home`` (so `make dev` shows the same runs, materializations and checks).
-4. Prints the funnel, the cost ledger, the top leads, and where the DuckDB file is.
+4. Prints the funnel, the cost ledger, the top leads and the outreach of the first two.
+5. Follows up live on the best lead (one question, as `jobbatch leads ask` does), once: a lead
+   that already has a conversation is not asked again. Then prints batch and live spend apart,
+   and where the DuckDB file is.
 
 ``--faults FILE`` turns it into a chaos rehearsal: each night, the emulator's faults that the file
 lists for it are scheduled (see ``chaos.py`` and data/faults/storm.json), and the demo reports
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from jobbatch_dagster.batch.cost import format_usd
 from jobbatch_dagster.chaos import (
     FaultPlayer,
     FaultsFileError,
@@ -44,13 +48,22 @@ from jobbatch_dagster.defs.driver import (
     NightReport,
 )
 from jobbatch_dagster.emulator.process import EmulatorProcess
+from jobbatch_dagster.followup import ConversationalLeadAgent
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import Settings, load_settings
-from jobbatch_dagster.warehouse.reports import batch_count, print_morning_reports
+from jobbatch_dagster.warehouse.leads import lead_record
+from jobbatch_dagster.warehouse.reports import (
+    batch_count,
+    outreach_leads,
+    print_morning_reports,
+    print_spend,
+)
 
 SAMPLE_DIR = Path("data/sample")
 EMULATOR_DIR = Path("data/emulator")
 DEMO_LATENCY_SECONDS = 1.0
+OUTREACH_SHOWN = 2
+DEMO_QUESTION = "What should I say in the first minute of the call, and what should I ask?"
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -164,6 +177,49 @@ def print_faults(player: FaultPlayer | None) -> None:
         print(f"  night {night.number} ({day}): {night.describe()}")
 
 
+def print_outreach(agent: ConversationalLeadAgent, lead_ids: Sequence[str]) -> None:
+    """The overnight outreach of the given leads: ROI, email, call opener and questions."""
+    print(f"\n== Outreach for the first {len(lead_ids)} top leads (outreach)")
+    with agent.warehouse() as con:
+        leads = [lead_record(con, lead_id) for lead_id in lead_ids]
+    for lead in leads:
+        if lead is None or lead.outreach is None:
+            continue
+        roi, email = lead.outreach["roi"], lead.outreach["email"]
+        print(f"\n{lead.title} at {lead.company or 'an unnamed business'}  [{lead.job_id}]")
+        print(f"ROI: {roi['reasoning']}")
+        print(f"Subject: {email['subject']}\n{email['body']}")
+        print(f"Call opener: {lead.outreach['call_opener']}")
+        for question in lead.outreach["questions"]:
+            print(f"  ? {question}")
+
+
+def follow_up(agent: ConversationalLeadAgent, lead_id: str) -> None:
+    """One live question on the best lead, unless an earlier run already asked it."""
+    conversation = agent.start_conversation(lead_id)
+    print(f"\n== Live follow-up: jobbatch leads ask {lead_id} {DEMO_QUESTION!r}")
+    if conversation.exchanges:
+        print("(asked in an earlier run; `jobbatch leads show` prints the conversation)")
+        return
+    print(conversation.ask(DEMO_QUESTION))
+    answer = conversation.last_answer
+    if answer is not None:
+        print(
+            f"[live call: {answer.model} on {answer.backend}, {format_usd(answer.cost.live_usd)}]"
+        )
+
+
+def morning_after(warehouse: Path) -> None:
+    """Outreach of the first top leads, then a live question on the best one."""
+    agent = ConversationalLeadAgent(warehouse=warehouse)
+    lead_ids = outreach_leads(warehouse, OUTREACH_SHOWN)
+    if not lead_ids:
+        print("\nNo lead got outreach (none reached [stages.outreach] threshold).")
+        return
+    print_outreach(agent, lead_ids)
+    follow_up(agent, lead_ids[0])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     days = args.days or sample_days()
@@ -178,26 +234,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         player = _fault_player(nights, os.environ.get("OPENAI_BASE_URL"))
-        warehouse = run_demo(days, faults=player, backoff=args.backoff)
-    else:
-        if os.environ.get("OPENAI_API_KEY"):
-            print(
-                "OPENAI_API_KEY is set, but the demo spends no money without --use-openai: "
-                "using the offline emulator instead.",
-                flush=True,
-            )
-        os.environ.pop("OPENAI_API_KEY", None)
-        with EmulatorProcess(data_dir=EMULATOR_DIR, latency=args.latency) as emulator:
-            os.environ["OPENAI_BASE_URL"] = emulator.base_url
-            os.environ["OPENAI_API_KEY"] = emulator.api_key
-            print(
-                f"Offline Batch API emulator at {emulator.base_url} (state in {EMULATOR_DIR}); "
-                "its answers are rule-based, not a model's.",
-                flush=True,
-            )
-            player = _fault_player(nights, emulator.base_url)
-            warehouse = run_demo(days, faults=player, backoff=args.backoff)
+        return morning(run_demo(days, faults=player, backoff=args.backoff), before, player)
+    if os.environ.get("OPENAI_API_KEY"):
+        print(
+            "OPENAI_API_KEY is set, but the demo spends no money without --use-openai: "
+            "using the offline emulator instead.",
+            flush=True,
+        )
+    os.environ.pop("OPENAI_API_KEY", None)
+    with EmulatorProcess(data_dir=EMULATOR_DIR, latency=args.latency) as emulator:
+        os.environ["OPENAI_BASE_URL"] = emulator.base_url
+        os.environ["OPENAI_API_KEY"] = emulator.api_key
+        print(
+            f"Offline Batch API emulator at {emulator.base_url} (state in {EMULATOR_DIR}); "
+            "its answers are rule-based, not a model's.",
+            flush=True,
+        )
+        player = _fault_player(nights, emulator.base_url)
+        return morning(run_demo(days, faults=player, backoff=args.backoff), before, player)
+
+
+def morning(warehouse: Path, before: int, player: FaultPlayer | None) -> int:
+    """Everything printed after the nights (the live follow-up needs the provider still up)."""
     print_morning_reports(warehouse)
+    morning_after(warehouse)
+    print_spend(warehouse)
     print_faults(player)
     created = batch_count(warehouse) - before
     print(

@@ -32,6 +32,9 @@ CONFIG_ENV = "JOBBATCH_CONFIG"
 WAREHOUSE_ENV = "JOBBATCH_WAREHOUSE"
 DEFAULT_CONFIG_FILE = "jobbatch.toml"
 DEFAULT_MODEL = "gpt-4o-mini"
+# Outreach goes to the day's best leads only: at most this many, scoring at least this much.
+OUTREACH_TOP = 10
+OUTREACH_MIN_SCORE = 80
 
 __all__ = ["ConfigError", "RetrySettings", "Settings", "StageConfig", "load_settings"]
 
@@ -46,6 +49,8 @@ class StageConfig:
         None  # None: runs on every new posting; else on those that qualify in `after`
     )
     threshold: int = 60
+    # A lead stage (outreach) takes only the day's best `top` leads scoring >= threshold; None: all.
+    top: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class Settings:
         StageConfig("analyze", after="qualify"),
         StageConfig("extract_pain_points", after="qualify"),
         StageConfig("parse", after="qualify"),
+        StageConfig("outreach", after="analyze", threshold=OUTREACH_MIN_SCORE, top=OUTREACH_TOP),
     )
     lead_profile: LeadProfile = field(default_factory=LeadProfile)
     # [sources.fields]: a user's own column names per posting field, tried after the built-in ones.
@@ -124,6 +130,7 @@ def _stages(sections: Mapping[str, Section], base: Settings) -> tuple[StageConfi
             model=table.text("model", required=True),
             after=table.text("after", None),
             threshold=table.integer("threshold", StageConfig.threshold, low=0, high=100),
+            top=table.integer("top", 0, low=1) or None,
         )
         for name, table in sections["stages"].subtables().items()
     )

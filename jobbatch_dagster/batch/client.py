@@ -37,6 +37,23 @@ RECONCILE_WINDOW_SECONDS = BATCH_FILE_DEFAULT_TTL_SECONDS
 _CHUNK = 1 << 20
 
 
+class MissingKeyError(openai.OpenAIError):
+    """No ``OPENAI_API_KEY``: says that an emulator needs one too (any value), not only OpenAI."""
+
+    def __init__(self, base_url: str | None) -> None:
+        if base_url:
+            message = (
+                f"OPENAI_API_KEY is not set. The SDK needs a key for {base_url} too; if that is "
+                "the emulator, any value works (export OPENAI_API_KEY=emulator)"
+            )
+        else:
+            message = (
+                "OPENAI_API_KEY is not set: export your OpenAI key, or point OPENAI_BASE_URL at a "
+                "running emulator (jobbatch emulator serve) and set OPENAI_API_KEY to any value"
+            )
+        super().__init__(message)
+
+
 class BatchWaitTimeout(TimeoutError):
     """A batch that did not reach a terminal status in time; it keeps running at the provider."""
 
@@ -103,6 +120,37 @@ class BatchStatus:
         return {"total": self.total, "completed": self.completed, "failed": self.failed}
 
 
+def sdk_client(
+    sdk: openai.OpenAI | None = None,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    max_retries: int | None = None,
+    timeout: float | None = None,
+) -> openai.OpenAI:
+    """The given SDK client with these options, or a new one (reading ``OPENAI_API_KEY`` and
+    ``OPENAI_BASE_URL`` itself when no key or URL is given)."""
+    options: dict[str, Any] = {}
+    if max_retries is not None:
+        options["max_retries"] = max_retries
+    if timeout is not None:
+        options["timeout"] = timeout
+    if sdk is None:
+        if api_key is not None:
+            options["api_key"] = api_key
+        if base_url is not None:
+            options["base_url"] = base_url
+        try:  # no key given: the SDK reads OPENAI_API_KEY itself
+            sdk = openai.OpenAI(**options)
+        except openai.OpenAIError as exc:
+            if api_key is not None or os.environ.get("OPENAI_API_KEY"):
+                raise
+            raise MissingKeyError(base_url or os.environ.get("OPENAI_BASE_URL")) from exc
+    elif options:
+        sdk = sdk.with_options(**options)
+    return sdk
+
+
 class BatchClient:
     """Files and batches over one ``openai.OpenAI`` client."""
 
@@ -115,20 +163,9 @@ class BatchClient:
         max_retries: int | None = None,
         timeout: float | None = None,
     ) -> None:
-        options: dict[str, Any] = {}
-        if max_retries is not None:
-            options["max_retries"] = max_retries
-        if timeout is not None:
-            options["timeout"] = timeout
-        if sdk is None:
-            if api_key is not None:
-                options["api_key"] = api_key
-            if base_url is not None:
-                options["base_url"] = base_url
-            sdk = openai.OpenAI(**options)  # no key given: the SDK reads OPENAI_API_KEY itself
-        elif options:
-            sdk = sdk.with_options(**options)
-        self.sdk = sdk
+        self.sdk = sdk_client(
+            sdk, api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout
+        )
 
     def __repr__(self) -> str:  # never shows the key
         return f"BatchClient(base_url={str(self.sdk.base_url)!r}, backend={self.__dict__.get('backend', '?')!r})"

@@ -201,3 +201,25 @@ def guard_budget(estimate: CostBreakdown | None, max_usd: float | None) -> CostB
             f"lower the batch or raise {BUDGET_SETTING}"
         )
     return estimate
+
+
+LIVE_BUDGET_SETTING = "[budget] max_usd_live_per_day in jobbatch.toml"
+
+
+def check_live_budget(estimate: CostBreakdown, spent_today: float, max_usd: float | None) -> None:
+    """Refuse a live call that could take today's live spend over ``max_usd`` (None or <= 0: no
+    limit). ``estimate`` is the call's ceiling (full answer); a model without a price is refused."""
+    if max_usd is None or max_usd <= 0:
+        return
+    if estimate.live_usd is None:
+        raise BudgetExceededError(
+            f"cannot check the live budget of a call to {estimate.model}: it has no price in "
+            "jobbatch_dagster/batch/pricing.json; add its prices there, use a priced model, or "
+            f"remove {LIVE_BUDGET_SETTING}"
+        )
+    if spent_today + estimate.live_usd > max_usd:
+        raise BudgetExceededError(
+            f"live spend today is {format_usd(spent_today)}; this call to {estimate.model} may cost "
+            f"up to {format_usd(estimate.live_usd)}, over the daily max {format_usd(max_usd)}; "
+            f"wait until tomorrow (UTC) or raise {LIVE_BUDGET_SETTING}"
+        )

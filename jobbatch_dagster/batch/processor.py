@@ -27,7 +27,12 @@ from jobbatch_dagster.batch.submit import (
     submit_shard,
 )
 from jobbatch_dagster.batch.validate import InvalidBatchFileError, ValidationReport, validate_jsonl
-from jobbatch_dagster.batch.verb_shapes import corrupt_dict, cost_dict, status_dict, summary_dict
+from jobbatch_dagster.batch.verb_shapes import (
+    cost_dict,
+    result_dicts,
+    status_dict,
+    summary_dict,
+)
 from jobbatch_dagster.contract import MAX_METADATA_VALUE_CHARS
 from jobbatch_dagster.settings import DEFAULT_MODEL, Settings, load_settings
 from jobbatch_dagster.tasks import TASKS, get_task
@@ -57,6 +62,11 @@ class BatchProcessor:
         self.last_build: BuildResult | None = None
 
     @property
+    def inputs_dir(self) -> Path:
+        """Where the input files (shards and their manifests) are built."""
+        return self.work_dir / "inputs"
+
+    @property
     def client(self) -> BatchClient:
         """Created on first use, so building files needs no key or network."""
         if self._client is None:
@@ -72,7 +82,7 @@ class BatchProcessor:
             jobs,
             get_task(task_type),
             model,
-            self.work_dir / "inputs",
+            self.inputs_dir,
             profile=settings.lead_profile,
             max_requests=settings.max_requests_per_batch,
             max_bytes=settings.max_bytes_per_batch,
@@ -156,11 +166,10 @@ class BatchProcessor:
     def parse_results(
         self, path: str | os.PathLike[str], task_type: str | None = None
     ) -> list[dict[str, Any]]:
-        """One dict per request (custom_id, success, content, error, parsed, ...), failures included."""
-        downloaded = DownloadedResults.beside(path)
+        """One dict per request (custom_id, success, content, error, parsed, ...), failures included;
+        each answer's fields and its posting are at the top level too (see ``result_dicts``)."""
         task = get_task(task_type) if task_type else None
-        results = [r.as_dict() for r in downloaded.results(task)]
-        return results + [corrupt_dict(c) for c in downloaded.corrupt]
+        return result_dicts(DownloadedResults.beside(path), task, self.inputs_dir)
 
     def cancel_batch(self, batch_id: str) -> dict[str, Any]:
         """Ask the provider to stop; a finished batch cannot be cancelled and says so."""
@@ -251,8 +260,7 @@ class BatchProcessor:
             statuses.append(status_dict(status))
             if status.output_file_id or status.error_file_id:
                 downloaded = download_results(self.client, status, self.work_dir / "results")
-                results.extend(r.as_dict() for r in downloaded.results())
-                results.extend(corrupt_dict(c) for c in downloaded.corrupt)
+                results.extend(result_dicts(downloaded, None, self.inputs_dir))
         return {
             "statuses": statuses,
             "results": results,
@@ -275,3 +283,7 @@ def process_jobs_batch(
     return BatchProcessor(**init).process_jobs_batch(
         jobs, task_type, wait_for_completion, model, **options
     )
+
+
+# The seed's name for the processor, so its scripts keep working unchanged.
+BatchProcessorAgent = BatchProcessor

@@ -21,7 +21,7 @@ from typing import Any
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
 from jobbatch_dagster.sources.fields import REQUIRED_FIELDS
 from jobbatch_dagster.sources.text import normalize_whitespace, truncate
-from jobbatch_dagster.tasks.base import Task
+from jobbatch_dagster.tasks.base import Task, canonical_context
 from jobbatch_dagster.tasks.profile import LeadProfile
 from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens, estimate_prompt_tokens
 
@@ -74,8 +74,14 @@ def _text_field(job: Mapping[str, Any], key: str) -> str | None:
     return normalise_text(value) or None
 
 
-def prepare_posting(job: object, index: int, max_description_chars: int) -> PreparedPosting:
-    """Validate and normalise one job; raise ValueError/TypeError saying what is wrong."""
+def prepare_posting(
+    job: object, index: int, max_description_chars: int, context_fields: tuple[str, ...] = ()
+) -> PreparedPosting:
+    """Validate and normalise one job; raise ValueError/TypeError saying what is wrong.
+
+    ``context_fields`` (a lead task's, e.g. ``analysis``) are kept beside the content fields as
+    canonical JSON text, so they reach the request and its fingerprint; a missing one is ``null``.
+    """
     if not isinstance(job, Mapping):
         raise TypeError(f"a job must be a JSON object (mapping), got {type(job).__name__}")
     raw_id = job.get("id")
@@ -91,6 +97,8 @@ def prepare_posting(job: object, index: int, max_description_chars: int) -> Prep
     posting["description"], truncated = truncate_description(
         posting["description"], max_description_chars
     )
+    for key in context_fields:
+        posting[key] = canonical_context(job.get(key), key)
     job_id = None if raw_id is None else str(raw_id).strip() or None
     return PreparedPosting(index, job_id, _text_field(job, "url"), posting, truncated)
 
@@ -114,7 +122,7 @@ def posting_fingerprint(
     job: Mapping[str, Any], task: Task, model: str, profile: LeadProfile, max_description_chars: int
 ) -> str:
     """The request fingerprint a job would get, without building anything (for skip lists)."""
-    prepared = prepare_posting(job, 0, max_description_chars)
+    prepared = prepare_posting(job, 0, max_description_chars, task.context_fields)
     return request_fingerprint(task, task.prompt_version(profile), model, prepared.posting)
 
 

@@ -222,7 +222,7 @@ def build_shards(
     try:
         for index, job in enumerate(jobs):
             try:
-                prepared = prepare_posting(job, index, max_description_chars)
+                prepared = prepare_posting(job, index, max_description_chars, task.context_fields)
             except (TypeError, ValueError) as exc:
                 job_id = job.get("id") if isinstance(job, dict) else None
                 result.rejections.append(JobRejection(index, str(exc), _str_or_none(job_id)))

@@ -6,12 +6,17 @@ extra keys only added, never renamed, so existing dashboards keep reading them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from jobbatch_dagster.batch.client import BatchStatus
 from jobbatch_dagster.batch.cost import CostBreakdown
 from jobbatch_dagster.batch.failures import batch_failure
+from jobbatch_dagster.batch.harvest import DownloadedResults
+from jobbatch_dagster.batch.origins import find_shard, request_origins
 from jobbatch_dagster.batch.results import CorruptLine
+from jobbatch_dagster.tasks.base import Task
 
 
 def status_dict(status: BatchStatus) -> dict[str, Any]:
@@ -61,3 +66,51 @@ def corrupt_dict(corrupt: CorruptLine) -> dict[str, Any]:
         "error": {"code": "corrupt_line", "message": message},
         "line": corrupt.line,
     }
+
+
+def result_dicts(
+    downloaded: DownloadedResults, task: Task | None, inputs_dir: Path
+) -> list[dict[str, Any]]:
+    """The guide's result dicts: the seed's keys, plus what lets a script use them directly.
+
+    Each answered result also carries its answer's fields at the top level (``r["qualified"]``,
+    ``r["score"]``, ``r["confidence"]``), its ``task``, and, when the batch was built in this work
+    directory, the posting it answered: ``job_id``, ``job`` and the posting's fields at the top level
+    too, so ``[r for r in results if r["qualified"]]`` is a list of jobs for the next stage. The
+    seed's own keys always win over an answer's or a posting's field of the same name.
+    """
+    task = task or downloaded.task
+    shard = find_shard(downloaded.status, inputs_dir)
+    origins = request_origins(shard) if shard is not None else {}
+    rows = []
+    for result in downloaded.results(task):
+        row = result.as_dict()
+        origin = origins.get(result.custom_id)
+        job = origin.job() if origin is not None else {}
+        extra = {"task": task.name if task else None, "job_id": job.get("id"), "job": job or None}
+        rows.append({**job, **(result.parsed or {}), **extra, **row})
+    return rows + [corrupt_dict(c) for c in downloaded.corrupt]
+
+
+def jobs_for(
+    results: Iterable[Mapping[str, Any]], original_jobs: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The original jobs these results answered, in the results' order, each with the result's
+    answer fields added (a qualify score, an analysis...), ready for the next stage.
+
+    Results are matched to jobs by job id (``job_id``, recorded when the batch was built in the
+    processor's work directory); a result that matches no job raises, naming its custom_id.
+    """
+    by_id = {str(job["id"]): job for job in original_jobs if job.get("id") is not None}
+    jobs = []
+    for result in results:
+        job_id = result.get("job_id")
+        job = by_id.get(str(job_id)) if job_id is not None else None
+        if job is None:
+            raise ValueError(
+                f"result {result.get('custom_id')!r} matches none of the {len(by_id)} original jobs"
+                f" by id (job_id {job_id!r}): pass the jobs the batch was built from, with their "
+                "'id', and read the results with the processor (same work_dir) that built it"
+            )
+        jobs.append({**job, **(result.get("parsed") or {})})
+    return jobs

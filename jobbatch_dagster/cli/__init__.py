@@ -1,8 +1,10 @@
 """The ``jobbatch`` command: a thin shell over the plain-Python API.
 
 Each command group lives in its own module: ``emulator`` (the offline Batch API server),
-``batch`` (the original dashboard's operations over the engine), ``query`` (read the warehouse)
-and ``audit`` (the accounting identity, link by link).
+``batch`` (the original dashboard's operations over the engine), ``day`` (a whole scrape day
+through the pipeline layer, without Dagster), ``query`` (read the warehouse),
+``leads`` (the leads, and live follow-up on them), ``serve`` (the HTTP API and the leads page) and
+``audit`` (the accounting identity, link by link).
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import click
 
 from jobbatch_dagster.cli.audit import audit_command
 from jobbatch_dagster.cli.batch import batch
+from jobbatch_dagster.cli.day import day
 from jobbatch_dagster.cli.emulator import emulator
+from jobbatch_dagster.cli.leads import leads
 from jobbatch_dagster.cli.query import query
+from jobbatch_dagster.cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,5 +27,8 @@ def main() -> None:
 
 main.add_command(emulator)
 main.add_command(batch)
+main.add_command(day)
 main.add_command(query)
+main.add_command(leads)
+main.add_command(serve)
 main.add_command(audit_command)

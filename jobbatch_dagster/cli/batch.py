@@ -24,6 +24,7 @@ from jobbatch_dagster.cli.batch_output import (
     read_jobs,
     user_errors,
 )
+from jobbatch_dagster.cli.display import shown
 from jobbatch_dagster.settings import DEFAULT_MODEL, load_settings
 from jobbatch_dagster.tasks import TASK_NAMES
 
@@ -183,7 +184,7 @@ def results(batch_id: str, out: Path | None, as_json: bool) -> None:
                 if result["success"]
                 else f"{result['error']['code']}: {result['error']['message']}"
             )
-            click.echo(f"  {result['custom_id']}: {detail}")
+            click.echo(f"  {shown(result['custom_id'])}: {detail}")
 
     emit(as_json, data, human)
 
@@ -195,14 +196,14 @@ def results(batch_id: str, out: Path | None, as_json: bool) -> None:
 def cancel(batch_id: str, as_json: bool) -> None:
     """Ask the provider to cancel BATCH_ID (finished requests are kept, and charged)."""
     outcome = _processor().cancel_batch(batch_id)
-    emit(
-        as_json,
-        outcome,
-        lambda: click.echo(
-            f"{batch_id}: {outcome['status']}"
-            + (f" ({outcome['error']})" if outcome.get("error") else "")
-        ),
-    )
+    if not outcome["success"]:
+        if as_json:
+            emit(as_json, outcome, lambda: None)
+        raise click.ClickException(
+            f"{batch_id} cannot be cancelled: it has already finished ({outcome['status']}). "
+            f"The provider says: {outcome['error']}"
+        )
+    emit(as_json, outcome, lambda: click.echo(f"{batch_id}: {outcome['status']}"))
 
 
 @batch.command("list")
@@ -217,7 +218,7 @@ def list_(limit: int, as_json: bool) -> None:
         for item in batches:
             counts = item["request_counts"]
             click.echo(
-                f"{item['id']}  {item['status']:<11} {counts['completed']}/{counts['total']}  {item.get('task') or '-'}  {item.get('description') or ''}"
+                f"{item['id']}  {item['status']:<11} {counts['completed']}/{counts['total']}  {shown(item.get('task'))}  {shown(item.get('description'))}"
             )
 
     emit(as_json, {"success": True, "batches": batches, "count": len(batches)}, human)

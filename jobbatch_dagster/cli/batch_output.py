@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from jobbatch_dagster.cli.display import shown
 from jobbatch_dagster.settings import ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -104,7 +105,7 @@ def print_status(status: dict[str, Any]) -> None:
     )
     for error in status["errors"]:
         click.echo(
-            f"  error {error.get('code')}: {error.get('message')}"
+            f"  error {shown(error.get('code'))}: {shown(error.get('message'))}"
             + (f" (line {error['line']})" if error.get("line") else "")
         )
 

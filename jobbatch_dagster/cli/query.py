@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 import duckdb
+import pandas as pd
 
+from jobbatch_dagster.cli.display import shown
 from jobbatch_dagster.settings import load_settings
 
 FORMATS = ("table", "csv", "json")
@@ -56,16 +58,19 @@ def query(sql: str, db_path: Path | None, fmt: str, max_rows: int) -> None:
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             relation = con.sql(sql)
-            frame = relation.df() if relation is not None else None
+            if relation is None:
+                click.echo("OK (statement returned no rows)")
+                return
+            if fmt == "table":  # Python values, so every kind of NULL prints the same way
+                columns, rows = relation.columns, relation.fetchall()
+            else:
+                frame = relation.df()
     except duckdb.IOException as exc:
         raise click.ClickException(
             f"cannot open {path} read-only: {exc}. A pipeline run may be writing it; try again when it ends."
         ) from exc
     except duckdb.Error as exc:
         raise click.ClickException(f"query failed: {exc}") from exc
-    if frame is None:
-        click.echo("OK (statement returned no rows)")
-        return
     if fmt == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif fmt == "json":
@@ -73,9 +78,10 @@ def query(sql: str, db_path: Path | None, fmt: str, max_rows: int) -> None:
             json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2)
         )
     else:
-        with_more = len(frame) > max_rows
-        click.echo(frame.head(max_rows).to_string(index=False, max_colwidth=60))
+        shown_rows = [[shown(value) for value in row] for row in rows[:max_rows]]
+        table = pd.DataFrame(shown_rows, columns=columns)
+        click.echo(table.to_string(index=False, max_colwidth=60))
         click.echo(
-            f"({len(frame)} row{'s' if len(frame) != 1 else ''}"
-            + (f", first {max_rows} shown)" if with_more else ")")
+            f"({len(rows)} row{'s' if len(rows) != 1 else ''}"
+            + (f", first {max_rows} shown)" if len(rows) > max_rows else ")")
         )

@@ -3,8 +3,10 @@
 What the daemon would do over hours, in one call: execute the schedule's job for the day, then
 evaluate ``batch_status_sensor`` (``build_sensor_context``) and execute every run it requests, on
 the given instance, until the sensor has nothing open and requests nothing more. Runs carry the
-sensor's name and run key as tags, like daemon-launched runs, so a run key already executed is
-skipped here and by the daemon of `make dev` later. `make demo` and the pipeline tests share this.
+tags a daemon-launched run carries (the schedule's or sensor's name, the run key, the code location's
+repository label), so a run key already executed is skipped here and by the daemon of `make dev`
+later, and the UI's schedule, sensor and job pages list these runs as their own. `make demo`, the
+HTTP API's night runs and the pipeline tests share this.
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ from jobbatch_dagster.defs.sensors import SENSOR_NAME
 from jobbatch_dagster.defs.watchdog import worker_tag
 from jobbatch_dagster.pipeline.tracking import SensorCursor
 
-# The tags Dagster's daemon puts on a sensor's runs (documented strings; dagster exports no
-# public constants for them).
-RUN_KEY_TAG = "dagster/run_key"
+# The tags Dagster's daemon puts on a schedule's and a sensor's runs (documented strings; dagster
+# exports no public constants for them).
+SCHEDULE_NAME_TAG = "dagster/schedule_name"
 SENSOR_NAME_TAG = "dagster/sensor_name"
+RUN_KEY_TAG = "dagster/run_key"
+# The UI lists a schedule's, sensor's or job's runs by name AND this label, which runs launched from
+# a code location carry: "<repository>@<location>". A Definitions object is the repository
+# "__repository__"; the location is workspace.yaml's location_name.
+REPOSITORY_LABEL_TAG = ".dagster/repository"
+CODE_LOCATION = "jobbatch_dagster"
+REPOSITORY_LABEL = f"__repository__@{CODE_LOCATION}"
 
 # Run config that keeps the console to warnings (the runs' full logs stay in the instance).
 QUIET_RUN_CONFIG: Mapping[str, Any] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -77,12 +86,17 @@ class NightDriver:
     timeout_seconds: float = 300.0
     on_event: Callable[[str], None] = lambda _message: None
 
-    def nightly(self, report: NightReport) -> bool:
+    def nightly(self, report: NightReport, run_id: str | None = None) -> bool:
         """Execute the schedule's job for the report's partition; True when it succeeded."""
         result = self.defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
             instance=self.instance,
             partition_key=report.partition,
-            tags={"dagster/schedule_name": SCHEDULE_NAME, **worker_tag()},
+            run_id=run_id,
+            tags={
+                SCHEDULE_NAME_TAG: SCHEDULE_NAME,
+                REPOSITORY_LABEL_TAG: REPOSITORY_LABEL,
+                **worker_tag(),
+            },
             run_config=self.run_config,
             raise_on_error=False,
         )
@@ -125,6 +139,7 @@ class NightDriver:
                 SENSOR_NAME_TAG: SENSOR_NAME,
                 RUN_KEY_TAG: request.run_key or "",
                 **worker_tag(),
+                REPOSITORY_LABEL_TAG: REPOSITORY_LABEL,
             },
             run_config=self.run_config,
             raise_on_error=False,
@@ -150,13 +165,33 @@ class NightDriver:
             if not requests:
                 time.sleep(self.poll_seconds)
 
-    def night(self, partition: str, cursor: str | None = None) -> NightReport:
+    def night(
+        self, partition: str, cursor: str | None = None, run_id: str | None = None
+    ) -> NightReport:
         """The nightly job for ``partition``, then the sensor and its runs until quiescent.
 
         Pass the previous night's ``report.cursor`` to continue where the sensor stopped; with
-        None it re-reads every submission, and run keys already executed are skipped.
+        None it re-reads every submission, and run keys already executed are skipped. ``run_id``
+        names the nightly run (by default Dagster picks one).
         """
         report = NightReport(partition, cursor=cursor)
-        if self.nightly(report):
+        if self.nightly(report, run_id):
             self.settle(report)
         return report
+
+
+def run_night(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    partition: str,
+    *,
+    cursor: str | None = None,
+    run_config: Mapping[str, Any] | None = None,
+    on_event: Callable[[str], None] | None = None,
+    run_id: str | None = None,
+) -> NightReport:
+    """Run ``partition``'s night to quiescence (see :class:`NightDriver`)."""
+    driver = NightDriver(defs, instance, run_config=run_config)
+    if on_event is not None:
+        driver.on_event = on_event
+    return driver.night(partition, cursor, run_id)

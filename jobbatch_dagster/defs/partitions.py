@@ -10,9 +10,11 @@ from jobbatch_dagster.settings import Settings
 
 
 def scrape_date_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
-    """The scrape days from ``[schedule] first_partition``; a day's partition exists once it ends."""
+    """The scrape days from ``[schedule] first_partition``, today's included: a scraper that POSTs
+    its results to `jobbatch serve` gets the day's run at once (the schedule still runs each day
+    once more after it ends, and that run sends only what is new)."""
     return dg.DailyPartitionsDefinition(
-        start_date=settings.first_partition, timezone=settings.schedule_timezone
+        start_date=settings.first_partition, timezone=settings.schedule_timezone, end_offset=1
     )
 
 

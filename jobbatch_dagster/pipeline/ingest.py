@@ -1,8 +1,9 @@
 """Ingesting one scrape day: every file in ``<incoming>/<day>/`` read, validated and loaded.
 
-The day is streamed: rows are read one at a time and written to the warehouse in chunks of
-:data:`CHUNK_ROWS`, so peak memory does not grow with the day's size; the day's sightings and
-rejections are swapped in at the end, so a failed load leaves the day as it was.
+The day is streamed: rows are read one at a time and staged in the warehouse in chunks of
+:data:`CHUNK_ROWS`, so peak memory does not grow with the day's size; the day is merged into
+``jobs``, ``job_sightings`` and ``rejected_jobs`` in one transaction at the end, so a failed load
+leaves the warehouse as it was.
 """
 
 from __future__ import annotations

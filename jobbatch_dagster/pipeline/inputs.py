@@ -27,6 +27,7 @@ from jobbatch_dagster.batch.shards import (
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import Task, get_task
 from jobbatch_dagster.warehouse.history import record_coverage
+from jobbatch_dagster.warehouse.leads import top_lead_jobs
 from jobbatch_dagster.warehouse.ledger import (
     blocked_fingerprints,
     replace_stage_postings,
@@ -59,7 +60,10 @@ def stage_dir(settings: Settings, stage: str, day: date) -> Path:
 def candidate_jobs(
     con: duckdb.DuckDBPyConnection, settings: Settings, stage: StageConfig, day: date
 ) -> list[dict[str, Any]]:
-    """The postings a stage runs on: all of the day's, or those the previous stage qualified."""
+    """The postings a stage runs on: all of the day's, those the previous stage qualified, or for a
+    lead stage (outreach) the day's best ``top`` leads scoring at least its ``threshold``."""
+    if get_task(stage.task).context_fields:
+        return top_lead_jobs(con, day, stage.threshold, stage.top)
     if stage.after is None:
         return day_jobs(con, day)
     threshold = settings.stage(stage.after).threshold

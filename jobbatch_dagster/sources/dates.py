@@ -6,6 +6,7 @@ parser returns None instead of raising.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 
@@ -24,6 +25,7 @@ _FORMATS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a scrape day's rows share a few dates, written a few ways
 def parse_posted_date(text: str) -> str | None:
     """``2026-11-18T09:30:00-08:00``, ``11/18/2026``, ``Nov 18, 2026`` ... -> ``2026-11-18``.
 

@@ -31,6 +31,9 @@ REQUIRED_FIELDS: Final = ("title", "description")
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _UNSEEN: Final = ("", -1)
 _MAX_REMEMBERED_KEYS: Final = 10_000  # a file with a new key on every row must not grow memory
+_MAX_REMEMBERED_PLANS: Final = 1_000
+_UNPLANNED: Final[Any] = object()
+_Plan = tuple[tuple[tuple[Any, str], ...], tuple[Any, ...]]
 
 
 def fold_key(key: str) -> str:
@@ -45,6 +48,8 @@ class FieldMap:
     by_key: Mapping[str, tuple[str, int]]
     # Rows of one file repeat the same keys: fold each spelling once (bounded by distinct spellings).
     _seen: dict[str, tuple[str, int] | None] = field(default_factory=dict, compare=False)
+    # ... and the same key lists: where each field is in a row with these keys, found once per list.
+    _plans: dict[tuple[Any, ...], _Plan | None] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, extra: Mapping[str, Iterable[str]] | None = None) -> FieldMap:
@@ -64,6 +69,40 @@ class FieldMap:
     def split(self, row: Mapping[str, Any]) -> tuple[dict[str, tuple[str, Any]], dict[str, Any]]:
         """The row's fields (field -> (key as written, value), the preferred non-blank key each) and
         its extras (every key that is no field's name)."""
+        keys = tuple(row)
+        plan = self._plans.get(keys, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = self._plan(keys)
+            if len(self._plans) < _MAX_REMEMBERED_PLANS:
+                self._plans[keys] = plan
+        if plan is None:
+            return self._split_ranked(row)
+        fields, extra_keys = plan
+        found: dict[str, tuple[str, Any]] = {}
+        for key, name in fields:
+            value = row[key]
+            if value is not None and (not isinstance(value, str) or value.strip()):
+                found[name] = (key, value)
+        return found, {str(key): row[key] for key in extra_keys}
+
+    def _plan(self, keys: tuple[Any, ...]) -> _Plan | None:
+        """(key, field) in row order and the extra keys, when no field has two keys in the row;
+        None when one has, so preference ranks must decide per row."""
+        fields: list[tuple[Any, str]] = []
+        extra_keys: list[Any] = []
+        for key in keys:
+            match = self.by_key.get(fold_key(str(key)))
+            if match is None:
+                extra_keys.append(key)
+            else:
+                fields.append((key, match[0]))
+        if len({name for _, name in fields}) < len(fields):
+            return None
+        return tuple(fields), tuple(extra_keys)
+
+    def _split_ranked(
+        self, row: Mapping[str, Any]
+    ) -> tuple[dict[str, tuple[str, Any]], dict[str, Any]]:
         found: dict[str, tuple[int, str, Any]] = {}
         extras: dict[str, Any] = {}
         for key, value in row.items():

@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Final, TextIO
 
+import orjson
+
 from jobbatch_dagster.sources.posting import SourceRejection
 from jobbatch_dagster.sources.rows import RAW_MAX_CHARS, FileContext, Row, to_row
 
@@ -36,6 +38,7 @@ _WRAPPER = re.compile(
     re.IGNORECASE,
 )
 _RESYNC = re.compile(r"\n[ \t\r]*(?=[\[\]{])|(?<=[,\[\]}])[ \t]*(?=\{)")
+_FLAT_TYPES: Final = frozenset({str, int, bool, type(None)})
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8, kept by surrogateescape
 
 
@@ -136,8 +139,34 @@ def _skip_wrapper_tail(buf: _Buffer) -> None:
     buf.pos = pos + end - 1
 
 
+def _flat_line_row(buf: _Buffer, start: int) -> tuple[dict[str, Any], int] | None:
+    """The row starting at ``start`` and its end, when it is one flat object alone on its line
+    (with at most a trailing comma): the common case, parsed by orjson, several times faster than
+    json. None for anything else, which the tolerant path reads.
+
+    Only rows whose values are text, 64-bit integers, booleans or null qualify: there orjson and
+    json read the same values (orjson turns longer integers into floats, refuses NaN and lone
+    surrogates), so the fast path can only be faster, never read differently.
+    """
+    newline = buf.text.find("\n", start)
+    if newline < 0 or buf.bad_bytes:
+        return None
+    line = buf.text[start:newline].rstrip(" \t\r,")
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if type(value) is not dict or not all(map(_FLAT_TYPES.__contains__, map(type, value.values()))):
+        return None
+    return value, start + len(line)
+
+
 def _value(buf: _Buffer, ctx: FileContext, *, top_level: bool) -> Iterator[Row]:
     start = buf.pos
+    if buf.text.startswith("{", start) and (flat := _flat_line_row(buf, start)):
+        value, buf.pos = flat  # flat: holds no list, so it is no wrapper to unwrap
+        yield _row(buf, ctx, value, start, buf.text[start : buf.pos])
+        return
     while True:
         try:
             value, end = _DECODER.raw_decode(buf.text, start)
@@ -175,10 +204,16 @@ def _value(buf: _Buffer, ctx: FileContext, *, top_level: bool) -> Iterator[Row]:
         rows = [value]
     for item in rows:
         text = raw if len(rows) == 1 else json.dumps(item, ensure_ascii=False, default=str)
-        row = to_row(item, ctx, line=line, raw=text)
-        if isinstance(row, SourceRejection):
-            row = dataclasses.replace(row, offset=buf.byte_of(start))
-        yield row
+        yield _row(buf, ctx, item, start, text, line)
+
+
+def _row(
+    buf: _Buffer, ctx: FileContext, value: Any, start: int, raw: str, line: int | None = None
+) -> Row:
+    row = to_row(value, ctx, line=buf.line_of(start) if line is None else line, raw=raw)
+    if isinstance(row, SourceRejection):
+        row = dataclasses.replace(row, offset=buf.byte_of(start))
+    return row
 
 
 def _unwrapped(value: Any) -> list[Any] | None:

@@ -6,6 +6,7 @@ trailing slash). Its stable id is derived from the canonical URL, so all of them
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -85,6 +86,11 @@ def site_of(url: str) -> str:
     """The site's short name from a canonical URL's host: ``sfbay.craigslist.org`` -> ``craigslist``."""
     netloc = url.split("/", 3)[2] if url.startswith(("https://", "http://")) else ""
     host = netloc if netloc and ":" not in netloc else urlsplit(url).hostname or ""
+    return _site_of_host(host)
+
+
+@functools.lru_cache(maxsize=4096)  # postings of a day come from a few hosts
+def _site_of_host(host: str) -> str:
     labels = [label for label in host.split(".") if label]
     if len(labels) >= 3 and labels[-2] in _GENERIC_SECOND_LEVEL and len(labels[-1]) == 2:
         return labels[-3]

@@ -3,8 +3,8 @@
 A posting seen again updates its ``jobs`` row (``last_seen``, and its content when this sighting is
 the newest) instead of adding one, so ``jobs`` has one row per posting however often it is reposted.
 The day's sightings and rejections are replaced as a whole, which makes re-reading a day idempotent.
-A day is loaded in chunks (:func:`load_scrape_day_chunks`), so its size never has to fit in memory,
-and a failure leaves the day's sightings and rejections as they were.
+A day is staged in chunks (:func:`load_scrape_day_chunks`), so its size never has to fit in memory,
+and merged in one transaction, so a failure leaves the warehouse as it was.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import orjson
 
 from jobbatch_dagster.warehouse.frames import insert_records
 from jobbatch_dagster.warehouse.transaction import transaction
@@ -25,18 +26,31 @@ _CONTENT_COLUMNS = (
     "posted_date", "content_fingerprint", "source_file", "source_line", "job_json",
 )  # fmt: skip
 
-_JOBS_UPSERT = "ON CONFLICT (job_id) DO UPDATE SET " + ", ".join(
-    [
-        "first_seen = least(jobs.first_seen, excluded.first_seen)",
-        "last_seen = greatest(jobs.last_seen, excluded.last_seen)",
-        *(
-            f"{c} = CASE WHEN excluded.last_seen >= jobs.last_seen THEN excluded.{c} ELSE jobs.{c} END"
-            for c in _CONTENT_COLUMNS
-        ),
-    ]
+# A posting seen again: first and last sighting widen, and the content is the newest sighting's.
+_JOBS_MERGE = (
+    "UPDATE jobs SET "
+    + ", ".join(
+        [
+            "first_seen = least(jobs.first_seen, d.first_seen)",
+            "last_seen = greatest(jobs.last_seen, d.last_seen)",
+            *(
+                f"{c} = CASE WHEN d.last_seen >= jobs.last_seen THEN d.{c} ELSE jobs.{c} END"
+                for c in _CONTENT_COLUMNS
+            ),
+        ]
+    )
+    + " FROM _day_jobs AS d WHERE jobs.job_id = d.job_id"
 )
-# Within a day the later sighting of a posting wins (its fingerprint is the day's).
-_SIGHTINGS_UPSERT = "ON CONFLICT (scrape_date, job_id) DO UPDATE SET content_fingerprint = excluded.content_fingerprint"
+_JOBS_NEW = (
+    "INSERT INTO jobs BY NAME SELECT * EXCLUDE (chunk) FROM _day_jobs AS d "
+    "WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.job_id = d.job_id)"
+)
+# Within a day the later sighting of a posting wins: a chunk keeps its last row per job id (in
+# Python), and across chunks the latest chunk's row is kept.
+_DAY_DUPLICATES = (
+    "DELETE FROM _day_jobs AS d USING (SELECT job_id, max(chunk) AS last FROM _day_jobs "
+    "GROUP BY job_id HAVING count(*) > 1) AS dup WHERE d.job_id = dup.job_id AND d.chunk < dup.last"
+)
 _PREVIEW_SQL = (
     "SELECT j.job_id, j.title, j.company, j.location, j.compensation, j.first_seen "
     "FROM job_sightings AS s JOIN jobs AS j USING (job_id) WHERE s.scrape_date = ? "
@@ -64,15 +78,6 @@ class JobRow:
     first_seen: date
     last_seen: date
     job_json: str  # the dict the engine builds requests from, as JSON
-
-
-@dataclass(frozen=True)
-class SightingRow:
-    """One row of ``job_sightings``: a posting seen on a scrape day."""
-
-    scrape_date: date
-    job_id: str
-    content_fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -127,16 +132,24 @@ def job_row(posting: Mapping[str, Any], job: Mapping[str, Any], day: date) -> Jo
         job_id=posting["job_id"],
         first_seen=day,
         last_seen=day,
-        job_json=json.dumps(dict(job), ensure_ascii=False, default=str),
+        job_json=_job_json(dict(job)),
     )
+
+
+def _job_json(job: dict[str, Any]) -> str:
+    """The job dict as JSON text: orjson, many times faster than json on every posting of a day;
+    json for what orjson refuses (integers past 64 bits)."""
+    try:
+        return orjson.dumps(job, default=str).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(job, ensure_ascii=False, default=str)
 
 
 # DuckDB keeps written blocks cached up to 80% of RAM by default; a scrape day is loaded under this
 # cap instead, so its peak memory stays flat however big the day is (blocks are spilled, not kept).
 LOAD_MEMORY_LIMIT = "256MB"
 _STAGING_DDL = (
-    "CREATE OR REPLACE TEMP TABLE _day_sightings (scrape_date DATE, job_id VARCHAR, "
-    "content_fingerprint VARCHAR, PRIMARY KEY (scrape_date, job_id))",
+    "CREATE OR REPLACE TEMP TABLE _day_jobs AS SELECT *, 0 AS chunk FROM jobs LIMIT 0",
     "CREATE OR REPLACE TEMP TABLE _day_rejections AS SELECT * FROM rejected_jobs LIMIT 0",
 )
 
@@ -148,30 +161,34 @@ def load_scrape_day_chunks(
 ) -> ScrapeDayLoad:
     """Load a day from chunks of rows (postings, rejections), in bounded memory.
 
-    Each chunk's postings are upserted into ``jobs`` as it comes (the later row wins, within a
-    chunk as across chunks) and committed, so no transaction grows with the day. The day's sightings
-    and rejections are staged in temporary tables and swapped in at the end in one transaction: until
-    then the day shows what it showed before, and a failed load leaves it so (re-running it is
-    idempotent).
+    Chunks are appended to temporary tables as they come (plain appends, the cheapest write DuckDB
+    has, spilled to disk under :data:`LOAD_MEMORY_LIMIT`). At the end the day is merged set-based in
+    one transaction: the later row of a posting wins, postings already known are updated and new
+    ones inserted, and the day's sightings and rejections replaced. Until then the warehouse shows
+    what it showed before, and a failed load leaves it so (re-running it is idempotent).
     """
     (previous_limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()  # type: ignore[misc]
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     try:
         for ddl in _STAGING_DDL:
             con.execute(ddl)
-        for jobs, rejections in chunks:
+        for number, (jobs, rejections) in enumerate(chunks):
             latest = list({row.job_id: row for row in jobs}.values())
-            insert_records(con, "jobs", latest, on_conflict=_JOBS_UPSERT)
-            sightings = [SightingRow(day, r.job_id, r.content_fingerprint) for r in latest]
-            insert_records(con, "_day_sightings", sightings, on_conflict=_SIGHTINGS_UPSERT)
+            insert_records(con, "_day_jobs", latest, constants={"chunk": number})
             insert_records(con, "_day_rejections", rejections)
+        con.execute(_DAY_DUPLICATES)
         with transaction(con):
+            con.execute(_JOBS_MERGE)
+            con.execute(_JOBS_NEW)
             con.execute("DELETE FROM job_sightings WHERE scrape_date = ?", [day])
             con.execute("DELETE FROM rejected_jobs WHERE scrape_date = ?", [day])
-            con.execute("INSERT INTO job_sightings SELECT * FROM _day_sightings")
+            con.execute(
+                "INSERT INTO job_sightings SELECT ?, job_id, content_fingerprint FROM _day_jobs",
+                [day],
+            )
             con.execute("INSERT INTO rejected_jobs BY NAME SELECT * FROM _day_rejections")
     finally:
-        con.execute("DROP TABLE IF EXISTS _day_sightings")
+        con.execute("DROP TABLE IF EXISTS _day_jobs")
         con.execute("DROP TABLE IF EXISTS _day_rejections")
         con.execute(f"SET memory_limit = '{previous_limit}'")
     # new = first seen on this day, so re-reading a day reports the same numbers again

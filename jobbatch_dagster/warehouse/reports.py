@@ -26,6 +26,11 @@ MORNING_REPORTS: Final[dict[str, str]] = {
         FROM top_leads LIMIT 10
     """,
 }
+SPEND_REPORT: Final = (
+    "Spend, batch and live (spend)",
+    "SELECT kind, sum(requests)::BIGINT AS requests, round(sum(usd), 6) AS usd "
+    "FROM spend GROUP BY kind ORDER BY kind",
+)
 
 
 def print_morning_reports(warehouse: Path) -> None:
@@ -34,6 +39,23 @@ def print_morning_reports(warehouse: Path) -> None:
         for title, sql in MORNING_REPORTS.items():
             print(f"\n== {title}")
             con.sql(sql).show(max_width=220, max_rows=20)
+
+
+def print_spend(warehouse: Path) -> None:
+    """Print the batch and live spend side by side (the ``spend`` view, all days)."""
+    title, sql = SPEND_REPORT
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        print(f"\n== {title}")
+        con.sql(sql).show(max_width=220)
+
+
+def outreach_leads(warehouse: Path, limit: int) -> list[str]:
+    """The ids of the first ``limit`` top leads that have outreach, in ``top_leads`` order."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT job_id FROM top_leads WHERE email_subject IS NOT NULL LIMIT ?", [limit]
+        ).fetchall()
+    return [r[0] for r in rows]
 
 
 def batch_count(warehouse: Path) -> int:

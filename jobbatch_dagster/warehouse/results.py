@@ -84,15 +84,17 @@ def load_qualified_leads(con: duckdb.DuckDBPyConnection, day: date, threshold: i
         f"""
         INSERT OR REPLACE INTO qualified_leads
             (job_id, scrape_date, title, company, location, compensation, url, score,
-             confidence, reasons, analysis, pain_points, parsed, updated_at)
+             confidence, reasons, analysis, pain_points, parsed, outreach, updated_at)
         SELECT j.job_id, sp.scrape_date, j.title, j.company, j.location, j.compensation, j.url,
-               q.score, q.confidence, to_json(q.reasons), an.answer, pp.answer, pj.answer, now()
+               q.score, q.confidence, to_json(q.reasons), an.answer, pp.answer, pj.answer,
+               ou.answer, now()
         FROM stage_postings AS sp
         JOIN qualifications AS q USING (job_id, request_fingerprint)
         JOIN jobs AS j USING (job_id)
         {_latest("analyses", "an")}
         {_latest("pain_points", "pp")}
         {_latest("parsed_jobs", "pj")}
+        {_latest("outreach", "ou")}
         WHERE sp.stage = 'qualify' AND sp.scrape_date = ? AND q.score >= ?
         """,
         [day, threshold],

@@ -21,6 +21,7 @@ RESULT_TABLES: Final[dict[str, str]] = {
     "analyze": "analyses",
     "extract_pain_points": "pain_points",
     "parse": "parsed_jobs",
+    "outreach": "outreach",
 }
 
 # Columns every result table starts with; an answer field of the same name stays in ``answer`` only.
@@ -80,7 +81,7 @@ def result_columns(stage: str) -> list[tuple[str, str]]:
 
 
 def result_table_ddl() -> dict[str, str]:
-    """CREATE TABLE statements of the four result tables, keyed by table name."""
+    """CREATE TABLE statements of the result tables, keyed by table name."""
     statements = {}
     for stage, table in RESULT_TABLES.items():
         columns = ",\n    ".join(f"{name} {kind}" for name, kind in result_columns(stage))

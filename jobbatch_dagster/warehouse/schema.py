@@ -14,6 +14,7 @@ from typing import Final
 
 import duckdb
 
+from jobbatch_dagster.warehouse.conversations import CONVERSATIONS_DDL
 from jobbatch_dagster.warehouse.results_schema import result_table_ddl
 from jobbatch_dagster.warehouse.views import create_views
 
@@ -147,6 +148,7 @@ TABLE_DDL: Final[dict[str, str]] = {
             analysis JSON,
             pain_points JSON,
             parsed JSON,
+            outreach JSON,  -- the outreach stage's answer, for the day's top leads
             updated_at TIMESTAMP NOT NULL
         )""",
     "costs": """
@@ -166,6 +168,7 @@ TABLE_DDL: Final[dict[str, str]] = {
             saving_usd DOUBLE,
             updated_at TIMESTAMP NOT NULL
         )""",
+    "lead_conversations": CONVERSATIONS_DDL,
     # What happened, as it happened: append-only facts that no re-run rewrites (a fact recorded
     # again is ignored by its key). ``daily_funnel`` reads these, never the ledgers' current state.
     # A request sent in a batch, and what that batch did with it: answered, dead_lettered, or
@@ -217,6 +220,7 @@ MIGRATIONS: Final = (
     "ALTER TABLE batch_requests ADD COLUMN IF NOT EXISTS previous_batch_id VARCHAR",
     "ALTER TABLE rejected_jobs ADD COLUMN IF NOT EXISTS reason_code VARCHAR",
     "ALTER TABLE rejected_jobs ADD COLUMN IF NOT EXISTS byte_offset BIGINT",
+    "ALTER TABLE qualified_leads ADD COLUMN IF NOT EXISTS outreach JSON",
 )
 
 

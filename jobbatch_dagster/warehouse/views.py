@@ -1,4 +1,4 @@
-"""The morning views: best leads first, the funnel per scrape day, and what each batch cost.
+"""The morning views: best leads first, the funnel per scrape day, and what batch and live work cost.
 
 Views, not tables, so they are never stale and never need loading; they are recreated on every
 ``ensure_schema`` so a changed definition reaches an existing warehouse. ``daily_funnel`` counts
@@ -23,7 +23,9 @@ VIEW_DDL: Final[dict[str, str]] = {
             TRY_CAST(json_extract(l.analysis, '$.estimated_deal_value_usd') AS BIGINT)
                 AS deal_value_usd,
             json_extract_string(l.pain_points, '$.urgency') AS urgency,
-            l.reasons
+            l.reasons,
+            json_extract_string(l.outreach, '$.email.subject') AS email_subject,
+            json_extract_string(l.outreach, '$.call_opener') AS call_opener
         FROM qualified_leads AS l
         ORDER BY l.score DESC, deal_value_usd DESC NULLS LAST, l.scrape_date DESC, l.job_id
     """,
@@ -115,10 +117,38 @@ VIEW_DDL: Final[dict[str, str]] = {
         LEFT JOIN costs AS c USING (batch_id)
         ORDER BY b.scrape_date, b.stage, b.shard, b.attempt
     """,
+    # Live calls (the follow-up on leads), one row per lead and day: the live side of the ledger.
+    "live_costs": """
+        CREATE OR REPLACE VIEW live_costs AS
+        SELECT
+            CAST(created_at AS DATE) AS day, job_id, backend, model,
+            count(*) AS calls,
+            sum(prompt_tokens) AS input_tokens,
+            sum(cached_tokens) AS cached_input_tokens,
+            sum(completion_tokens) AS output_tokens,
+            sum(live_usd) AS live_usd
+        FROM lead_conversations
+        WHERE role = 'assistant'
+        GROUP BY ALL
+        ORDER BY day, job_id
+    """,
+    # Batch and live spend side by side, per day: batches by scrape day, live calls by call day.
+    "spend": """
+        CREATE OR REPLACE VIEW spend AS
+        SELECT day, kind, sum(usd) AS usd, sum(calls) AS requests
+        FROM (
+            SELECT scrape_date AS day, 'batch' AS kind, batch_usd AS usd, requests AS calls
+            FROM costs
+            UNION ALL
+            SELECT day, 'live' AS kind, live_usd AS usd, calls FROM live_costs
+        )
+        GROUP BY ALL
+        ORDER BY day, kind
+    """,
 }
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Create or replace the three views (the tables they read must exist)."""
+    """Create or replace the views, in order (the tables they read must exist)."""
     for ddl in VIEW_DDL.values():
         con.execute(ddl)

@@ -95,8 +95,12 @@ def test_create_status_wait_results_list_cancel(emulator, tmp_path: Path, jobs_f
 
     listed = ok_json(jobbatch(tmp_path, emulator, "list", "--limit", "1", "--json"))
     assert listed["count"] == 1 and listed["batches"][0]["id"] == batch_id
-    cancel = ok_json(jobbatch(tmp_path, emulator, "cancel", batch_id, "--json"))
-    assert (cancel["success"], cancel["status"]) == (False, "completed")
+    cancel = jobbatch(tmp_path, emulator, "cancel", batch_id, "--json")
+    refused(cancel, f"{batch_id} cannot be cancelled: it has already finished (completed)")
+    assert (json.loads(cancel.stdout)["success"], json.loads(cancel.stdout)["status"]) == (
+        False,
+        "completed",
+    )
     human = jobbatch(tmp_path, emulator, "status", batch_id)
     assert (
         human.returncode == 0
@@ -143,7 +147,18 @@ def test_bad_input_is_a_clear_error(emulator, tmp_path: Path) -> None:
 
 
 def test_no_key_and_over_budget_are_explained(emulator, tmp_path: Path, jobs_file: Path) -> None:
-    refused(jobbatch(tmp_path, None, "list"), "OPENAI_API_KEY")
+    refused(jobbatch(tmp_path, None, "list"), "OPENAI_API_KEY is not set: export your OpenAI key")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "JOBBATCH_"))}
+    at_emulator = subprocess.run(
+        [sys.executable, "-m", "jobbatch_dagster.cli", "batch", "list"],
+        cwd=tmp_path,
+        env=env | {"OPENAI_BASE_URL": emulator.base_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    refused(at_emulator, f"needs a key for {emulator.base_url} too")
+    assert "any value works" in at_emulator.stderr
     (tmp_path / "jobbatch.toml").write_text("[budget]\nmax_usd_per_submission = 0.000001\n")
     refused(jobbatch(tmp_path, emulator, "create", str(jobs_file)), "exceeds the configured max")
 

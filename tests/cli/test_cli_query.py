@@ -85,3 +85,16 @@ def test_errors_say_what_to_do(
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_kind_of_null_prints_as_null_in_a_table(warehouse: Path) -> None:
+    result = run_query(
+        "SELECT 1 AS n, NULL::INTEGER AS i, NULL::DOUBLE AS d, NULL::TIMESTAMP AS t, "
+        "NULL::VARCHAR AS s UNION ALL SELECT 2, 3, 1.5, TIMESTAMP '2026-11-18 02:00', 'x' ORDER BY n",
+        "--db",
+        str(warehouse),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split() == ["1", "NULL", "NULL", "NULL", "NULL"]
+    assert lines[2].split() == ["2", "3", "1.5", "2026-11-18", "02:00:00", "x"]

@@ -6,18 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from jobbatch_dagster.settings import ConfigError, load_settings
+from jobbatch_dagster.settings import ConfigError, Settings, load_settings
 
 
-def test_shipped_config_matches_defaults_and_lists_four_stages() -> None:
+def test_shipped_config_matches_defaults_and_lists_five_stages() -> None:
     settings = load_settings(Path(__file__).parents[2] / "jobbatch.toml")
     assert [s.task for s in settings.stages] == [
         "qualify",
         "analyze",
         "extract_pain_points",
         "parse",
+        "outreach",
     ]
-    assert [s.after for s in settings.stages] == [None, "qualify", "qualify", "qualify"]
+    assert [s.after for s in settings.stages] == [None, "qualify", "qualify", "qualify", "analyze"]
+    assert settings.stages == Settings().stages
+    assert (settings.stage("outreach").top, settings.stage("outreach").threshold) == (10, 80)
+    assert settings.max_usd_live_per_day == 1.0
     assert settings.qualify_threshold == 60
     assert settings.max_requests_per_batch == 50_000
     assert settings.max_bytes_per_batch == 209_715_200

@@ -39,7 +39,7 @@ def test_definitions_have_the_fixed_names_and_share_the_duckdb_pool(tmp_path: Pa
     graph = defs.resolve_asset_graph()
     names = {key.to_user_string() for key in graph.get_all_asset_keys()}
     chains = {f"{s}_{part}" for s in TASK_NAMES for part in ("batch_input", "batch", "raw_output")}
-    results = {"qualifications", "analyses", "pain_points", "parsed_jobs"}
+    results = {"qualifications", "analyses", "pain_points", "parsed_jobs", "outreach"}
     assert names == {"scraped_jobs", "qualified_leads"} | chains | results
     for key in graph.get_all_asset_keys():  # every asset writes the warehouse
         assert defs.resolve_assets_def(key).node_def.pool == DUCKDB_POOL, key

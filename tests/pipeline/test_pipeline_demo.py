@@ -43,14 +43,27 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT DISTINCT backend FROM batches").fetchall() == [("emulator",)]
         assert con.execute("SELECT count(*) FROM qualified_leads").fetchone()[0] > 0
+        spend = dict(con.execute("SELECT kind, sum(usd) FROM spend GROUP BY kind").fetchall())
         funnel = con.execute("SELECT * FROM daily_funnel").fetchall()
     assert funnel[0][4] > 0  # qualify_sent
+    # after the top leads: the outreach of the first two, then one live question on the best
+    after_leads = first.split("== Top leads", 1)[1]
+    assert "== Outreach for the first 2 top leads" in after_leads
+    assert after_leads.count("Call opener: ") == 2 and after_leads.count("Subject: ") == 2
+    assert "== Live follow-up: jobbatch leads ask" in after_leads
+    assert "no model was called" in after_leads and "[live call: gpt-4o-mini" in after_leads
+    assert "== Spend, batch and live (spend)" in after_leads
+    assert spend["batch"] > 0 and spend["live"] > 0
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-a-real-looking-key-that-must-not-be-used")
     assert demo.main(["--latency", "0"]) == 0
-    assert "New batches this run: 0" in capsys.readouterr().out
-    with duckdb.connect(str(warehouse), read_only=True) as con:  # the second run rewrote no history
-        assert con.execute("SELECT * FROM daily_funnel").fetchall() == funnel
+    second = capsys.readouterr().out
+    assert "New batches this run: 0" in second
+    assert "asked in an earlier run" in second  # the live question is not paid for twice
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        again = dict(con.execute("SELECT kind, sum(usd) FROM spend GROUP BY kind").fetchall())
+        assert con.execute("SELECT * FROM daily_funnel").fetchall() == funnel  # history kept
+    assert again == spend
     assert (demo_folder / "data" / "dagster_home" / "dagster.yaml").is_file()
 
 

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 TABLES = (
     "jobs", "job_sightings", "rejected_jobs", "batches", "batch_requests", "raw_outputs",
-    "qualifications", "analyses", "pain_points", "parsed_jobs", "qualified_leads", "costs",
+    "qualifications", "analyses", "pain_points", "parsed_jobs", "outreach", "qualified_leads",
+    "costs",
 )  # fmt: skip
 
 
@@ -29,8 +30,8 @@ def test_one_night_fills_every_table_and_view(pipeline: Pipeline) -> None:
     report = pipeline.night(DAY1)
 
     # nightly job, then one harvest run per stage, each under a run key that names its submission
-    assert len(report.runs) == 1 + 4
-    assert len({r.tags[dg._core.storage.tags.RUN_KEY_TAG] for r in report.runs[1:]}) == 4
+    assert len(report.runs) == 1 + 5
+    assert len({r.tags[dg._core.storage.tags.RUN_KEY_TAG] for r in report.runs[1:]}) == 5
     postings = pipeline.one("SELECT count(*) FROM job_sightings WHERE scrape_date = ?", [DAY1])
     assert postings == pipeline.one("SELECT count(*) FROM jobs") > 40
     assert pipeline.one("SELECT count(*) FROM rejected_jobs") > 0
@@ -38,10 +39,11 @@ def test_one_night_fills_every_table_and_view(pipeline: Pipeline) -> None:
     assert pipeline.sql("SELECT stage, backend, status FROM batches ORDER BY stage") == [
         ("analyze", "emulator", "completed"),
         ("extract_pain_points", "emulator", "completed"),
+        ("outreach", "emulator", "completed"),
         ("parse", "emulator", "completed"),
         ("qualify", "emulator", "completed"),
     ]
-    assert len(pipeline.provider_batches()) == 4
+    assert len(pipeline.provider_batches()) == 5
     assert pipeline.sql("SELECT DISTINCT state FROM batch_requests") == [("answered",)]
     # every posting is qualified once (same-content reposts share one request)
     qualify_requests = pipeline.one("SELECT count(*) FROM batch_requests WHERE stage = 'qualify'")
@@ -58,7 +60,7 @@ def test_one_night_fills_every_table_and_view(pipeline: Pipeline) -> None:
     assert pipeline.one("SELECT min(score) FROM top_leads") >= threshold
     # the cost ledger: one row per batch, priced, batch half the live price
     costs = pipeline.sql("SELECT batch_usd, live_usd, saving_usd, input_tokens FROM costs")
-    assert len(costs) == 4
+    assert len(costs) == 5
     for batch_usd, live_usd, saving_usd, tokens in costs:
         assert tokens > 0 and batch_usd > 0
         assert saving_usd == pytest.approx(live_usd - batch_usd)

@@ -30,7 +30,7 @@ def test_a_day_with_nothing_to_send_still_gets_its_downstream_runs(pipeline: Pip
     report = pipeline.night(DAY1)  # no scraper files at all for the day
 
     stages = [r.tags.get("jobbatch/stage") for r in report.runs[1:]]
-    assert stages == ["qualify", "analyze", "extract_pain_points", "parse"]
+    assert stages == ["qualify", "analyze", "extract_pain_points", "parse", "outreach"]
     assert pipeline.provider_batches() == []
     assert pipeline.one("SELECT count(*) FROM batches") == 0
 

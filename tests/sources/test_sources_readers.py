@@ -297,3 +297,25 @@ def test_csv_rejections_carry_their_byte_offset(tmp_path: Path) -> None:
         "csv_unterminated_quote",
         len(head),
     )
+
+
+def test_rows_a_fast_parser_would_read_differently_keep_their_exact_values(tmp_path: Path) -> None:
+    # One flat object a line is the common shape, read by a faster parser; these values are read
+    # differently by it (a float for a long integer, refusals), so they must come out as json has them.
+    lines = [
+        '{"title": "A", "description": "d", "id": 123456789012345678901234567890}',
+        '{"title": "B", "description": "d", "id": -9223372036854775809, "pay": 18.5}',
+        '{"title": "C", "description": "d", "id": 3, "bonus": NaN, "tags": ["x", 1e400]}',
+        '{"title": "D \\ud83d", "description": "d", "id": 4},',
+        '{"title": "E", "description": "d", "id": 18446744073709551615, "remote": true}',
+    ]
+    postings, rejections = split(write(tmp_path, "mixed.jsonl", "\n".join(lines) + "\n"))
+    assert rejections == []
+    assert [(p.job_id, p.title, p.compensation, dict(p.extra)) for p in postings] == [
+        ("mixed:123456789012345678901234567890", "A", None, {}),
+        ("mixed:-9223372036854775809", "B", "18.5", {}),
+        ("mixed:3", "C", None, {"bonus": None, "tags": ["x", None]}),
+        ("mixed:4", "D \ufffd", None, {}),
+        ("mixed:18446744073709551615", "E", None, {"remote": True}),
+    ]
+    assert [p.source_line for p in postings] == [1, 2, 3, 4, 5]

@@ -74,6 +74,41 @@ MODEL_ANSWERS: dict[str, dict[str, Any]] = {
             "they want solved now."
         ),
     },
+    "outreach": {
+        "roi": {
+            "deal_value_usd": 7500,
+            "annual_savings_usd": 33000,
+            "payback_months": 2.7,
+            "reasoning": (
+                "A full-time clerk at $18-22/hr costs about $41,600 a year (2,080 hours at $20); "
+                "automating the Excel-to-system import removes about 80% of it, $33,000 a year. "
+                "A $7,500 project pays back in 7,500 / (33,000 / 12) = 2.7 months."
+            ),
+        },
+        "email": {
+            "subject": "Stop re-typing 200 orders a day at Valley Plumbing Supply",
+            "body": (
+                "Hi {name},\n\nI saw you are hiring an order entry clerk to re-type 200+ orders a "
+                "day from Excel into your order system, and that you need help ASAP. We build "
+                "small automations that import those spreadsheets directly, so orders land in "
+                "your system in minutes with no double entry. A comparable distributor cut its "
+                "order entry time by 80% in the first week.\n\nCould we take 15 minutes this "
+                "week to look at one day's orders together? If it fits, we can run a one-week "
+                "pilot on your real data before you commit to anything.\n\nBest regards"
+            ),
+        },
+        "call_opener": (
+            "Hi, I'm calling about your order entry clerk posting: you mentioned re-typing 200+ "
+            "orders a day from Excel. We automate exactly that import, and I'd like to ask two "
+            "quick questions to see whether it would save you the hire."
+        ),
+        "questions": [
+            "Where do the Excel order files come from, and do they always have the same columns?",
+            "Which order system do you enter them into, and does it accept imports or an API?",
+            "How many hours a day does order entry take today, and how often do errors slip in?",
+            "Who else touches an order between the spreadsheet and shipping?",
+        ],
+    },
     "parse": {
         "title": "Order Entry Clerk",
         "company": "Valley Plumbing Supply",

@@ -10,11 +10,9 @@ import html
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -23,31 +21,11 @@ from pathlib import Path
 import pytest
 
 from jobbatch_dagster.definitions import defs
+from tests.browser import NEEDS_CHROMIUM, render
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="no headless browser: install Debian's chromium (apt-get install chromium) to run it",
-    ),
-]
-
-# The flags this workplace needs for Chromium as root without a network.
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--virtual-time-budget=30000",
-)
+pytestmark = [pytest.mark.integration, pytest.mark.browser, NEEDS_CHROMIUM]
 
 LOCATION = "jobbatch_dagster"  # location_name in workspace.yaml
 
@@ -100,24 +78,6 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def _render(*urls: str) -> list[str]:
-    """The DOM of each page after its scripts ran, one browser per page, all at once."""
-    with tempfile.TemporaryDirectory() as tmp:
-        browsers = []
-        for i, url in enumerate(urls):
-            profile = Path(tmp) / str(i)
-            command = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url]
-            browsers.append(
-                subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            )
-        doms = []
-        for browser in browsers:
-            out, err = browser.communicate(timeout=180)
-            assert browser.returncode == 0, err[-2000:]
-            doms.append(out)
-    return doms
-
-
 def _shown_names(dom: str) -> set[str]:
     """Every text node of the page; the graph middle-truncates long names (``qualify_bat…_input``)."""
     return {html.unescape(text).strip() for text in re.findall(r">([^<>]+)<", dom)}
@@ -139,7 +99,7 @@ def test_asset_graph_shows_every_asset(webserver: str) -> None:
         groups.setdefault(spec.group_name or "default", set()).add(spec.key.to_user_string())
     assert {"scraped_jobs", "qualify_batch", "qualified_leads"} <= set().union(*groups.values())
     ordered = sorted(groups)
-    lineage, *group_pages = _render(
+    lineage, *group_pages = render(
         f"{webserver}/asset-groups",
         *(f"{webserver}/locations/{LOCATION}/asset-groups/{group}" for group in ordered),
     )

@@ -7,7 +7,7 @@ import sys
 
 MODULES = (
     "schema", "loads", "ledger", "results", "results_schema", "views", "queries", "frames", "rows",
-    "reports",
+    "reports", "conversations", "leads",
 )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from jobbatch_dagster.warehouse.loads import (
     day_jobs,
     job_row,
     load_scrape_day,
+    load_scrape_day_chunks,
 )
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
@@ -103,6 +104,34 @@ def test_reloading_a_day_replaces_its_sightings_and_rejections(
         "SELECT scrape_date, postings, new_postings, rejected FROM daily_funnel"
     ).fetchall()
     assert funnel == [(DAY1, 2, 2, 1), (DAY2, 1, 0, 0)]
+
+
+def test_the_days_last_row_of_a_posting_wins_within_and_across_chunks(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    load_scrape_day(con, DAY1, rows_for(DAY1, posting("a", title="day one")), [])
+    chunks = [
+        (
+            rows_for(DAY2, posting("a", title="first"), posting("b"), posting("a", title="second")),
+            [],
+        ),
+        (rows_for(DAY2, posting("c")), []),
+        (rows_for(DAY2, posting("a", title="last", fingerprint="fp-last")), []),
+    ]
+    load = load_scrape_day_chunks(con, DAY2, chunks)
+    assert (load.postings, load.new_postings, load.seen_before) == (3, 2, 1)
+    assert con.execute(
+        "SELECT first_seen, last_seen, title FROM jobs WHERE job_id = 'a'"
+    ).fetchone() == (
+        DAY1,
+        DAY2,
+        "last",
+    )
+    sightings = con.execute(
+        "SELECT job_id, content_fingerprint FROM job_sightings WHERE scrape_date = ? ORDER BY 1",
+        [DAY2],
+    ).fetchall()
+    assert sightings == [("a", "fp-last"), ("b", "fp-a"), ("c", "fp-a")]
 
 
 def test_a_failed_load_leaves_the_day_as_it_was(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,6 +1,6 @@
 """One factory builds every stage's chain: batch input -> batch -> raw output -> typed results.
 
-The four stages differ only in their task, model and the postings they run on (``after`` in the
+The stages differ only in their task, model and the postings they run on (``after`` in the
 config file), so one definition keeps their behaviour identical and a new stage is one config
 table. Between ``<stage>_batch`` and ``<stage>_raw_output`` nothing runs: the provider works for
 up to 24 h, and ``batch_status_sensor`` starts the rest when the day's batches are finished.
@@ -37,6 +37,7 @@ from jobbatch_dagster.pipeline.inputs import build_stage_input
 from jobbatch_dagster.pipeline.results import load_results
 from jobbatch_dagster.pipeline.submit import submit_stage
 from jobbatch_dagster.settings import Settings, StageConfig
+from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
 ProviderStep = Callable[[DuckDBPyConnection, BatchClient, date], dict[str, Any]]
@@ -64,11 +65,15 @@ def build_stage_chain(
     """The four assets of one stage."""
     name = stage.task
     upstream = SCRAPED_JOBS_KEY if stage.after is None else results_key(stage.after)
-    runs_on = (
-        "every posting of the scrape day"
-        if stage.after is None
-        else f"the day's postings that `{stage.after}` scored at or above its threshold"
-    )
+    if get_task(name).context_fields:
+        runs_on = (
+            f"the day's best {stage.top or 'all'} leads scoring at least {stage.threshold}, "
+            f"each with its `{stage.after}` answer"
+        )
+    elif stage.after is None:
+        runs_on = "every posting of the scrape day"
+    else:
+        runs_on = f"the day's postings that `{stage.after}` scored at or above its threshold"
     common = {"partitions_def": partitions, "group_name": name, "pool": DUCKDB_POOL}
     provider_common = {**common, "retry_policy": provider_retry_policy(settings)}
 

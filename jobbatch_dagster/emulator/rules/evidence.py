@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jobbatch_dagster.tasks.base import decode_posting
+from jobbatch_dagster.tasks.base import decode_context, decode_posting
 from jobbatch_dagster.tasks.profile import LeadProfile
 
 # The posting fields the rules read, in the order a reason names them ("found in title").
@@ -63,6 +63,8 @@ class Evidence:
     urgent: tuple[Hit, ...]
     soon: tuple[Hit, ...]
     profile: ProfileRules
+    # What earlier answers found, for a lead task or a follow-up (``<lead_context>``); else empty.
+    context: Mapping[str, Any]
 
     def field(self, name: str) -> str | None:
         value = self.posting.get(name)
@@ -158,12 +160,17 @@ def _content_text(message: Mapping[str, Any] | None) -> str:
     return content if isinstance(content, str) else ""
 
 
-def user_posting(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The posting in the last user message; its whole text as the description if it has no markers."""
-    content = _content_text(next((m for m in reversed(messages) if m.get("role") == "user"), None))
-    if not content:
-        return {}
-    return decode_posting(content) or {"description": content}
+def user_posting(
+    messages: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The posting and lead context of the newest user message holding a posting (a follow-up's
+    questions come after it); else the last user message's whole text as the description."""
+    users = [_content_text(m) for m in messages if m.get("role") == "user"]
+    for text in reversed(users):
+        posting = decode_posting(text)
+        if posting is not None:
+            return posting, decode_context(text) or {}
+    return ({"description": users[-1]} if users and users[-1] else {}), {}
 
 
 def system_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
@@ -173,7 +180,7 @@ def system_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
 
 
 def gather_evidence(messages: Sequence[Mapping[str, Any]]) -> Evidence:
-    posting = user_posting(messages)
+    posting, context = user_posting(messages)
     profile = profile_rules(system_prompt(messages))
     fields = {
         name: (value, value.lower())
@@ -187,4 +194,5 @@ def gather_evidence(messages: Sequence[Mapping[str, Any]]) -> Evidence:
         urgent=_find(_URGENT, fields),
         soon=_find(_SOON, fields),
         profile=profile,
+        context=context,
     )

@@ -1,9 +1,10 @@
-"""The emulator's answers to our four task schemas: deterministic, explainable rules on the posting.
+"""The emulator's answers to our task schemas: deterministic, explainable rules on the posting.
 
 The responder calls :func:`task_answer` for every request whose ``response_format`` names a
 ``jobbatch_<task>`` schema. The rules read the posting between the ``<posting>`` markers and the lead
 profile from the system message (``rules.evidence``), then answer as the task's schema requires
-(``rules.lead`` for qualify / analyze / extract_pain_points, ``rules.posting`` for parse). Every
+(``rules.lead`` for qualify / analyze / extract_pain_points, ``rules.posting`` for parse,
+``rules.outreach`` for outreach and the live follow-up's ROI and email questions). Every
 judgement names the rule that made it ("emulator rule: ..."), so the answers are never mistaken for
 a model's. Another schema gets None, and the responder falls back to its generic answer.
 """
@@ -15,16 +16,22 @@ from typing import Any
 
 from jobbatch_dagster.emulator.rules.evidence import Evidence, gather_evidence
 from jobbatch_dagster.emulator.rules.lead import analyze_answer, pain_points_answer, qualify_answer
+from jobbatch_dagster.emulator.rules.outreach import email_answer, outreach_answer, roi_answer
 from jobbatch_dagster.emulator.rules.posting import parse_answer
 from jobbatch_dagster.tasks import TASKS
+from jobbatch_dagster.tasks.followup import FOLLOWUP_EMAIL, FOLLOWUP_ROI
 
 _RULES: dict[str, Callable[[Evidence], dict[str, Any]]] = {
     "qualify": qualify_answer,
     "analyze": analyze_answer,
     "extract_pain_points": pain_points_answer,
     "parse": parse_answer,
+    "outreach": outreach_answer,
 }
-_BY_SCHEMA_NAME = {task.schema_name: _RULES[name] for name, task in TASKS.items()}
+_BY_SCHEMA_NAME = {task.schema_name: _RULES[name] for name, task in TASKS.items()} | {
+    FOLLOWUP_ROI.schema_name: roi_answer,
+    FOLLOWUP_EMAIL.schema_name: email_answer,
+}
 
 
 def task_answer(
