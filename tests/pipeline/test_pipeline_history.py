@@ -11,8 +11,7 @@ import pytest
 
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.settings import Settings
-from tests.pipeline.nights import DAY1, DAY2, ingest
-from tests.pipeline.nights import night_without_dagster as night
+from tests.pipeline.nights import DAY1, DAY2, ingest, night_without_dagster
 
 NEW_POSTING = {
     "id": "history-9001",
@@ -41,7 +40,7 @@ def first(
 ) -> dict[str, object]:
     """The first day's funnel row after its first night."""
     ingest(con, settings)
-    night(con, settings, fresh_emulator)
+    night_without_dagster(con, settings, fresh_emulator)
     return funnel(con)[DAY1]
 
 
@@ -55,7 +54,7 @@ def test_running_a_day_again_leaves_its_funnel_as_it_was(
     assert first["batch_usd"] > 0 and first["pending"] == 0
 
     ingest(con, settings)  # the day read again
-    again = night(con, settings, fresh_emulator)
+    again = night_without_dagster(con, settings, fresh_emulator)
     assert all(not s.submitted.created for s in again.stages.values())
     # today's ledger calls every posting reused on the re-run; history still says sent
     assert con.execute(
@@ -74,7 +73,7 @@ def test_a_genuinely_new_posting_on_a_rerun_adds_to_the_funnel(
     late = settings.incoming_dir / DAY1 / "late-scraper.jsonl"
     late.write_text(json.dumps(NEW_POSTING) + "\n", encoding="utf-8")
     ingest(con, settings)  # the day read again
-    night(con, settings, fresh_emulator)
+    night_without_dagster(con, settings, fresh_emulator)
     after = funnel(con)[DAY1]
 
     assert after["postings"] == first["postings"] + 1
@@ -95,7 +94,7 @@ def test_a_later_day_that_resights_postings_reuses_them_without_touching_the_ear
     first: dict[str, object],
 ) -> None:
     ingest(con, settings, DAY2, source=DAY1)  # the next day's scrapers list the same postings
-    night(con, settings, fresh_emulator, date.fromisoformat(DAY2))
+    night_without_dagster(con, settings, fresh_emulator, date.fromisoformat(DAY2))
     days = funnel(con)
     assert days[DAY1] | {"leads": first["leads"]} == first  # a lead moves to its latest sighting
     assert days[DAY2]["qualify_sent"] == 0 and days[DAY2]["requests"] == 0
