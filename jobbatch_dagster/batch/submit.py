@@ -23,6 +23,10 @@ from jobbatch_dagster.contract import (
 )
 
 FINGERPRINT_KEY = "input_fingerprint"
+# What marks a batch as ours at the provider, and which (task, scrape day) it belongs to.
+SOURCE_KEY, SOURCE = "source", "jobbatch"
+TASK_KEY = "task"
+PARTITION_KEY = "partition"
 
 
 @dataclass(frozen=True)
@@ -81,16 +85,16 @@ def batch_metadata(
         FINGERPRINT_KEY: input_fingerprint,
         "shard": str(shard_index),
         "requests": str(request_count),
-        "source": "jobbatch",
+        SOURCE_KEY: SOURCE,
     }
     if task:
-        pairs["task"] = task
+        pairs[TASK_KEY] = task
     if model:
         pairs["model"] = model
     if description:
         pairs["description"] = description
     if partition:
-        pairs["partition"] = partition
+        pairs[PARTITION_KEY] = partition
     pairs.update(extra)
     if len(pairs) > MAX_METADATA_PAIRS:
         raise ValueError(

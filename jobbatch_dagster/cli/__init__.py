@@ -4,13 +4,15 @@ Each command group lives in its own module: ``emulator`` (the offline Batch API 
 ``batch`` (the original dashboard's operations over the engine), ``day`` (a whole scrape day
 through the pipeline layer, without Dagster), ``query`` (read the warehouse), ``leads`` (the leads,
 and live follow-up on them), ``serve`` (the HTTP API and the leads page), ``estimate`` (what a night
-will cost) and ``eval`` (how well a model finds the leads, and at what price).
+will cost), ``eval`` (how well a model finds the leads, and at what price) and ``audit`` (the
+accounting identity, link by link).
 """
 
 from __future__ import annotations
 
 import click
 
+from jobbatch_dagster.cli.audit import audit_command
 from jobbatch_dagster.cli.batch import batch
 from jobbatch_dagster.cli.day import day
 from jobbatch_dagster.cli.emulator import emulator
@@ -34,3 +36,4 @@ main.add_command(leads)
 main.add_command(serve)
 main.add_command(estimate)
 main.add_command(evaluate_command)
+main.add_command(audit_command)

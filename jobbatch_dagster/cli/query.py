@@ -24,15 +24,19 @@ def _default_db() -> Path:
     return load_settings().warehouse_path
 
 
-@click.command()
-@click.argument("sql")
-@click.option(
+# The warehouse option of every command that reads it.
+db_option = click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="DuckDB file (default: [paths] warehouse in jobbatch.toml, or JOBBATCH_WAREHOUSE).",
 )
+
+
+@click.command()
+@click.argument("sql")
+@db_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option(
     "--max-rows", type=int, default=100, show_default=True, help="Rows printed as a table."

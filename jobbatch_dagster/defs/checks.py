@@ -1,13 +1,15 @@
-"""Data-quality checks per scrape day: rejection rate, schema-valid results, request accounting,
-and batches that did not complete (a warning, so an expired night is never mistaken for success).
+"""Data-quality checks per scrape day: rejection rate, schema-valid results, the accounting
+identity's links (:mod:`jobbatch_dagster.pipeline.audit`), and batches that did not complete (a
+warning, so an expired night is never mistaken for success).
 
-What each check computes lives in :mod:`jobbatch_dagster.pipeline.checks`; here it becomes a
-Dagster check result.
+What each check computes lives in :mod:`jobbatch_dagster.pipeline`; here it becomes a Dagster
+check result.
 """
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Final
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -15,10 +17,12 @@ from duckdb import DuckDBPyConnection
 
 from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
-from jobbatch_dagster.defs.resources import warehouse_connection
+from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
+from jobbatch_dagster.defs.retries import provider_retry_policy, retry_only_transient_errors
 from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, results_key
 from jobbatch_dagster.home import DUCKDB_POOL
-from jobbatch_dagster.pipeline import checks
+from jobbatch_dagster.pipeline import audit, checks
+from jobbatch_dagster.pipeline.audit import Link
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
 
@@ -109,18 +113,90 @@ def _stage_check(
     return stage_check
 
 
-def requests_accounted_for(con: DuckDBPyConnection, stage: str, day: date) -> dg.AssetCheckResult:
-    """requests = answered + dead_lettered + pending: no request is lost or counted twice."""
-    identity = checks.requests_accounted_for(con, stage, day)
+def link_result(link: Link) -> dg.AssetCheckResult:
+    """A link of the accounting identity as a check result: what it compared and what broke."""
     return dg.AssetCheckResult(
-        passed=identity.holds,
+        check_name=link.name,
+        passed=link.passed,
         metadata={
-            "requests": identity.requests,
-            "answered": identity.answered,
-            "dead_lettered": identity.dead_lettered,
-            "pending": identity.pending,
+            "compared": link.checked,
+            "problems": len(link.problems),
+            "first_problems": dg.MetadataValue.md(
+                "\n".join(f"- {p}" for p in link.problems[: audit.SHOWN_PROBLEMS]) or "none"
+            ),
         },
     )
+
+
+# The links checked after a harvest: what the ledger says against the manifests, the provider
+# and the downloaded lines. One step per stage reads the provider's batches once for all four.
+RAW_OUTPUT_LINKS: Final = {
+    audit.MANIFESTS_LINK: "Every custom_id in the day's shard manifests has exactly one request "
+    "record with its fingerprint, and every record is in a manifest.",
+    audit.TOTALS_LINK: "Each batch's request total at the provider equals the requests recorded "
+    "as sent in it.",
+    audit.LINES_LINK: "Every downloaded output and error line answers a request sent in its batch.",
+    audit.PROVIDER_LINK: "Every provider batch carrying the pipeline's metadata for the stage and "
+    "day is in `batches`, and in `costs` once finished.",
+}
+
+
+def build_ledger_links_check(
+    settings: Settings, stage: str, partitions: dg.PartitionsDefinition
+) -> dg.AssetChecksDefinition:
+    @dg.multi_asset_check(
+        name=f"{stage}_ledger_links",
+        specs=[
+            dg.AssetCheckSpec(
+                name, asset=raw_output_key(stage), description=text, partitions_def=partitions
+            )
+            for name, text in RAW_OUTPUT_LINKS.items()
+        ],
+        pool=DUCKDB_POOL,
+        retry_policy=provider_retry_policy(settings),  # it reads the provider, as a harvest does
+    )
+    def ledger_links(
+        context: dg.AssetCheckExecutionContext,
+        duckdb: DuckDBResource,
+        openai_batch: OpenAIBatchResource,
+    ) -> Iterator[dg.AssetCheckResult]:
+        client = openai_batch.client()
+        with retry_only_transient_errors(), warehouse_connection(duckdb) as con:
+            found = audit.audit_stage_day(
+                con,
+                client,
+                settings,
+                stage,
+                partition_day(context),
+                list(client.recent_batches()),
+            )
+        for link in found.links:
+            if link.name in RAW_OUTPUT_LINKS:
+                yield link_result(link)
+
+    return ledger_links
+
+
+def build_answers_loaded_check(
+    stage: str, partitions: dg.PartitionsDefinition
+) -> dg.AssetChecksDefinition:
+    table = RESULT_TABLES[stage]
+
+    @dg.asset_check(
+        asset=results_key(stage),
+        name=audit.ANSWERS_LINK,
+        partitions_def=partitions,
+        pool=DUCKDB_POOL,
+        description=f"The day's answered `{stage}` requests and the `{table}` rows match both "
+        "ways: every answer is loaded, every covered posting has its row, every row is backed.",
+    )
+    def answers_loaded(
+        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
+    ) -> dg.AssetCheckResult:
+        with warehouse_connection(duckdb) as con:
+            return link_result(audit.answers_loaded(con, stage, partition_day(context)))
+
+    return answers_loaded
 
 
 def batches_completed(con: DuckDBPyConnection, stage: str, day: date) -> dg.AssetCheckResult:
@@ -155,13 +231,8 @@ def _all_checks(
     for stage in settings.stages:
         checks += [
             build_results_valid_check(stage.task, partitions),
-            _stage_check(
-                stage.task,
-                "requests_accounted_for",
-                "requests = answered + dead_lettered + pending for the stage and day.",
-                requests_accounted_for,
-                partitions,
-            ),
+            build_answers_loaded_check(stage.task, partitions),
+            build_ledger_links_check(settings, stage.task, partitions),
             _stage_check(
                 stage.task,
                 "batches_completed",

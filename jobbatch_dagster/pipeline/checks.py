@@ -12,10 +12,8 @@ from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.tasks import TaskResultError, get_task
 from jobbatch_dagster.warehouse.loads import ScrapeDayQuality, rejection_reasons, scrape_day_quality
 from jobbatch_dagster.warehouse.queries import (
-    RequestIdentity,
     Table,
     batch_outcomes,
-    request_identity,
     stored_answers,
 )
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
@@ -63,13 +61,6 @@ def results_validity(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> S
         except TaskResultError as exc:
             invalid.append((job_id, str(exc)))
     return SchemaValidity(len(answers), invalid)
-
-
-def requests_accounted_for(
-    con: duckdb.DuckDBPyConnection, stage: str, day: date
-) -> RequestIdentity:
-    """requests = answered + dead_lettered + pending for the (stage, day)."""
-    return request_identity(con, stage, day)
 
 
 @dataclass(frozen=True)

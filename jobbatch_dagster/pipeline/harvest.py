@@ -27,6 +27,7 @@ from jobbatch_dagster.pipeline.inputs import stage_dir
 from jobbatch_dagster.pipeline.submit import utc_datetime
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse.history import record_harvest
 from jobbatch_dagster.warehouse.ledger import (
     batch_requests_of,
     set_request_states,
@@ -200,4 +201,5 @@ def harvest_stage(
             upsert_batches(con, [_status_row(status)])
             set_request_states(con, status.id, states)
             upsert_costs(con, [cost])
+            record_harvest(con, cost)
     return harvest

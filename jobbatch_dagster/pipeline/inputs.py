@@ -26,6 +26,7 @@ from jobbatch_dagster.batch.shards import (
 )
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import Task, get_task
+from jobbatch_dagster.warehouse.history import record_coverage
 from jobbatch_dagster.warehouse.leads import top_lead_jobs
 from jobbatch_dagster.warehouse.ledger import (
     blocked_fingerprints,
@@ -127,6 +128,7 @@ def build_stage_input(
     summary.build.shards += followup_shards(directory, unrun, task, stage.model)
     with transaction(con):
         replace_stage_postings(con, stage.task, day, postings)
+        record_coverage(con, stage.task, day, postings)
         replace_unsubmitted_requests(
             con, stage.task, day, _request_rows(summary.build.shards, stage)
         )

@@ -23,6 +23,7 @@ from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
 from jobbatch_dagster.pipeline.shard_files import ShardOnDisk, load_shard
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse.history import record_sent
 from jobbatch_dagster.warehouse.ledger import (
     mark_submitted,
     shard_lineage,
@@ -127,5 +128,6 @@ def submit_stage(
         with transaction(con):
             upsert_batches(con, [_batch_row(record, on_disk, stage, day, lineage)])
             mark_submitted(con, stage.task, day, custom_ids, record.batch_id)
+            record_sent(con, record.batch_id)
     submission.batches = stage_batches(con, stage.task, day)
     return submission

@@ -10,34 +10,6 @@ from typing import Any
 import duckdb
 
 
-@dataclass(frozen=True)
-class RequestIdentity:
-    """The accounting identity of one (stage, day): requests = answered + dead_lettered + pending."""
-
-    requests: int
-    answered: int
-    dead_lettered: int
-    pending: int  # built or submitted and not finished, or left unrun by an expired/cancelled batch
-
-    @property
-    def holds(self) -> bool:
-        return self.requests == self.answered + self.dead_lettered + self.pending
-
-
-def request_identity(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> RequestIdentity:
-    row = con.execute(
-        """
-        SELECT count(*),
-               count(*) FILTER (WHERE state = 'answered'),
-               count(*) FILTER (WHERE state = 'dead_lettered'),
-               count(*) FILTER (WHERE state IN ('pending', 'submitted'))
-        FROM batch_requests WHERE stage = ? AND scrape_date = ?
-        """,
-        [stage, day],
-    ).fetchone()
-    return RequestIdentity(*row)
-
-
 def rows(
     con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
 ) -> tuple[list[str], list[tuple[Any, ...]]]:

@@ -169,6 +169,49 @@ TABLE_DDL: Final[dict[str, str]] = {
             updated_at TIMESTAMP NOT NULL
         )""",
     "lead_conversations": CONVERSATIONS_DDL,
+    # What happened, as it happened: append-only facts that no re-run rewrites (a fact recorded
+    # again is ignored by its key). ``daily_funnel`` reads these, never the ledgers' current state.
+    # A request sent in a batch, and what that batch did with it: answered, dead_lettered, or
+    # unrun (the batch ended without running it; error_code says why).
+    "request_events": """
+        CREATE TABLE IF NOT EXISTS request_events (
+            batch_id VARCHAR NOT NULL,
+            custom_id VARCHAR NOT NULL,
+            event VARCHAR NOT NULL,  -- sent | answered | dead_lettered | unrun
+            stage VARCHAR NOT NULL,
+            scrape_date DATE NOT NULL,
+            job_id VARCHAR NOT NULL,
+            request_fingerprint VARCHAR NOT NULL,
+            attempt INTEGER NOT NULL,
+            error_code VARCHAR,
+            recorded_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (batch_id, custom_id, event)
+        )""",
+    # A posting a stage covered on a day without a request of its own, as the first build that
+    # day decided: an answer already existed (reused) or a request for it was running (in_flight).
+    "posting_events": """
+        CREATE TABLE IF NOT EXISTS posting_events (
+            stage VARCHAR NOT NULL,
+            scrape_date DATE NOT NULL,
+            job_id VARCHAR NOT NULL,
+            request_fingerprint VARCHAR NOT NULL,
+            disposition VARCHAR NOT NULL,  -- reused | in_flight
+            recorded_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (stage, scrape_date, job_id)
+        )""",
+    # What a batch cost, recorded once when it is first harvested terminal.
+    "spend_events": """
+        CREATE TABLE IF NOT EXISTS spend_events (
+            batch_id VARCHAR PRIMARY KEY,
+            stage VARCHAR NOT NULL,
+            scrape_date DATE NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens BIGINT NOT NULL,
+            output_tokens BIGINT NOT NULL,
+            batch_usd DOUBLE,  -- NULL when the model's price is unknown
+            saving_usd DOUBLE,
+            recorded_at TIMESTAMP NOT NULL
+        )""",
 }
 
 

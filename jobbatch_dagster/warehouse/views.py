@@ -1,7 +1,10 @@
 """The morning views: best leads first, the funnel per scrape day, and what batch and live work cost.
 
 Views, not tables, so they are never stale and never need loading; they are recreated on every
-``ensure_schema`` so a changed definition reaches an existing warehouse.
+``ensure_schema`` so a changed definition reaches an existing warehouse. ``daily_funnel`` counts
+what the pipeline did from the append-only facts (:mod:`jobbatch_dagster.warehouse.history`), so
+running a day again never rewrites it; pending there is a request sent and not yet answered or
+dead-lettered (still running, or left unrun by its batch).
 """
 
 from __future__ import annotations
@@ -45,25 +48,42 @@ VIEW_DDL: Final[dict[str, str]] = {
         rejected AS (
             SELECT scrape_date, count(*) AS rejected FROM rejected_jobs GROUP BY scrape_date
         ),
+        sent AS (
+            SELECT DISTINCT stage, scrape_date, custom_id, job_id
+            FROM request_events WHERE event = 'sent'
+        ),
+        outcome AS (
+            SELECT stage, scrape_date, custom_id,
+                   bool_or(event = 'answered') AS answered,
+                   bool_or(event = 'dead_lettered') AS dead_lettered
+            FROM request_events GROUP BY ALL
+        ),
         qualify_stage AS (
-            SELECT scrape_date,
-                   count(*) FILTER (WHERE disposition = 'sent') AS qualify_sent,
-                   count(*) FILTER (WHERE disposition <> 'sent') AS qualify_reused
-            FROM stage_postings WHERE stage = 'qualify' GROUP BY scrape_date
+            SELECT scrape_date, count(*) AS qualify_sent
+            FROM sent WHERE stage = 'qualify' GROUP BY scrape_date
+        ),
+        qualify_reuse AS (
+            SELECT p.scrape_date, count(*) AS qualify_reused
+            FROM posting_events AS p
+            WHERE p.stage = 'qualify' AND NOT EXISTS (
+                SELECT 1 FROM sent AS s
+                WHERE s.stage = p.stage AND s.scrape_date = p.scrape_date AND s.job_id = p.job_id
+            )
+            GROUP BY p.scrape_date
         ),
         requests AS (
-            SELECT scrape_date, count(*) AS requests,
-                   count(*) FILTER (WHERE state = 'answered') AS answered,
-                   count(*) FILTER (WHERE state = 'dead_lettered') AS dead_lettered,
-                   count(*) FILTER (WHERE state IN ('pending', 'submitted')) AS pending
-            FROM batch_requests GROUP BY scrape_date
+            SELECT s.scrape_date, count(*) AS requests,
+                   count(*) FILTER (WHERE o.answered) AS answered,
+                   count(*) FILTER (WHERE o.dead_lettered AND NOT o.answered) AS dead_lettered
+            FROM sent AS s LEFT JOIN outcome AS o USING (stage, scrape_date, custom_id)
+            GROUP BY s.scrape_date
         ),
         leads AS (
             SELECT scrape_date, count(*) AS leads FROM qualified_leads GROUP BY scrape_date
         ),
         spend AS (
             SELECT scrape_date, sum(batch_usd) AS batch_usd, sum(saving_usd) AS saving_usd
-            FROM costs GROUP BY scrape_date
+            FROM spend_events GROUP BY scrape_date
         )
         SELECT
             d.scrape_date,
@@ -71,11 +91,12 @@ VIEW_DDL: Final[dict[str, str]] = {
             coalesce(seen.new_postings, 0) AS new_postings,
             coalesce(rejected.rejected, 0) AS rejected,
             coalesce(qualify_stage.qualify_sent, 0) AS qualify_sent,
-            coalesce(qualify_stage.qualify_reused, 0) AS qualify_reused,
+            coalesce(qualify_reuse.qualify_reused, 0) AS qualify_reused,
             coalesce(requests.requests, 0) AS requests,
             coalesce(requests.answered, 0) AS answered,
             coalesce(requests.dead_lettered, 0) AS dead_lettered,
-            coalesce(requests.pending, 0) AS pending,
+            coalesce(requests.requests - requests.answered - requests.dead_lettered, 0)
+                AS pending,
             coalesce(leads.leads, 0) AS leads,
             spend.batch_usd,
             spend.saving_usd
@@ -83,6 +104,7 @@ VIEW_DDL: Final[dict[str, str]] = {
         LEFT JOIN seen USING (scrape_date)
         LEFT JOIN rejected USING (scrape_date)
         LEFT JOIN qualify_stage USING (scrape_date)
+        LEFT JOIN qualify_reuse USING (scrape_date)
         LEFT JOIN requests USING (scrape_date)
         LEFT JOIN leads USING (scrape_date)
         LEFT JOIN spend USING (scrape_date)

@@ -1,5 +1,5 @@
 """`jobbatch day run`: a scrape day through the pipeline layer from the command line, no Dagster,
-against the session emulator over HTTP, into a real DuckDB file in a fresh folder."""
+against a private emulator over HTTP, into a real DuckDB file in a fresh folder."""
 
 from __future__ import annotations
 
@@ -18,8 +18,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openai_env: EmulatorProcess) -> Path:
-    """A user's folder: the shipped config and one sample day dropped where the scraper would."""
+def folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_emulator: EmulatorProcess
+) -> Path:
+    """A user's folder: the shipped config and one sample day dropped where the scraper would,
+    and a private emulator (another test's batches for the same day would be reconciled)."""
+    monkeypatch.setenv("OPENAI_BASE_URL", fresh_emulator.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", fresh_emulator.api_key)
     (tmp_path / "data" / "incoming" / DAY1).mkdir(parents=True)
     for name in SUBSET:
         shutil.copy(SAMPLE / DAY1 / name, tmp_path / "data" / "incoming" / DAY1 / name)

@@ -13,8 +13,7 @@ import pytest
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.settings import Settings, load_settings
 from jobbatch_dagster.warehouse import ensure_schema
-from tests.pipeline.nights import REPO
-from tests.pipeline.test_pipeline_layer import ingest, night
+from tests.pipeline.nights import REPO, ingest, night_without_dagster
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +29,7 @@ def morning(tmp_path_factory: pytest.TempPathFactory, emulator: EmulatorProcess)
     with duckdb.connect(str(settings.warehouse_path)) as con:
         ensure_schema(con)
         ingest(con, settings)
-        night(con, settings, emulator)
+        night_without_dagster(con, settings, emulator)
     return settings.warehouse_path
 
 

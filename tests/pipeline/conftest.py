@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.settings import Settings, load_settings
+from jobbatch_dagster.warehouse import ensure_schema
 from tests.pipeline.nights import REPO, Pipeline
 
 
@@ -35,3 +37,12 @@ def pipeline(
     monkeypatch.setenv("OPENAI_API_KEY", fresh_emulator.api_key)
     with dg.DagsterInstance.ephemeral() as instance:
         yield Pipeline(settings, build_defs(settings), instance, fresh_emulator)
+
+
+@pytest.fixture
+def con(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the settings' warehouse, every table in place."""
+    connection = duckdb.connect(str(settings.warehouse_path))
+    ensure_schema(connection)
+    yield connection
+    connection.close()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDriver, NightReport
 from jobbatch_dagster.emulator.process import EmulatorProcess
+from jobbatch_dagster.pipeline.day import DayRun, Patience, run_day
+from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,6 +23,7 @@ SAMPLE = REPO / "data" / "sample"
 # keep every night of this suite at a few seconds.
 SUBSET = ("craigslist-east.jsonl", "craigslist-west.json")
 DAY1, DAY2 = "2026-11-18", "2026-11-19"
+FIRST_DAY = date.fromisoformat(DAY1)
 
 
 @dataclass
@@ -65,3 +70,29 @@ class Pipeline:
 
     def provider_batches(self) -> list:
         return list(self.emulator.client().batches.list(limit=100))
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    day: str = DAY1,
+    source: str | None = None,
+) -> int:
+    """The day's postings (``source``'s sample files, default the day's own, beside any file
+    already there) into the warehouse, as ``scraped_jobs`` does it."""
+    target = settings.incoming_dir / day
+    target.mkdir(parents=True, exist_ok=True)
+    for name in SUBSET:
+        shutil.copy(SAMPLE / (source or day) / name, target / name)
+    return ingest_day(settings, con, date.fromisoformat(day)).load.postings
+
+
+def night_without_dagster(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    emulator: EmulatorProcess,
+    day: date = FIRST_DAY,
+) -> DayRun:
+    """A whole day through pipeline/ alone (``run_day``), polling the emulator briskly."""
+    client = BatchClient(api_key=emulator.api_key, base_url=emulator.base_url)
+    return run_day(con, client, settings, day, Patience(poll_seconds=0.05, timeout_seconds=60))

@@ -41,7 +41,8 @@ def test_rejection_rate_fails_when_a_scraper_emits_junk(pipeline: Pipeline) -> N
 
 def test_schema_check_fails_on_an_answer_that_does_not_match(night: Pipeline) -> None:
     assert evaluations(night.materialize(DAY1, results_key("qualify"))) == {
-        "qualifications_match_schema": True
+        "qualifications_match_schema": True,
+        "answers_loaded": True,
     }
     # an answer stored by an older version of the task, now out of schema
     write(
@@ -51,20 +52,52 @@ def test_schema_check_fails_on_an_answer_that_does_not_match(night: Pipeline) ->
         ['{"qualified": true, "score": 250, "confidence": "sure", "reasons": []}'],
     )
     result = night.materialize(DAY1, results_key("qualify"))
-    assert evaluations(result) == {"qualifications_match_schema": False}
-    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluations(result) == {"qualifications_match_schema": False, "answers_loaded": True}
+    (evaluation,) = [
+        e for e in result.get_asset_check_evaluations() if e.check_name.endswith("schema")
+    ]
     assert evaluation.metadata["invalid"].value == 1
 
 
-def test_identity_check_fails_when_a_request_is_in_no_known_state(night: Pipeline) -> None:
+LEDGER_LINKS = (
+    "requests_accounted_for",
+    "provider_totals_match_ledger",
+    "output_lines_match_requests",
+    "provider_batches_on_ledger",
+)
+
+
+def test_ledger_links_fail_on_a_lost_request_record_and_a_batch_made_behind_their_back(
+    night: Pipeline,
+) -> None:
     result = night.materialize(DAY1, raw_output_key("qualify"))
-    assert evaluations(result) == {"requests_accounted_for": True, "batches_completed": True}
+    assert evaluations(result) == {**dict.fromkeys(LEDGER_LINKS, True), "batches_completed": True}
+    # the ledger loses a request the manifest lists ...
     write(
         night,
-        "INSERT INTO batch_requests (custom_id, stage, scrape_date, job_id, request_fingerprint, "
-        "model, shard, state, updated_at) VALUES ('job-lost', 'qualify', ?, 'x', 'fp', "
-        "'gpt-4o-mini', 0, 'lost', now())",
-        [DAY1],
+        "DELETE FROM batch_requests WHERE stage = 'qualify' AND custom_id = "
+        "(SELECT min(custom_id) FROM batch_requests WHERE stage = 'qualify')",
+    )
+    # ... and someone sends the day's shard again with the pipeline's metadata, not through it
+    shard = next((night.settings.batches_dir / "qualify" / DAY1 / "input").glob("*[0-9a-f].jsonl"))
+    sdk = night.emulator.client()
+    rogue = sdk.batches.create(
+        input_file_id=sdk.files.create(file=shard.open("rb"), purpose="batch").id,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+        metadata={"source": "jobbatch", "task": "qualify", "partition": DAY1},
     )
     result = night.materialize(DAY1, raw_output_key("qualify"))
-    assert evaluations(result)["requests_accounted_for"] is False
+    assert evaluations(result) == {
+        "requests_accounted_for": False,
+        "provider_totals_match_ledger": True,
+        "output_lines_match_requests": True,
+        "provider_batches_on_ledger": False,
+        "batches_completed": True,
+    }
+    (behind,) = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "provider_batches_on_ledger"
+    ]
+    assert rogue.id in behind.metadata["first_problems"].value

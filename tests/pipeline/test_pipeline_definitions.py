@@ -62,5 +62,13 @@ def test_definitions_have_the_fixed_names_and_share_the_duckdb_pool(tmp_path: Pa
         "scraped_jobs", "qualify_batch_input", "qualify_batch"
     }  # fmt: skip
     checks = {key.name for key in graph.asset_check_keys}
-    assert {"rejection_rate", "requests_accounted_for", "batches_completed"} <= checks
+    assert {
+        "rejection_rate",
+        "requests_accounted_for",
+        "provider_totals_match_ledger",
+        "output_lines_match_requests",
+        "provider_batches_on_ledger",
+        "answers_loaded",
+        "batches_completed",
+    } <= checks
     assert {f"{RESULT_TABLES[s.task]}_match_schema" for s in settings.stages} <= checks

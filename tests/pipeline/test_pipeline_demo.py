@@ -45,6 +45,8 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
         assert con.execute("SELECT DISTINCT backend FROM batches").fetchall() == [("emulator",)]
         assert con.execute("SELECT count(*) FROM qualified_leads").fetchone()[0] > 0
         spend = dict(con.execute("SELECT kind, sum(usd) FROM spend GROUP BY kind").fetchall())
+        funnel = con.execute("SELECT * FROM daily_funnel").fetchall()
+    assert funnel[0][4] > 0  # qualify_sent
     # the morning's cost report: every stage of the default night, and their total
     costs = first.split("(lead_costs)", 1)[1].split("== Top leads", 1)[0]
     assert all(stage in costs for stage in ("qualify", "analyze", "parse", "all stages"))
@@ -65,6 +67,7 @@ def test_demo_with_a_key_spends_nothing_and_twice_submits_nothing(
     assert "asked in an earlier run" in second  # the live question is not paid for twice
     with duckdb.connect(str(warehouse), read_only=True) as con:
         again = dict(con.execute("SELECT kind, sum(usd) FROM spend GROUP BY kind").fetchall())
+        assert con.execute("SELECT * FROM daily_funnel").fetchall() == funnel  # history kept
     assert again == spend
     assert (demo_folder / "data" / "dagster_home" / "dagster.yaml").is_file()
 

@@ -5,86 +5,42 @@ orchestration."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.emulator.process import EmulatorProcess
-from jobbatch_dagster.pipeline.checks import batches_completed, requests_accounted_for
-from jobbatch_dagster.pipeline.day import DayRun, Patience, run_day, stages_in_order
-from jobbatch_dagster.pipeline.ingest import ingest_day
-from jobbatch_dagster.settings import Settings, StageConfig, load_settings
-from jobbatch_dagster.warehouse import ensure_schema
-from tests.pipeline.nights import DAY1, DAY2, REPO, SAMPLE, SUBSET
+from jobbatch_dagster.pipeline.audit import audit_stage_day
+from jobbatch_dagster.pipeline.checks import batches_completed
+from jobbatch_dagster.pipeline.day import stages_in_order
+from jobbatch_dagster.settings import Settings, StageConfig
+from tests.pipeline.nights import DAY1, DAY2, REPO, ingest, night_without_dagster
 
 DAY = date.fromisoformat(DAY1)
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return dataclasses.replace(
-        load_settings(REPO / "jobbatch.toml"),
-        incoming_dir=tmp_path / "incoming",
-        batches_dir=tmp_path / "batches",
-        warehouse_path=tmp_path / "warehouse.duckdb",
-    )
-
-
-@pytest.fixture
-def con(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect(str(settings.warehouse_path))
-    ensure_schema(connection)
-    yield connection
-    connection.close()
-
-
-def ingest(
-    con: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    day: str = DAY1,
-    source: str | None = None,
-) -> int:
-    """The day's postings (``source``'s sample files, default the day's own) into the warehouse,
-    as ``scraped_jobs`` does it."""
-    target = settings.incoming_dir / day
-    target.mkdir(parents=True)
-    for name in SUBSET:
-        shutil.copy(SAMPLE / (source or day) / name, target / name)
-    return ingest_day(settings, con, date.fromisoformat(day)).load.postings
-
-
-def night(
-    con: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    emulator: EmulatorProcess,
-    day: date = DAY,
-) -> DayRun:
-    client = BatchClient(api_key=emulator.api_key, base_url=emulator.base_url)
-    return run_day(con, client, settings, day, Patience(poll_seconds=0.05, timeout_seconds=60))
 
 
 def test_a_whole_day_runs_through_the_pipeline_layer_without_dagster(
     con: duckdb.DuckDBPyConnection, settings: Settings, fresh_emulator: EmulatorProcess
 ) -> None:
     postings = ingest(con, settings)
-    run = night(con, settings, fresh_emulator)
+    run = night_without_dagster(con, settings, fresh_emulator)
 
     qualify = run.stages["qualify"]
     assert qualify.built.candidates == postings > 0
     assert qualify.submitted.backend == "emulator" and qualify.submitted.created
     assert set(qualify.harvested.statuses.values()) == {"completed"}
     assert qualify.results.rows == postings  # every posting of the day has its typed answer
+    client = BatchClient(api_key=fresh_emulator.api_key, base_url=fresh_emulator.base_url)
+    provider = list(client.recent_batches())
     for stage in settings.stages:
-        identity = requests_accounted_for(con, stage.task, DAY)
-        assert identity.holds and identity.pending == 0, (stage.task, identity)
+        audited = audit_stage_day(con, client, settings, stage.task, DAY, provider)
+        assert audited.passed, audited
         assert batches_completed(con, stage.task, DAY).passed
+    assert con.execute("SELECT DISTINCT state FROM batch_requests").fetchall() == [("answered",)]
     qualified = con.execute(
         "SELECT count(*) FROM qualifications WHERE scrape_date = ? AND score >= ?",
         [DAY, settings.qualify_threshold],
@@ -94,7 +50,9 @@ def test_a_whole_day_runs_through_the_pipeline_layer_without_dagster(
     assert run.leads.with_analysis == qualified
     assert run.leads.preview.rows
 
-    again = night(con, settings, fresh_emulator)  # a second run of the day pays for nothing
+    again = night_without_dagster(
+        con, settings, fresh_emulator
+    )  # a second run of the day pays for nothing
     assert all(not s.submitted.created for s in again.stages.values())
     assert again.leads is not None and again.leads.qualified_sightings == qualified
 
@@ -108,7 +66,7 @@ def test_lead_counts_per_sighting_and_per_lead_add_up_across_days(
     sightings = {}
     for day in (DAY1, DAY2):  # the second day's scrapers see the first day's postings again
         ingest(con, settings, day, source=DAY1)
-        built = night(con, settings, fresh_emulator, date.fromisoformat(day)).leads
+        built = night_without_dagster(con, settings, fresh_emulator, date.fromisoformat(day)).leads
         assert built is not None
         sightings[day] = built.qualified_sightings
     funnel = dict(
