@@ -62,4 +62,4 @@ def build_followup_shard(
     except BaseException:
         writer.discard()
         raise
-    return writer.close(prefix, parent.task, parent.model)
+    return dataclasses.replace(writer.close(prefix, parent.task, parent.model), attempt=attempt)

@@ -24,7 +24,7 @@ class StagePostingRow:
 
     job_id: str
     request_fingerprint: str
-    disposition: str  # sent | reused | in_flight
+    disposition: str  # sent | reused | in_flight | dead_lettered
 
 
 @dataclass(frozen=True)

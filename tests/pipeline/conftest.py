@@ -12,7 +12,7 @@ import pytest
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.emulator.process import EmulatorProcess
-from jobbatch_dagster.settings import load_settings
+from jobbatch_dagster.settings import RetrySettings, load_settings
 from tests.pipeline.nights import REPO, Pipeline
 
 
@@ -27,6 +27,8 @@ def pipeline(
         incoming_dir=tmp_path / "incoming",
         batches_dir=tmp_path / "batches",
         warehouse_path=tmp_path / "warehouse.duckdb",
+        # resends and retries wait a few hundredths of a second, not the configured 30 s
+        retries=RetrySettings(3, 0.05),
     )
     with dg.DagsterInstance.ephemeral() as instance:
         yield Pipeline(settings, build_defs(settings), instance, fresh_emulator)
