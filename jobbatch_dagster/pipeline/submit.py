@@ -42,6 +42,7 @@ from jobbatch_dagster.warehouse.ledger import (
     enqueued_tokens,
     known_batch_ids,
     mark_submitted,
+    reopen_requests,
     shard_lineage,
     stage_batches,
     upsert_batches,
@@ -235,3 +236,18 @@ def submit_stage(
             mark_submitted(con, stage.task, day, custom_ids, record.batch_id)
     submission.batches = stage_batches(con, stage.task, day)
     return submission
+
+
+def retry_stage(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+) -> tuple[int, StageSubmission]:
+    """A person's retry of a (stage, day): its dead letters and the requests a cancel left waiting
+    are sent again as their next attempt (with whatever else the day has to send). Returns how
+    many were reopened and the submission."""
+    with transaction(con):
+        reopened = reopen_requests(con, stage.task, day)
+    return reopened, submit_stage(con, client, settings, stage, day)
