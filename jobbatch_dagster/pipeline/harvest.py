@@ -5,7 +5,8 @@ Expired, cancelled and failed batches are harvested like completed ones: every a
 finish is kept, and each request they never ran stays ``pending`` with the reason
 (``batch_expired``, ``batch_cancelled``, the failure code), ready for a follow-up attempt. Their
 status is recorded as it is, never as success. A request left pending at its last allowed attempt
-(``[retries] max_attempts``) is dead-lettered with its last reason. ``Harvest.to_send`` tells the
+(``[retries] max_attempts``) is dead-lettered with its last reason; an answer that is not JSON or
+not the task's schema gets one repair resend carrying the validation error before it is. ``Harvest.to_send`` tells the
 sensor whether the day needs another submission (follow-ups, shards queued under the quota).
 """
 
@@ -31,6 +32,7 @@ from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.ledger import (
     batch_requests_of,
     dead_letter_exhausted,
+    queue_repairs,
     requests_waiting,
     set_request_states,
     stage_batches,
@@ -63,6 +65,7 @@ class Harvest:
     files: list[str] = field(default_factory=list)  # downloaded output and error files
     costs: list[CostRow] = field(default_factory=list)
     corrupt_lines: int = 0
+    repairs: int = 0  # invalid answers waiting for their one schema-repair resend
     gave_up: int = 0  # requests dead-lettered at their last allowed attempt
     to_send: int = 0  # requests of the day still to submit: follow-ups and queued shards
     cancelled: int = 0  # requests a person's cancel left waiting for them
@@ -208,6 +211,7 @@ def harvest_stage(
             harvest.costs.append(cost)
             upsert_batches(con, [_status_row(status)])
             set_request_states(con, status.id, states)
+            harvest.repairs += queue_repairs(con, status.id)
             harvest.gave_up += dead_letter_exhausted(con, status.id, settings.retries.max_attempts)
             upsert_costs(con, [cost])
     harvest.to_send, harvest.cancelled = requests_waiting(con, stage.task, day)

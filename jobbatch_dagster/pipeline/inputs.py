@@ -186,6 +186,7 @@ def followup_shards(
             [r.custom_id for r in requests],
             directory,
             attempt=requests[0].attempt,
+            repairs={r.custom_id: r.repair for r in requests if r.repair is not None},
         )
         if followup is not None:
             shards.append(followup)

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from jobbatch_dagster.batch.failures import REPAIR_CODE, REPAIRABLE_CODES
 from jobbatch_dagster.contract import TERMINAL_STATUSES
 from jobbatch_dagster.warehouse.frames import insert_rows, update_set
 from jobbatch_dagster.warehouse.rows import (
@@ -106,7 +107,8 @@ def unrun_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> lis
         SELECT r.custom_id, r.request_fingerprint,
                coalesce(r.batch_id, r.previous_batch_id) AS parent,
                b.input_fingerprint,
-               CASE WHEN r.batch_id IS NULL THEN r.attempt ELSE r.attempt + 1 END
+               CASE WHEN r.batch_id IS NULL THEN r.attempt ELSE r.attempt + 1 END,
+               CASE WHEN r.error_code = ? THEN r.error_message END
         FROM batch_requests AS r
         JOIN batches AS b ON b.batch_id = coalesce(r.batch_id, r.previous_batch_id)
         WHERE r.stage = ? AND r.scrape_date = ? AND r.state = 'pending'
@@ -115,7 +117,7 @@ def unrun_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> lis
                OR (r.batch_id IS NULL AND r.previous_batch_id IS NOT NULL))
         ORDER BY r.custom_id
         """,
-        [stage, day, CANCELLED],
+        [REPAIR_CODE, stage, day, CANCELLED],
     ).fetchall()
     return [UnrunRequest(*row) for row in found]
 
@@ -161,6 +163,41 @@ def dead_letter_exhausted(con: duckdb.DuckDBPyConnection, batch_id: str, max_att
     )
 
 
+def queue_repairs(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
+    """A batch's answers that were not JSON or not the task's schema wait for one repair resend
+    (pending, ``schema_repair``, the validation error kept for the resend's message); an answer
+    that was already repaired once and is still invalid stays a dead letter, saying so."""
+    repairable = sorted(REPAIRABLE_CODES)
+    con.execute(
+        """
+        UPDATE batch_requests AS r
+        SET error_message = 'still invalid after one repair resend: ' || r.error_message
+        WHERE r.batch_id = $batch AND r.state = 'dead_lettered'
+          AND r.error_code IN (SELECT unnest($codes::VARCHAR[]))
+          AND (SELECT count(*) FROM raw_outputs AS o
+               WHERE o.stage = r.stage AND o.scrape_date = r.scrape_date
+                 AND o.custom_id = r.custom_id AND o.kind = 'failed'
+                 AND o.error_code IN (SELECT unnest($codes::VARCHAR[]))) > 1
+        """,
+        {"batch": batch_id, "codes": repairable},
+    )
+    return _count(
+        con,
+        """
+        UPDATE batch_requests AS r
+        SET state = 'pending', error_code = $repair, updated_at = now()
+        WHERE r.batch_id = $batch AND r.state = 'dead_lettered'
+          AND r.error_code IN (SELECT unnest($codes::VARCHAR[]))
+          AND (SELECT count(*) FROM raw_outputs AS o
+               WHERE o.stage = r.stage AND o.scrape_date = r.scrape_date
+                 AND o.custom_id = r.custom_id AND o.kind = 'failed'
+                 AND o.error_code IN (SELECT unnest($codes::VARCHAR[]))) = 1
+        RETURNING 1
+        """,
+        {"batch": batch_id, "codes": repairable, "repair": REPAIR_CODE},
+    )
+
+
 def requests_waiting(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> tuple[int, int]:
     """(to send, cancelled) of a (stage, day): requests left pending by the provider or never
     submitted (queued under the quota), and those a person's cancel left waiting for them."""
@@ -192,7 +229,7 @@ def reopen_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> in
           AND (state = 'dead_lettered' OR (state = 'pending' AND error_code = ?))
         RETURNING 1
         """,
-        [stage, day, CANCELLED],
+        [REPAIR_CODE, stage, day, CANCELLED],
     )
 
 

@@ -61,6 +61,7 @@ class UnrunRequest:
     parent_batch_id: str
     parent_fingerprint: str | None
     attempt: int
+    repair: str | None = None  # the validation error a schema-repair resend carries
 
 
 @dataclass(frozen=True)

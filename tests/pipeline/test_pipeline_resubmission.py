@@ -41,14 +41,21 @@ def slow(pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 QUALIFY_STATES = "SELECT state, count(*) FROM batch_requests WHERE stage = 'qualify' GROUP BY ALL"
 
 
-def answered_at_provider(pipeline: Pipeline) -> Counter[tuple[str, str]]:
-    """How many provider batches answered each (stage, custom id), read from their output files."""
+def answered_at_provider(pipeline: Pipeline) -> Counter[tuple[str, str, str]]:
+    """How many provider batches answered each request body, as (stage, custom id, body), read
+    from their input and output files (a schema repair is another body: it carries the error)."""
     sdk = pipeline.emulator.client()
-    answered: Counter[tuple[str, str]] = Counter()
+    answered: Counter[tuple[str, str, str]] = Counter()
     for batch in pipeline.provider_batches():
-        if batch.output_file_id:
-            for line in sdk.files.content(batch.output_file_id).text.splitlines():
-                answered[batch.metadata["task"], json.loads(line)["custom_id"]] += 1
+        if not batch.output_file_id:
+            continue
+        bodies = {
+            (line := json.loads(text))["custom_id"]: json.dumps(line["body"], sort_keys=True)
+            for text in sdk.files.content(batch.input_file_id).text.splitlines()
+        }
+        for text in sdk.files.content(batch.output_file_id).text.splitlines():
+            custom_id = json.loads(text)["custom_id"]
+            answered[batch.metadata["task"], custom_id, bodies[custom_id]] += 1
     return answered
 
 
@@ -269,3 +276,42 @@ def test_shards_over_the_enqueued_token_limit_wait_queued_and_the_sensor_sends_t
     shards = tight.one("SELECT count(*) FROM batches WHERE stage = 'qualify'")
     assert shards > 1
     assert_healed(tight)
+
+
+def test_an_invalid_answer_gets_one_repair_resend_carrying_its_validation_error(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.drop(DAY1)
+    postings = read_day(pipeline.settings.incoming_dir, DAY1).postings
+    healed, stubborn = (base_custom_id(p.job_id, p.title) for p in postings[:2])
+    pipeline.emulator.inject(malformed_json=[healed], schema_invalid=[stubborn])
+    driver = pipeline.driver
+    report = NightReport(DAY1)
+    assert driver.nightly(report)
+    while not pipeline.sql("SELECT 1 FROM batch_requests WHERE error_code = 'schema_repair'"):
+        for request in driver.tick(report):
+            driver.execute(request, report)
+    # the model "learns" for one of them: the other stays invalid on its repair resend
+    pipeline.emulator.reset_faults()
+    pipeline.emulator.inject(schema_invalid=[stubborn])
+    driver.settle(report)
+
+    states = dict(
+        pipeline.sql(
+            "SELECT custom_id, state || ' ' || attempt FROM batch_requests "
+            "WHERE stage = 'qualify' AND custom_id IN (?, ?)",
+            [healed, stubborn],
+        )
+    )
+    assert states == {healed: "answered 2", stubborn: "dead_lettered 2"}
+    assert pipeline.one(
+        "SELECT error_message FROM batch_requests WHERE custom_id = ? AND stage = 'qualify'",
+        [stubborn],
+    ).startswith("still invalid after one repair resend")
+    (repair,) = [b for b in qualify_batches(pipeline) if b.metadata.get("attempt") == "2"]
+    sent = pipeline.emulator.client().files.content(repair.input_file_id).text
+    lines = {json.loads(line)["custom_id"]: json.loads(line) for line in sent.splitlines()}
+    assert set(lines) == {healed, stubborn}
+    last = lines[healed]["body"]["messages"][-1]
+    assert last["role"] == "user" and "not JSON" in last["content"]
+    assert_healed(pipeline)

@@ -101,6 +101,7 @@ def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
         "dead_lettered": harvest.states["dead_lettered"],
         "pending": harvest.states["pending"],
         "gave_up": harvest.gave_up,
+        "schema_repairs": harvest.repairs,
         TO_SEND_KEY: harvest.to_send,
         "waiting_for_a_person": harvest.cancelled,
         ATTEMPT_KEY: harvest.attempt,
