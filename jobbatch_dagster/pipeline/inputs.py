@@ -59,6 +59,11 @@ def stage_dir(settings: Settings, stage: str, day: date) -> Path:
     return settings.batches_dir / stage / day.isoformat()
 
 
+def shard_prefix(stage: str, day: date) -> str:
+    """How a (stage, day)'s shard files are named: ``<prefix>-<index>-<hash>.jsonl``."""
+    return f"{stage}-{day.isoformat()}"
+
+
 def candidate_jobs(
     con: duckdb.DuckDBPyConnection, settings: Settings, stage: StageConfig, day: date
 ) -> list[dict[str, Any]]:
@@ -121,7 +126,7 @@ def build_stage_input(
         max_requests=settings.max_requests_per_batch,
         max_bytes=settings.max_bytes_per_batch,
         max_description_chars=settings.max_description_chars,
-        prefix=f"{stage.task}-{day.isoformat()}",
+        prefix=shard_prefix(stage.task, day),
     )
     summary.build.shards += followup_shards(directory, unrun, task, stage.model)
     with transaction(con):

@@ -17,12 +17,14 @@ import operator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import reduce
+from pathlib import Path
 
 import duckdb
 
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.batch.cost import CostBreakdown, guard_budget
 from jobbatch_dagster.batch.followup import followup_metadata
+from jobbatch_dagster.batch.shards import ManifestEntry, ShardWriter
 from jobbatch_dagster.batch.submit import (
     RecentSubmissions,
     SubmissionRecord,
@@ -33,12 +35,14 @@ from jobbatch_dagster.pipeline.inputs import (
     build_stage_input,
     pending_shards,
     queue_followups,
+    shard_prefix,
     stage_dir,
 )
 from jobbatch_dagster.pipeline.shard_files import ShardOnDisk, load_shard
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.ledger import (
+    batch_requests_of,
     enqueued_tokens,
     known_batch_ids,
     mark_submitted,
@@ -47,7 +51,7 @@ from jobbatch_dagster.warehouse.ledger import (
     stage_batches,
     upsert_batches,
 )
-from jobbatch_dagster.warehouse.rows import BatchRow
+from jobbatch_dagster.warehouse.rows import BatchRow, LedgerRequest
 from jobbatch_dagster.warehouse.transaction import transaction
 
 
@@ -108,7 +112,8 @@ def adopt_unrecorded(
 ) -> list[str]:
     """Record the provider's batches of this (stage, day) that ``batches`` lacks, and attach the
     requests their input files carry, so nothing they hold is sent again and their cost is
-    harvested. A failed one ran nothing: it is recorded alone."""
+    harvested. Each input file is put back in the day's folder as a shard, for the follow-up of
+    whatever the batch leaves unrun. A failed one ran nothing: it is recorded alone."""
     ours = [
         s
         for s in recent.listed
@@ -117,30 +122,60 @@ def adopt_unrecorded(
         and s.metadata.get("partition") == day.isoformat()
     ]
     known = known_batch_ids(con, [s.id for s in ours])
+    directory = stage_dir(settings, stage.task, day)
     adopted = []
     for status in (s for s in ours if s.id not in known):
-        carried = (
-            [] if status.status == "failed" else _custom_ids(client, settings, stage, day, status)
+        downloaded = (
+            client.download(status.input_file_id, directory / "adopted" / f"{status.id}.jsonl")
+            if status.input_file_id and status.status != "failed"
+            else None
         )
         with transaction(con):
             upsert_batches(con, [_adopted_row(status, client, stage, day)])
-            mark_submitted(con, stage.task, day, carried, status.id)
+            if downloaded is not None:
+                carried = [json.loads(line)["custom_id"] for line in _lines(downloaded)]
+                mark_submitted(con, stage.task, day, carried, status.id)
+        if downloaded is not None:
+            _restore_shard(
+                downloaded,
+                status,
+                batch_requests_of(con, status.id),
+                directory / "input",
+                shard_prefix(stage.task, day),
+            )
         adopted.append(status.id)
     return adopted
 
 
-def _custom_ids(
-    client: BatchClient, settings: Settings, stage: StageConfig, day: date, status: BatchStatus
-) -> list[str]:
-    """The custom ids in a batch's input file, downloaded beside the day's other files."""
-    if not status.input_file_id:
-        return []
-    path = client.download(
-        status.input_file_id,
-        stage_dir(settings, stage.task, day) / "adopted" / f"{status.id}.jsonl",
-    )
-    with open(path, encoding="utf-8") as lines:
-        return [json.loads(line)["custom_id"] for line in lines if line.strip()]
+def _lines(path: Path) -> list[bytes]:
+    with open(path, "rb") as lines:
+        return [line for line in lines if line.strip()]
+
+
+def _restore_shard(
+    downloaded: Path,
+    status: BatchStatus,
+    carried: list[LedgerRequest],
+    directory: Path,
+    prefix: str,
+) -> None:
+    """An adopted batch's input file as a shard of the day's folder, its manifest from the ledger:
+    the same bytes, so the same input fingerprint and the name a follow-up looks for."""
+    attempt = (submission_key(status.metadata) or ("", 1))[1]
+    if attempt > 1:
+        prefix += f"-a{attempt}"
+    by_id = {r.custom_id: r for r in carried}
+    directory.mkdir(parents=True, exist_ok=True)
+    shard = status.metadata.get("shard", "0")
+    writer = ShardWriter(directory, prefix, int(shard) if shard.isdigit() else 0)
+    for n, line in enumerate(_lines(downloaded)):
+        custom_id = json.loads(line)["custom_id"]
+        request = by_id.get(custom_id)
+        job_id, fingerprint = (
+            (request.job_id, request.request_fingerprint) if request else (None, "")
+        )
+        writer.add(line, ManifestEntry(custom_id, job_id, n, fingerprint, 0))
+    writer.close(prefix, status.metadata.get("task", ""), status.metadata.get("model", ""))
 
 
 def _adopted_row(

@@ -229,7 +229,7 @@ def reopen_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> in
           AND (state = 'dead_lettered' OR (state = 'pending' AND error_code = ?))
         RETURNING 1
         """,
-        [REPAIR_CODE, stage, day, CANCELLED],
+        [stage, day, CANCELLED],
     )
 
 

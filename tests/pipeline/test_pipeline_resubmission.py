@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -315,3 +316,70 @@ def test_an_invalid_answer_gets_one_repair_resend_carrying_its_validation_error(
     last = lines[healed]["body"]["messages"][-1]
     assert last["role"] == "user" and "not JSON" in last["content"]
     assert_healed(pipeline)
+
+
+def leads_of(pipeline: Pipeline) -> list[tuple]:
+    return pipeline.sql("SELECT job_id, score FROM qualified_leads ORDER BY job_id")
+
+
+def test_a_storm_night_heals_to_the_leads_of_a_clean_night(
+    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the clean night: its own emulator, warehouse and instance
+    with (
+        EmulatorProcess(data_dir=tmp_path / "clean-emulator", latency=0.0) as server,
+        dg.DagsterInstance.ephemeral() as instance,
+    ):
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        settings = dataclasses.replace(
+            pipeline.settings,
+            incoming_dir=tmp_path / "clean" / "incoming",
+            batches_dir=tmp_path / "clean" / "batches",
+            warehouse_path=tmp_path / "clean" / "warehouse.duckdb",
+        )
+        clean = Pipeline(settings, build_defs(settings), instance, server)
+        clean.drop(DAY1)
+        clean.night(DAY1)
+        expected = leads_of(clean)
+    assert expected
+    monkeypatch.setenv("OPENAI_BASE_URL", pipeline.emulator.base_url)
+
+    started = time.monotonic()
+    pipeline.drop(DAY1, SUBSET[:1])
+    pipeline.materialize(DAY1, dg.AssetKey("scraped_jobs"), batch_input_key("qualify"))
+    postings = read_day(pipeline.settings.incoming_dir, DAY1).postings
+    line_500, malformed = (base_custom_id(p.job_id, p.title) for p in postings[:2])
+    emulator = pipeline.emulator
+    emulator.inject(fail_lines={line_500: {"status_code": 500}}, malformed_json=[malformed])
+    (path,) = pending_shards(
+        stage_dir(pipeline.settings, "qualify", date.fromisoformat(DAY1)) / "input"
+    )
+    stage = pipeline.settings.stage("qualify")
+    shard = load_shard(path, get_task("qualify"), stage.model).shard
+    client = BatchClient()
+    client.upload(shard.path)  # a run that died after its upload ...
+    submit_shard(client, shard, partition=DAY1)  # ... and one that died after its create
+    pipeline.drop(DAY1)  # the late scraper file
+    emulator.inject(http_errors={"status": 429, "count": 4}, token_limit_exceeded=True)
+    driver = pipeline.driver
+    report = NightReport(DAY1)
+    assert driver.nightly(report)
+    while not pipeline.instance.fetch_materializations(raw_output_key("qualify"), limit=1).records:
+        for request in driver.tick(report):
+            driver.execute(request, report)
+    # the provider's bad hour moves on: a 5xx storm on the harvests, the next batch expires
+    emulator.reset_faults()
+    emulator.inject(http_errors={"status": 500, "count": 4}, expire_after_requests=2)
+    driver.settle(report)
+    minutes = (time.monotonic() - started) / 60
+
+    assert leads_of(pipeline) == expected
+    assert_healed(pipeline)
+    assert not report.failed_runs
+    attempts = pipeline.one("SELECT max(attempt) FROM batches")
+    statuses = Counter(b.status for b in pipeline.provider_batches())
+    assert statuses["failed"] >= 1 and statuses["expired"] >= 1 and attempts >= 2
+    print(
+        f"storm night: {sum(statuses.values())} batches {dict(statuses)}, up to attempt "
+        f"{attempts}, {len(report.runs)} runs, {minutes:.2f} min"
+    )
