@@ -2,7 +2,7 @@
 
 Each command group lives in its own module: ``emulator`` (the offline Batch API server),
 ``batch`` (the original dashboard's operations over the engine), ``query`` (read the warehouse) and
-``leads`` (the leads, and live follow-up on them).
+``leads`` (the leads, and live follow-up on them) and ``requests`` (a person's retry of a day).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from jobbatch_dagster.cli.batch import batch
 from jobbatch_dagster.cli.emulator import emulator
 from jobbatch_dagster.cli.leads import leads
 from jobbatch_dagster.cli.query import query
+from jobbatch_dagster.cli.requests import requests
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,3 +25,4 @@ main.add_command(emulator)
 main.add_command(batch)
 main.add_command(query)
 main.add_command(leads)
+main.add_command(requests)

@@ -17,7 +17,7 @@ from jobbatch_dagster.pipeline.harvest import Harvest, harvest_stage
 from jobbatch_dagster.pipeline.inputs import StageInput, build_stage_input
 from jobbatch_dagster.pipeline.leads import LeadsBuilt, build_leads
 from jobbatch_dagster.pipeline.results import StageResults, load_results
-from jobbatch_dagster.pipeline.submit import StageSubmission, submit_stage
+from jobbatch_dagster.pipeline.submit import StageSubmission, retry_stage, submit_stage
 from jobbatch_dagster.settings import Settings, StageConfig
 
 
@@ -62,6 +62,35 @@ def run_stage_day(
         )
     harvested = harvest_stage(con, client, settings, stage, day)
     return StageDay(built, submitted, harvested, load_results(con, stage.task, day))
+
+
+@dataclass(frozen=True)
+class StageRetry:
+    """A person's retry of one stage's day: how many requests were reopened, and what followed."""
+
+    reopened: int
+    submitted: StageSubmission
+    harvested: Harvest
+    results: StageResults
+
+
+def retry_stage_day(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+    patience: Patience = Patience(),
+) -> StageRetry:
+    """Send a (stage, day)'s dead letters and cancelled requests again, wait for the batches,
+    harvest and load them (``jobbatch requests retry``); with Dagster, ``retry_requests_job``."""
+    reopened, submitted = retry_stage(con, client, settings, stage, day)
+    for batch in submitted.batches:
+        client.wait(
+            batch.batch_id, interval=patience.poll_seconds, timeout=patience.timeout_seconds
+        )
+    harvested = harvest_stage(con, client, settings, stage, day)
+    return StageRetry(reopened, submitted, harvested, load_results(con, stage.task, day))
 
 
 def stages_in_order(settings: Settings) -> list[StageConfig]:

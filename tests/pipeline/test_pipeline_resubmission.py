@@ -14,10 +14,12 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from click.testing import CliRunner
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.batch.custom_ids import base_custom_id
 from jobbatch_dagster.batch.submit import submit_shard
+from jobbatch_dagster.cli import main
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.driver import NightReport
 from jobbatch_dagster.defs.stages.keys import batch_input_key, batch_key, raw_output_key
@@ -26,7 +28,7 @@ from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
 from jobbatch_dagster.pipeline.shard_files import load_shard
 from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.tasks import get_task
-from tests.pipeline.nights import DAY1, SUBSET, Pipeline
+from tests.pipeline.nights import DAY1, REPO, SUBSET, Pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -383,3 +385,37 @@ def test_a_storm_night_heals_to_the_leads_of_a_clean_night(
         f"storm night: {sum(statuses.values())} batches {dict(statuses)}, up to attempt "
         f"{attempts}, {len(report.runs)} runs, {minutes:.2f} min"
     )
+
+
+def test_jobbatch_requests_retry_sends_a_days_dead_letters_again(
+    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline.drop(DAY1)
+    postings = read_day(pipeline.settings.incoming_dir, DAY1).postings
+    broken = base_custom_id(postings[0].job_id, postings[0].title)
+    pipeline.emulator.inject(fail_lines={broken: {"status_code": 400, "code": "invalid_request"}})
+    pipeline.night(DAY1)
+    pipeline.emulator.reset_faults()
+    config = tmp_path / "jobbatch.toml"
+    text = (REPO / "jobbatch.toml").read_text(encoding="utf-8")
+    for default, path in (
+        ("data/incoming", pipeline.settings.incoming_dir),
+        ("data/batches", pipeline.settings.batches_dir),
+        ("data/warehouse.duckdb", pipeline.settings.warehouse_path),
+    ):
+        text = text.replace(f'"{default}"', json.dumps(str(path)))
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("JOBBATCH_CONFIG", str(config))
+    monkeypatch.delenv("JOBBATCH_WAREHOUSE", raising=False)
+
+    args = ["requests", "retry", "--stage", "qualify", "--day", DAY1, "--poll-seconds", "0.05"]
+    result = CliRunner().invoke(main, args)
+
+    assert result.exit_code == 0, result.output
+    assert "qualify 2026-11-18: 1 requests reopened" in result.output
+    assert pipeline.sql(
+        "SELECT attempt, state FROM batch_requests WHERE custom_id = ? AND stage = 'qualify'",
+        [broken],
+    ) == [(2, "answered")]
+    wrong = CliRunner().invoke(main, ["requests", "retry", "--stage", "qualfy", "--day", DAY1])
+    assert wrong.exit_code != 0 and "no stage named 'qualfy'" in wrong.output
