@@ -419,3 +419,20 @@ def test_jobbatch_requests_retry_sends_a_days_dead_letters_again(
     ) == [(2, "answered")]
     wrong = CliRunner().invoke(main, ["requests", "retry", "--stage", "qualfy", "--day", DAY1])
     assert wrong.exit_code != 0 and "no stage named 'qualfy'" in wrong.output
+
+
+def test_a_run_killed_after_its_upload_reuses_the_file_on_the_rerun(pipeline: Pipeline) -> None:
+    pipeline.drop(DAY1)
+    pipeline.materialize(DAY1, dg.AssetKey("scraped_jobs"), batch_input_key("qualify"))
+    (path,) = pending_shards(
+        stage_dir(pipeline.settings, "qualify", date.fromisoformat(DAY1)) / "input"
+    )
+    uploaded = BatchClient().upload(path)  # the run died here, before `create`
+
+    pipeline.night(DAY1)
+
+    (batch,) = qualify_batches(pipeline)
+    assert batch.input_file_id == uploaded.id
+    names = [f.filename for f in pipeline.emulator.client().files.list(purpose="batch")]
+    assert names.count(path.name) == 1
+    assert_healed(pipeline)
