@@ -30,6 +30,10 @@ RETRYABLE_CODES = frozenset(
     }
 )
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# Codes of answers that came back but are unusable (not JSON, not the task's schema): worth one
+# resend that tells the model what was wrong (a schema repair), then a dead letter.
+REPAIRABLE_CODES = frozenset({"invalid_json_content", "schema_mismatch"})
+REPAIR_CODE = "schema_repair"  # a request waiting for its repair resend
 # At most this many of a failed batch's errors are quoted in each dead letter's reason.
 QUOTED_ERRORS = 3
 

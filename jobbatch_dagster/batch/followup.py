@@ -12,8 +12,9 @@ batch and the attempt on the provider's side too. The pipeline's retries
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from jobbatch_dagster.batch.shards import SHARD_NAME, Shard, ShardWriter, read_manifest
@@ -24,14 +25,34 @@ def followup_metadata(parent_batch_id: str, attempt: int) -> dict[str, str]:
     return {"parent_batch_id": parent_batch_id, "attempt": str(attempt)}
 
 
+def repair_line(line: bytes, error: str) -> bytes:
+    """The request line with one more user message: why its previous answer was rejected."""
+    request = json.loads(line)
+    request["body"]["messages"] = [
+        *request["body"]["messages"],
+        {
+            "role": "user",
+            "content": (
+                f"Your previous answer was rejected: {error}. Reply again with only a JSON "
+                "object that matches the required schema."
+            ),
+        },
+    ]
+    return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
 def build_followup_shard(
     parent: Shard,
     custom_ids: Collection[str],
     out_dir: str | os.PathLike[str],
     *,
     attempt: int,
+    repairs: Mapping[str, str] | None = None,
 ) -> Shard | None:
     """A shard of the parent's requests named in ``custom_ids`` (None when there are none).
+
+    A request in ``repairs`` (custom id -> validation error) is a schema repair: its line gets the
+    error as one more message (:func:`repair_line`); every other line is copied as it is.
 
     It is named ``<prefix>-a<attempt>-<index>-<fingerprint>.jsonl``: the parent's index, so a
     follow-up is recognisably the same shard's next attempt. A subset of a shard fits the limits
@@ -52,7 +73,9 @@ def build_followup_shard(
         with open(parent.path, "rb") as lines:
             for entry, line in zip(read_manifest(parent.manifest_path), lines, strict=True):
                 if entry.custom_id in wanted:
-                    writer.add(line, dataclasses.replace(entry, line=0))
+                    error = (repairs or {}).get(entry.custom_id)
+                    sent = line if error is None else repair_line(line, error)
+                    writer.add(sent, dataclasses.replace(entry, line=0))
                     found.add(entry.custom_id)
         missing = wanted - found
         if missing:
@@ -62,4 +85,4 @@ def build_followup_shard(
     except BaseException:
         writer.discard()
         raise
-    return writer.close(prefix, parent.task, parent.model)
+    return dataclasses.replace(writer.close(prefix, parent.task, parent.model), attempt=attempt)

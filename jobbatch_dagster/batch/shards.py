@@ -33,7 +33,9 @@ from jobbatch_dagster.tasks.profile import LeadProfile
 MANIFEST_SUFFIX = ".manifest.jsonl"
 _BUFFER_BYTES = 1 << 20
 # ``<prefix>-<index>-<fingerprint[:16]>.jsonl``, a follow-up's prefix ending in ``-a<attempt>``.
-SHARD_NAME = re.compile(r"^(?P<prefix>.*?)(?:-a\d+)?-(?P<index>\d{3,})-[0-9a-f]{16}\.jsonl$")
+SHARD_NAME = re.compile(
+    r"^(?P<prefix>.*?)(?:-a(?P<attempt>\d+))?-(?P<index>\d{3,})-[0-9a-f]{16}\.jsonl$"
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Shard:
     bytes: int
     input_fingerprint: str  # sha256 of the file's bytes
     estimated_prompt_tokens: int
+    attempt: int = 1  # 2 or more for a follow-up shard (``-a<attempt>`` in its name)
 
     def manifest(self) -> Iterator[ManifestEntry]:
         return read_manifest(self.manifest_path)
@@ -123,6 +126,7 @@ def read_shard(path: Path, task: Task, model: str) -> tuple[Shard, CostBreakdown
         bytes=path.stat().st_size,
         input_fingerprint=digest.hexdigest(),
         estimated_prompt_tokens=estimate.input_tokens,
+        attempt=int(match.group("attempt") or 1),
     )
     return shard, estimate
 

@@ -1,7 +1,8 @@
 """Submitting one shard so that a retry after any crash never pays twice.
 
 Order matters: (1) reconcile — a batch whose metadata carries this shard's input fingerprint and
-that did not fail already holds these answers, so it is returned as is; (2) the budget guard, before
+attempt and that did not fail already holds these answers, so it is returned as is (a follow-up
+of every request of an expired batch has the parent's bytes but not its attempt, so it is sent); (2) the budget guard, before
 anything is uploaded; (3) upload, unless a file with the shard's name (which embeds the fingerprint)
 and size is already there; (4) create, with the fingerprint in the metadata so step 1 finds it next
 time. A crash between create and whatever records the batch id is therefore harmless.
@@ -27,6 +28,16 @@ FINGERPRINT_KEY = "input_fingerprint"
 SOURCE_KEY, SOURCE = "source", "jobbatch"
 TASK_KEY = "task"
 PARTITION_KEY = "partition"
+ATTEMPT_KEY = "attempt"  # absent on a first attempt
+
+
+def submission_key(metadata: Mapping[str, str]) -> tuple[str, int] | None:
+    """(input fingerprint, attempt) of a batch we created, from its metadata (None if not ours)."""
+    fingerprint = metadata.get(FINGERPRINT_KEY)
+    if fingerprint is None:
+        return None
+    attempt = metadata.get(ATTEMPT_KEY, "1")
+    return fingerprint, int(attempt) if attempt.isdigit() else 1
 
 
 @dataclass(frozen=True)
@@ -52,21 +63,23 @@ class RecentSubmissions:
     ``BatchClient.find_batch`` and ``find_file`` would return, for every fingerprint and file at once.
     """
 
-    batches: Mapping[str, BatchStatus]  # by input fingerprint: the newest that did not fail
+    batches: Mapping[tuple[str, int], BatchStatus]  # by (fingerprint, attempt): newest not failed
     files: Mapping[tuple[str, int], FileObject]  # by (name, size): the newest not in error
+    listed: tuple[BatchStatus, ...] = ()  # every recent batch, newest first, failed ones too
 
     @classmethod
     def read(cls, client: BatchClient) -> RecentSubmissions:
-        batches: dict[str, BatchStatus] = {}
-        for status in client.recent_batches():
-            fingerprint = status.metadata.get(FINGERPRINT_KEY)
-            if fingerprint is not None and status.status != "failed":
-                batches.setdefault(fingerprint, status)
+        listed = tuple(client.recent_batches())
+        batches: dict[tuple[str, int], BatchStatus] = {}
+        for status in listed:
+            key = submission_key(status.metadata)
+            if key is not None and status.status != "failed":
+                batches.setdefault(key, status)
         files: dict[tuple[str, int], FileObject] = {}
         for file in client.recent_files():
             if file.status != "error":
                 files.setdefault((file.filename, file.bytes), file)
-        return cls(batches, files)
+        return cls(batches, files, listed)
 
 
 def batch_metadata(
@@ -127,10 +140,18 @@ def submit_shard(
     shard: :func:`~jobbatch_dagster.batch.cost.guard_budget`.
     ``recent``, read once before several shards of one build, replaces the provider lookups.
     """
+    key = (shard.input_fingerprint, shard.attempt)
     if recent is None:
-        existing = client.find_batch(FINGERPRINT_KEY, shard.input_fingerprint)
+        existing = next(
+            (
+                s
+                for s in client.recent_batches()
+                if submission_key(s.metadata) == key and s.status != "failed"
+            ),
+            None,
+        )
     else:
-        existing = recent.batches.get(shard.input_fingerprint)
+        existing = recent.batches.get(key)
     if existing is not None:
         return _record(
             client,

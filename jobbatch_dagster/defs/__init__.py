@@ -10,7 +10,7 @@ import dagster as dg
 
 from jobbatch_dagster.defs.checks import build_checks
 from jobbatch_dagster.defs.ingest.assets import build_scraped_jobs
-from jobbatch_dagster.defs.jobs import build_harvest_job, build_nightly_job
+from jobbatch_dagster.defs.jobs import build_harvest_job, build_nightly_job, build_retry_job
 from jobbatch_dagster.defs.leads.assets import build_qualified_leads
 from jobbatch_dagster.defs.partitions import scrape_date_partitions
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_resource
@@ -34,7 +34,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=assets,
         asset_checks=build_checks(settings, partitions),
-        jobs=[nightly, harvest],
+        jobs=[nightly, harvest, build_retry_job(settings)],
         schedules=[build_nightly_schedule(settings, nightly)],
         sensors=[build_batch_status_sensor(settings, harvest), build_stale_run_watchdog()],
         resources={

@@ -8,6 +8,7 @@ from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, batch_input_key,
 from jobbatch_dagster.settings import Settings
 
 NIGHTLY_JOB = "nightly_job"
+RETRY_JOB = "retry_requests_job"
 HARVEST_JOB = "batch_harvest_job"
 
 # What `dg.define_asset_job` returns: Dagster exports the function but not the class, so the type
@@ -35,4 +36,17 @@ def build_harvest_job() -> AssetJob:
         HARVEST_JOB,
         selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCRAPED_JOBS_KEY),
         description="Harvest runs requested by batch_status_sensor (one per finished stage and day).",
+    )
+
+
+def build_retry_job(settings: Settings) -> AssetJob:
+    """A person's retry of a day: launch it for the partition with, for the stage to retry,
+    ``ops: {<stage>_batch: {config: {retry_requests: true}}}``."""
+    return dg.define_asset_job(
+        RETRY_JOB,
+        selection=dg.AssetSelection.assets(*(batch_key(s.task) for s in settings.stages)),
+        description=(
+            "Sends a day's dead-lettered and cancelled requests again, for the stages whose "
+            "`<stage>_batch` config sets retry_requests: true; batch_status_sensor harvests them."
+        ),
     )

@@ -6,7 +6,8 @@ watched batch is found (provider calls grow with list pages, not with batches), 
 per batch the list did not show. It never opens DuckDB, so it never waits on a run
 that is writing the warehouse. Each tick does bounded work and stops early near its time budget;
 what it did not get to, the next tick does. A submission stays open until its harvest run
-succeeded: a failed harvest is requested again on a later tick (``harvest_retries.py``).
+succeeded: a failed harvest is requested again on a later tick (``harvest_retries.py``), and a
+harvest that left requests to send is followed by another submission of the day (``resend.py``).
 """
 
 import logging
@@ -18,6 +19,7 @@ import openai
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.defs.harvest_retries import harvest_request, harvest_runs, next_step
 from jobbatch_dagster.defs.jobs import AssetJob
+from jobbatch_dagster.defs.resend import resend_after_harvest
 from jobbatch_dagster.defs.resources import OpenAIBatchResource
 from jobbatch_dagster.defs.stages.keys import batch_key
 from jobbatch_dagster.defs.stages.metadata import BATCH_IDS_KEY
@@ -121,6 +123,18 @@ def build_batch_status_sensor(settings: Settings, harvest_job: AssetJob) -> dg.S
                         " times ([retries] max_attempts); giving up. Fix the cause in the failed "
                         "runs' logs, then materialize the stage's raw output for the day again."
                     )
+                if step.action == "close":
+                    resend = resend_after_harvest(
+                        context.instance,
+                        settings,
+                        submission,
+                        harvests[submission.run_key],
+                        time.time(),
+                    )
+                    if resend == "wait":
+                        continue
+                    if resend is not None:
+                        run_requests.append(resend)
                 if step.action in ("close", "give_up"):
                     cursor.close(submission)
                 continue

@@ -1,12 +1,13 @@
 """A whole scrape day in one call, without Dagster: every stage in config order, then the leads.
 
 Dagster spreads these steps over runs the sensor starts hours apart; this runs them back to back,
-waiting on the provider between submit and harvest. The CLI, scripts and tests use it; it calls the
+waiting on the provider between submit and harvest, and resubmitting what a harvest left to send. The CLI, scripts and tests use it; it calls the
 same step functions the assets do, so the two cannot drift.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,7 +18,7 @@ from jobbatch_dagster.pipeline.harvest import Harvest, harvest_stage
 from jobbatch_dagster.pipeline.inputs import StageInput, build_stage_input
 from jobbatch_dagster.pipeline.leads import LeadsBuilt, build_leads
 from jobbatch_dagster.pipeline.results import StageResults, load_results
-from jobbatch_dagster.pipeline.submit import StageSubmission, submit_stage
+from jobbatch_dagster.pipeline.submit import StageSubmission, retry_stage, submit_stage
 from jobbatch_dagster.settings import Settings, StageConfig
 
 
@@ -56,12 +57,59 @@ def run_stage_day(
     """Build, submit, wait for every batch to finish, harvest and load one stage's day."""
     built = build_stage_input(con, settings, stage, day)
     submitted = submit_stage(con, client, settings, stage, day)
-    for batch in submitted.batches:
-        client.wait(
-            batch.batch_id, interval=patience.poll_seconds, timeout=patience.timeout_seconds
-        )
-    harvested = harvest_stage(con, client, settings, stage, day)
+    harvested = _until_settled(con, client, settings, stage, day, submitted, patience)
     return StageDay(built, submitted, harvested, load_results(con, stage.task, day))
+
+
+def _until_settled(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+    submitted: StageSubmission,
+    patience: Patience,
+) -> Harvest:
+    """Wait for the batches and harvest them; while the harvest leaves requests to send
+    (follow-ups, queued shards), submit again after the ``[retries]`` backoff, as the sensor
+    does. Ends when nothing is left to send or a submission creates nothing new."""
+    while True:
+        for batch in submitted.batches:
+            client.wait(
+                batch.batch_id, interval=patience.poll_seconds, timeout=patience.timeout_seconds
+            )
+        harvested = harvest_stage(con, client, settings, stage, day)
+        if not harvested.to_send:
+            return harvested
+        time.sleep(settings.retries.delay_before_retry(max(harvested.attempt, 1)))
+        submitted = submit_stage(con, client, settings, stage, day)
+        if not submitted.created:
+            return harvested
+
+
+@dataclass(frozen=True)
+class StageRetry:
+    """A person's retry of one stage's day: how many requests were reopened, and what followed."""
+
+    reopened: int
+    submitted: StageSubmission
+    harvested: Harvest
+    results: StageResults
+
+
+def retry_stage_day(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+    patience: Patience = Patience(),
+) -> StageRetry:
+    """Send a (stage, day)'s dead letters and cancelled requests again, wait for the batches,
+    harvest and load them (``jobbatch requests retry``); with Dagster, ``retry_requests_job``."""
+    reopened, submitted = retry_stage(con, client, settings, stage, day)
+    harvested = _until_settled(con, client, settings, stage, day, submitted, patience)
+    return StageRetry(reopened, submitted, harvested, load_results(con, stage.task, day))
 
 
 def stages_in_order(settings: Settings) -> list[StageConfig]:

@@ -4,7 +4,10 @@ moved to its state, and the batch's cost recorded.
 Expired, cancelled and failed batches are harvested like completed ones: every answer they did
 finish is kept, and each request they never ran stays ``pending`` with the reason
 (``batch_expired``, ``batch_cancelled``, the failure code), ready for a follow-up attempt. Their
-status is recorded as it is, never as success.
+status is recorded as it is, never as success. A request left pending at its last allowed attempt
+(``[retries] max_attempts``) is dead-lettered with its last reason; an answer that is not JSON or
+not the task's schema gets one repair resend carrying the validation error before it is. ``Harvest.to_send`` tells the
+sensor whether the day needs another submission (follow-ups, shards queued under the quota).
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.history import record_harvest
 from jobbatch_dagster.warehouse.ledger import (
     batch_requests_of,
+    dead_letter_exhausted,
+    queue_repairs,
+    requests_waiting,
     set_request_states,
     stage_batches,
     upsert_batches,
@@ -61,6 +67,11 @@ class Harvest:
     files: list[str] = field(default_factory=list)  # downloaded output and error files
     costs: list[CostRow] = field(default_factory=list)
     corrupt_lines: int = 0
+    repairs: int = 0  # invalid answers waiting for their one schema-repair resend
+    gave_up: int = 0  # requests dead-lettered at their last allowed attempt
+    to_send: int = 0  # requests of the day still to submit: follow-ups and queued shards
+    cancelled: int = 0  # requests a person's cancel left waiting for them
+    attempt: int = 0  # the day's latest batch attempt: the sensor's backoff grows with it
 
 
 def _state_row(outcome: RequestOutcome, status: BatchStatus) -> RequestStateRow:
@@ -169,7 +180,9 @@ def harvest_stage(
     task = get_task(stage.task)
     harvest = Harvest()
     out_dir = stage_dir(settings, stage.task, day) / "output"
-    for batch in stage_batches(con, stage.task, day):
+    batches = stage_batches(con, stage.task, day)
+    for batch in batches:
+        harvest.attempt = max(harvest.attempt, batch.attempt)
         status = client.status(batch.batch_id)
         harvest.statuses[status.id] = status.status
         if not status.is_terminal:
@@ -200,6 +213,9 @@ def harvest_stage(
             harvest.costs.append(cost)
             upsert_batches(con, [_status_row(status)])
             set_request_states(con, status.id, states)
+            harvest.repairs += queue_repairs(con, status.id)
+            harvest.gave_up += dead_letter_exhausted(con, status.id, settings.retries.max_attempts)
             upsert_costs(con, [cost])
             record_harvest(con, cost)
+    harvest.to_send, harvest.cancelled = requests_waiting(con, stage.task, day)
     return harvest

@@ -30,8 +30,10 @@ from jobbatch_dagster.warehouse.history import record_coverage
 from jobbatch_dagster.warehouse.leads import top_lead_jobs
 from jobbatch_dagster.warehouse.ledger import (
     blocked_fingerprints,
+    record_requests,
     replace_stage_postings,
     replace_unsubmitted_requests,
+    resolve_answered_elsewhere,
     submitted_fingerprints,
     unrun_requests,
 )
@@ -48,6 +50,7 @@ class StageInput:
     candidates: int = 0
     reused: int = 0
     in_flight: int = 0
+    dead_lettered: int = 0  # postings whose request is a dead letter: sent again only on request
     invalid: list[str] = field(default_factory=list)  # "job_id: reason"
     build: BuildResult = field(default_factory=BuildResult)
 
@@ -55,6 +58,11 @@ class StageInput:
 def stage_dir(settings: Settings, stage: str, day: date) -> Path:
     """Where a (stage, day)'s shards and downloaded files live."""
     return settings.batches_dir / stage / day.isoformat()
+
+
+def shard_prefix(stage: str, day: date) -> str:
+    """How a (stage, day)'s shard files are named: ``<prefix>-<index>-<hash>.jsonl``."""
+    return f"{stage}-{day.isoformat()}"
 
 
 def candidate_jobs(
@@ -104,10 +112,12 @@ def build_stage_input(
             )
         except (TypeError, ValueError) as exc:
             summary.invalid.append(f"{job.get('id')}: {exc}")
+    resolve_answered_elsewhere(con, stage.task, day)
     blocked = blocked_fingerprints(con, stage.task, day, set(fingerprints.values()))
     postings, to_send = _cover(jobs, fingerprints, blocked)
     summary.reused = sum(p.disposition == "reused" for p in postings)
     summary.in_flight = sum(p.disposition == "in_flight" for p in postings)
+    summary.dead_lettered = sum(p.disposition == "dead_lettered" for p in postings)
     sending = {fingerprints[job["id"]] for job in to_send}
     directory = stage_dir(settings, stage.task, day) / "input"
     _clear_unsubmitted_shards(directory, submitted_fingerprints(con, stage.task, day))
@@ -123,7 +133,7 @@ def build_stage_input(
         max_bytes=settings.max_bytes_per_batch,
         max_description_chars=settings.max_description_chars,
         description_chars=stage.description_chars,
-        prefix=f"{stage.task}-{day.isoformat()}",
+        prefix=shard_prefix(stage.task, day),
     )
     summary.build.shards += followup_shards(directory, unrun, task, stage.model)
     with transaction(con):
@@ -147,13 +157,29 @@ def _cover(
         if fp is None:
             continue
         if fp in blocked:
-            disposition = "reused" if blocked[fp] == "answered" else "in_flight"
+            disposition = "reused" if blocked[fp] == "answered" else blocked[fp]
         else:
             disposition = "sent"
             blocked[fp] = "in_flight"  # a same-day repost waits on this request
             to_send.append(job)
         postings.append(StagePostingRow(job["id"], fp, disposition))
     return postings, to_send
+
+
+def queue_followups(
+    con: duckdb.DuckDBPyConnection, settings: Settings, stage: StageConfig, day: date
+) -> list[Shard]:
+    """Follow-up shards for what the (stage, day)'s terminal batches left unrun, without a rebuild
+    of the day: the automatic resend the sensor asks for. A request answered since by another
+    request with its fingerprint is resolved as reused instead; a person's cancel waits."""
+    task = get_task(stage.task)
+    with transaction(con):
+        resolve_answered_elsewhere(con, stage.task, day)
+        unrun = unrun_requests(con, stage.task, day)
+        directory = stage_dir(settings, stage.task, day) / "input"
+        shards = followup_shards(directory, unrun, task, stage.model)
+        record_requests(con, stage.task, day, _request_rows(shards, stage))
+    return shards
 
 
 def followup_shards(
@@ -173,6 +199,7 @@ def followup_shards(
             [r.custom_id for r in requests],
             directory,
             attempt=requests[0].attempt,
+            repairs={r.custom_id: r.repair for r in requests if r.repair is not None},
         )
         if followup is not None:
             shards.append(followup)

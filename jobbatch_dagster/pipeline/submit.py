@@ -1,36 +1,58 @@
 """Submitting a (stage, day)'s shards: the budget checked once for the whole submission, then one
 batch per shard, each recorded with its backend and linked to its requests in the ledger.
 
-A shard whose fingerprint is already in ``batches`` is not touched; one that reached the provider
-before a crash is found again by the engine's reconcile step, so no retry ever creates a second
-batch for the same requests.
+Before anything is created the provider's recent batches are read once, and three things follow:
+a batch there that carries this (stage, day)'s requests but is not in ``batches`` (a run killed
+after ``create``) is adopted with its requests, never sent again; what the day's terminal batches
+left unrun goes into follow-up shards (attempt n+1, linked to their parent); and a shard whose
+(input fingerprint, attempt) is already in ``batches`` is not touched, whatever that batch's
+status (a failed batch's requests go out as its follow-up, never twice). Shards wait, ``queued``,
+while the model's enqueued-token limit is used up; the sensor asks again once batches finish.
 """
 
 from __future__ import annotations
 
+import json
 import operator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import reduce
+from pathlib import Path
 
 import duckdb
 
-from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.batch.cost import CostBreakdown, guard_budget
 from jobbatch_dagster.batch.followup import followup_metadata
-from jobbatch_dagster.batch.submit import RecentSubmissions, SubmissionRecord, submit_shard
-from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
+from jobbatch_dagster.batch.shards import ManifestEntry, ShardWriter
+from jobbatch_dagster.batch.submit import (
+    RecentSubmissions,
+    SubmissionRecord,
+    submission_key,
+    submit_shard,
+)
+from jobbatch_dagster.pipeline.inputs import (
+    build_stage_input,
+    pending_shards,
+    queue_followups,
+    shard_prefix,
+    stage_dir,
+)
 from jobbatch_dagster.pipeline.shard_files import ShardOnDisk, load_shard
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.history import record_sent
 from jobbatch_dagster.warehouse.ledger import (
+    batch_requests_of,
+    enqueued_tokens,
+    known_batch_ids,
     mark_submitted,
+    reopen_requests,
     shard_lineage,
     stage_batches,
     upsert_batches,
 )
-from jobbatch_dagster.warehouse.rows import BatchRow
+from jobbatch_dagster.warehouse.rows import BatchRow, LedgerRequest
 from jobbatch_dagster.warehouse.transaction import transaction
 
 
@@ -41,6 +63,8 @@ class StageSubmission:
     batches: list[BatchRow] = field(default_factory=list)
     created: list[SubmissionRecord] = field(default_factory=list)
     reconciled: list[SubmissionRecord] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)  # provider batches the ledger did not know
+    queued: list[ShardOnDisk] = field(default_factory=list)  # over the enqueued-token limit
     estimate: CostBreakdown | None = None
 
     @property
@@ -79,6 +103,130 @@ def _batch_row(
     )
 
 
+def adopt_unrecorded(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+    recent: RecentSubmissions,
+) -> list[str]:
+    """Record the provider's batches of this (stage, day) that ``batches`` lacks, and attach the
+    requests their input files carry, so nothing they hold is sent again and their cost is
+    harvested. Each input file is put back in the day's folder as a shard, for the follow-up of
+    whatever the batch leaves unrun. A failed one ran nothing: it is recorded alone."""
+    ours = [
+        s
+        for s in recent.listed
+        if submission_key(s.metadata) is not None
+        and s.metadata.get("task") == stage.task
+        and s.metadata.get("partition") == day.isoformat()
+    ]
+    known = known_batch_ids(con, [s.id for s in ours])
+    directory = stage_dir(settings, stage.task, day)
+    adopted = []
+    for status in (s for s in ours if s.id not in known):
+        downloaded = (
+            client.download(status.input_file_id, directory / "adopted" / f"{status.id}.jsonl")
+            if status.input_file_id and status.status != "failed"
+            else None
+        )
+        with transaction(con):
+            upsert_batches(con, [_adopted_row(status, client, stage, day)])
+            if downloaded is not None:
+                carried = [json.loads(line)["custom_id"] for line in _lines(downloaded)]
+                mark_submitted(con, stage.task, day, carried, status.id)
+                record_sent(con, status.id)  # the audit's provider-total link counts these sends
+        if downloaded is not None:
+            _restore_shard(
+                downloaded,
+                status,
+                batch_requests_of(con, status.id),
+                directory / "input",
+                shard_prefix(stage.task, day),
+            )
+        adopted.append(status.id)
+    return adopted
+
+
+def _lines(path: Path) -> list[bytes]:
+    with open(path, "rb") as lines:
+        return [line for line in lines if line.strip()]
+
+
+def _restore_shard(
+    downloaded: Path,
+    status: BatchStatus,
+    carried: list[LedgerRequest],
+    directory: Path,
+    prefix: str,
+) -> None:
+    """An adopted batch's input file as a shard of the day's folder, its manifest from the ledger:
+    the same bytes, so the same input fingerprint and the name a follow-up looks for."""
+    attempt = (submission_key(status.metadata) or ("", 1))[1]
+    if attempt > 1:
+        prefix += f"-a{attempt}"
+    by_id = {r.custom_id: r for r in carried}
+    directory.mkdir(parents=True, exist_ok=True)
+    shard = status.metadata.get("shard", "0")
+    writer = ShardWriter(directory, prefix, int(shard) if shard.isdigit() else 0)
+    for n, line in enumerate(_lines(downloaded)):
+        custom_id = json.loads(line)["custom_id"]
+        request = by_id.get(custom_id)
+        job_id, fingerprint = (
+            (request.job_id, request.request_fingerprint) if request else (None, "")
+        )
+        writer.add(line, ManifestEntry(custom_id, job_id, n, fingerprint, 0))
+    writer.close(prefix, status.metadata.get("task", ""), status.metadata.get("model", ""))
+
+
+def _adopted_row(
+    status: BatchStatus, client: BatchClient, stage: StageConfig, day: date
+) -> BatchRow:
+    key = submission_key(status.metadata)
+    shard = status.metadata.get("shard", "0")
+    return BatchRow(
+        batch_id=status.id,
+        stage=stage.task,
+        scrape_date=day,
+        shard=int(shard) if shard.isdigit() else 0,
+        model=status.metadata.get("model", stage.model),
+        backend=client.backend,
+        input_file_id=status.input_file_id,
+        input_fingerprint=key[0] if key else None,
+        status=status.status,
+        request_total=status.total,
+        estimated_input_tokens=None,
+        estimated_usd=None,
+        attempt=key[1] if key else 1,
+        parent_batch_id=status.metadata.get("parent_batch_id"),
+        created_at=utc_datetime(status.created_at),
+    )
+
+
+def within_quota(
+    con: duckdb.DuckDBPyConnection, settings: Settings, model: str, shards: list[ShardOnDisk]
+) -> tuple[list[ShardOnDisk], list[ShardOnDisk]]:
+    """(to submit, queued): shards in order while the model's estimated in-flight prompt tokens
+    stay under its enqueued-token limit. With nothing in flight one shard always goes, so a shard
+    larger than the limit is tried (and queued again by the provider's ``token_limit_exceeded``)
+    rather than waiting forever."""
+    limit = settings.enqueued_token_limit(model)
+    if limit is None:
+        return shards, []
+    used = enqueued_tokens(con, model)
+    send: list[ShardOnDisk] = []
+    queued: list[ShardOnDisk] = []
+    for on_disk in shards:
+        tokens = on_disk.estimate.input_tokens
+        if not queued and (used == 0 or used + tokens <= limit):
+            send.append(on_disk)
+            used += tokens
+        else:
+            queued.append(on_disk)
+    return send, queued
+
+
 def submit_stage(
     con: duckdb.DuckDBPyConnection,
     client: BatchClient,
@@ -86,33 +234,28 @@ def submit_stage(
     stage: StageConfig,
     day: date,
 ) -> StageSubmission:
-    """Submit every shard of the (stage, day) not yet carried by a batch that could run it.
-
-    A failed batch ran nothing (validation, enqueued-token limit), so its shard is submitted again,
-    as the engine's reconcile step also assumes.
-    """
+    """Submit every shard of the (stage, day) not yet carried by a batch, within the quota."""
     task = get_task(stage.task)
-    recorded = {
-        b.input_fingerprint for b in stage_batches(con, stage.task, day) if b.status != "failed"
-    }
-    shards = [
-        load_shard(path, task, stage.model)
-        for path in pending_shards(stage_dir(settings, stage.task, day) / "input")
-    ]
-    new: list[ShardOnDisk] = []
-    for on_disk in shards:
-        # A failed batch's shard file and a follow-up of all its requests hold the same bytes:
-        # one batch carries them.
-        if on_disk.shard.input_fingerprint not in recorded:
-            recorded.add(on_disk.shard.input_fingerprint)
-            new.append(on_disk)
     submission = StageSubmission()
+    # One read of the provider's recent batches and files serves adoption and every shard.
+    recent = RecentSubmissions.read(client)
+    submission.adopted = adopt_unrecorded(con, client, settings, stage, day, recent)
+    if submission.adopted:  # their requests are in flight now: the day is cut again without them
+        build_stage_input(con, settings, stage, day)
+    queue_followups(con, settings, stage, day)
+    recorded = {(b.input_fingerprint, b.attempt) for b in stage_batches(con, stage.task, day)}
+    new: list[ShardOnDisk] = []
+    for path in pending_shards(stage_dir(settings, stage.task, day) / "input"):
+        on_disk = load_shard(path, task, stage.model)
+        key = (on_disk.shard.input_fingerprint, on_disk.shard.attempt)
+        if key not in recorded:
+            recorded.add(key)
+            new.append(on_disk)
+    new, submission.queued = within_quota(con, settings, stage.model, new)
     if new:  # the whole submission's estimate, before anything is uploaded
         submission.estimate = guard_budget(
             reduce(operator.add, (s.estimate for s in new)), settings.max_usd_per_submission
         )
-    # One read of the provider's recent batches and files serves every shard's reconciliation.
-    recent = RecentSubmissions.read(client) if len(new) > 1 else None
     for on_disk in new:
         custom_ids = [entry.custom_id for entry in on_disk.shard.manifest()]
         lineage = shard_lineage(con, stage.task, day, custom_ids)
@@ -131,3 +274,18 @@ def submit_stage(
             record_sent(con, record.batch_id)
     submission.batches = stage_batches(con, stage.task, day)
     return submission
+
+
+def retry_stage(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+) -> tuple[int, StageSubmission]:
+    """A person's retry of a (stage, day): its dead letters and the requests a cancel left waiting
+    are sent again as their next attempt (with whatever else the day has to send). Returns how
+    many were reopened and the submission."""
+    with transaction(con):
+        reopened = reopen_requests(con, stage.task, day)
+    return reopened, submit_stage(con, client, settings, stage, day)

@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from jobbatch_dagster.batch.failures import REPAIR_CODE, REPAIRABLE_CODES
+from jobbatch_dagster.contract import TERMINAL_STATUSES
 from jobbatch_dagster.warehouse.frames import insert_json_records, insert_rows, update_set
 from jobbatch_dagster.warehouse.rows import (
     BatchRow,
@@ -31,29 +33,37 @@ from jobbatch_dagster.warehouse.rows import (
 )
 
 _FRAME = "_jobbatch_states"
+CANCELLED = "batch_cancelled"  # the code of a request a person's cancel left unrun
 
 
 def blocked_fingerprints(
     con: duckdb.DuckDBPyConnection, stage: str, day: date, fingerprints: Iterable[str]
 ) -> dict[str, str]:
-    """Fingerprint -> why a build of (stage, day) must not send it: ``answered`` or ``in_flight``.
+    """Fingerprint -> why a build of (stage, day) must not send it: ``answered``, ``in_flight``,
+    ``cancelled`` or ``dead_lettered``.
 
     In flight means built or submitted and not finished, except the day's own requests not yet
-    in a batch: the build replaces those. A request left pending by an expired or cancelled batch
-    (it has an error code) is not in flight and may be sent again.
+    in a batch: the build replaces those. A request left pending by an expired or failed batch
+    (it has an error code) is not in flight and is sent again. Requests a person's cancel left
+    waiting, and dead letters, are sent again only when a person asks (:func:`reopen_requests`),
+    never by a re-run of their day.
     """
     rows = con.execute(
         """
         SELECT request_fingerprint,
-               CASE WHEN bool_or(state = 'answered') THEN 'answered' ELSE 'in_flight' END
+               CASE WHEN bool_or(state = 'answered') THEN 'answered'
+                    WHEN bool_or(state = 'submitted' OR error_code IS NULL) THEN 'in_flight'
+                    WHEN bool_or(state = 'pending') THEN 'cancelled'
+                    ELSE 'dead_lettered' END
         FROM batch_requests
         WHERE stage = ?
           AND request_fingerprint IN (SELECT unnest(?::VARCHAR[]))
-          AND (state IN ('answered', 'submitted') OR (state = 'pending' AND error_code IS NULL))
+          AND (state IN ('answered', 'submitted', 'dead_lettered')
+               OR (state = 'pending' AND coalesce(error_code, ?) = ?))
           AND NOT (scrape_date = ? AND batch_id IS NULL)
         GROUP BY request_fingerprint
         """,
-        [stage, list(fingerprints), day],
+        [stage, list(fingerprints), CANCELLED, CANCELLED, day],
     ).fetchall()
     return dict(rows)
 
@@ -87,23 +97,164 @@ _NEXT_ATTEMPT = """
 def unrun_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[UnrunRequest]:
     """The (stage, day)'s requests a terminal batch never ran, each with the batch and attempt
     its follow-up continues: left pending with the provider's reason, or already built into a
-    follow-up shard that is not yet submitted (rebuilding it keeps its attempt)."""
+    follow-up shard that is not yet submitted (rebuilding it keeps its attempt).
+
+    Requests a person's cancel left (``batch_cancelled``) are not among them: they wait for that
+    person (:func:`reopen_requests`), the automatic resend never overrides the decision.
+    """
     found = con.execute(
         """
         SELECT r.custom_id, r.request_fingerprint,
                coalesce(r.batch_id, r.previous_batch_id) AS parent,
                b.input_fingerprint,
-               CASE WHEN r.batch_id IS NULL THEN r.attempt ELSE r.attempt + 1 END
+               CASE WHEN r.batch_id IS NULL THEN r.attempt ELSE r.attempt + 1 END,
+               CASE WHEN r.error_code = ? THEN r.error_message END
         FROM batch_requests AS r
         JOIN batches AS b ON b.batch_id = coalesce(r.batch_id, r.previous_batch_id)
         WHERE r.stage = ? AND r.scrape_date = ? AND r.state = 'pending'
-          AND ((r.batch_id IS NOT NULL AND r.error_code IS NOT NULL)
+          AND ((r.batch_id IS NOT NULL AND r.error_code IS NOT NULL
+                AND r.error_code <> ?)
                OR (r.batch_id IS NULL AND r.previous_batch_id IS NOT NULL))
         ORDER BY r.custom_id
         """,
-        [stage, day],
+        [REPAIR_CODE, stage, day, CANCELLED],
     ).fetchall()
     return [UnrunRequest(*row) for row in found]
+
+
+def resolve_answered_elsewhere(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> int:
+    """Requests of (stage, day) a terminal batch left pending whose fingerprint was answered since
+    by another request (another day, or another posting): answered by reuse, never sent again."""
+    return _count(
+        con,
+        """
+        UPDATE batch_requests AS r
+        SET state = 'answered', error_code = NULL,
+            error_message = 'answered by reuse: ' || a.custom_id || ' of ' || a.scrape_date,
+            updated_at = now()
+        FROM (SELECT request_fingerprint, any_value(custom_id) AS custom_id,
+                     any_value(scrape_date) AS scrape_date
+              FROM batch_requests WHERE stage = ? AND state = 'answered'
+              GROUP BY request_fingerprint) AS a
+        WHERE r.stage = ? AND r.scrape_date = ? AND r.state = 'pending'
+          AND r.error_code IS NOT NULL AND r.request_fingerprint = a.request_fingerprint
+        RETURNING 1
+        """,
+        [stage, stage, day],
+    )
+
+
+def dead_letter_exhausted(con: duckdb.DuckDBPyConnection, batch_id: str, max_attempts: int) -> int:
+    """A batch's requests left pending at their last allowed attempt become dead letters that
+    keep the last reason; a person's cancel is not a failure and is left waiting."""
+    return _count(
+        con,
+        """
+        UPDATE batch_requests
+        SET state = 'dead_lettered',
+            error_message = 'gave up after ' || attempt || ' attempts ([retries] max_attempts = '
+                || ? || '); last: ' || coalesce(error_message, error_code),
+            updated_at = now()
+        WHERE batch_id = ? AND state = 'pending' AND error_code IS NOT NULL
+          AND error_code <> ? AND attempt >= ?
+        RETURNING 1
+        """,
+        [max_attempts, batch_id, CANCELLED, max_attempts],
+    )
+
+
+def queue_repairs(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
+    """A batch's answers that were not JSON or not the task's schema wait for one repair resend
+    (pending, ``schema_repair``, the validation error kept for the resend's message); an answer
+    that was already repaired once and is still invalid stays a dead letter, saying so."""
+    repairable = sorted(REPAIRABLE_CODES)
+    con.execute(
+        """
+        UPDATE batch_requests AS r
+        SET error_message = 'still invalid after one repair resend: ' || r.error_message
+        WHERE r.batch_id = $batch AND r.state = 'dead_lettered'
+          AND r.error_code IN (SELECT unnest($codes::VARCHAR[]))
+          AND (SELECT count(*) FROM raw_outputs AS o
+               WHERE o.stage = r.stage AND o.scrape_date = r.scrape_date
+                 AND o.custom_id = r.custom_id AND o.kind = 'failed'
+                 AND o.error_code IN (SELECT unnest($codes::VARCHAR[]))) > 1
+        """,
+        {"batch": batch_id, "codes": repairable},
+    )
+    return _count(
+        con,
+        """
+        UPDATE batch_requests AS r
+        SET state = 'pending', error_code = $repair, updated_at = now()
+        WHERE r.batch_id = $batch AND r.state = 'dead_lettered'
+          AND r.error_code IN (SELECT unnest($codes::VARCHAR[]))
+          AND (SELECT count(*) FROM raw_outputs AS o
+               WHERE o.stage = r.stage AND o.scrape_date = r.scrape_date
+                 AND o.custom_id = r.custom_id AND o.kind = 'failed'
+                 AND o.error_code IN (SELECT unnest($codes::VARCHAR[]))) = 1
+        RETURNING 1
+        """,
+        {"batch": batch_id, "codes": repairable, "repair": REPAIR_CODE},
+    )
+
+
+def requests_waiting(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> tuple[int, int]:
+    """(to send, cancelled) of a (stage, day): requests left pending by the provider or never
+    submitted (queued under the quota), and those a person's cancel left waiting for them."""
+    row = con.execute(
+        """
+        SELECT count(*) FILTER (WHERE coalesce(error_code, '') <> $cancelled),
+               count(*) FILTER (WHERE error_code = $cancelled)
+        FROM batch_requests
+        WHERE stage = $stage AND scrape_date = $day AND state = 'pending'
+          AND (batch_id IS NULL OR error_code IS NOT NULL)
+        """,
+        {"stage": stage, "day": day, "cancelled": CANCELLED},
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def reopen_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> int:
+    """A person's retry: the (stage, day)'s dead letters and cancelled requests wait for the next
+    submission again (pending with their last reason, so the follow-up continues their attempts)."""
+    return _count(
+        con,
+        """
+        UPDATE batch_requests
+        SET state = 'pending', error_code = 'retry_requested',
+            error_message = 'a person asked to send it again; last: '
+                || coalesce(error_message, error_code, state),
+            updated_at = now()
+        WHERE stage = ? AND scrape_date = ? AND batch_id IS NOT NULL
+          AND (state = 'dead_lettered' OR (state = 'pending' AND error_code = ?))
+        RETURNING 1
+        """,
+        [stage, day, CANCELLED],
+    )
+
+
+def enqueued_tokens(con: duckdb.DuckDBPyConnection, model: str) -> int:
+    """Estimated prompt tokens of the model's batches the provider has not finished (any stage,
+    any day): what counts against its enqueued-token limit."""
+    row = con.execute(
+        "SELECT coalesce(sum(estimated_input_tokens), 0) FROM batches "
+        "WHERE model = ? AND status NOT IN (SELECT unnest(?::VARCHAR[]))",
+        [model, sorted(TERMINAL_STATUSES)],
+    ).fetchone()
+    return int(row[0])
+
+
+def known_batch_ids(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> set[str]:
+    """Which of these provider batch ids are in ``batches``."""
+    found = con.execute(
+        "SELECT batch_id FROM batches WHERE batch_id IN (SELECT unnest(?::VARCHAR[]))",
+        [list(batch_ids)],
+    ).fetchall()
+    return {r[0] for r in found}
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
+    return len(con.execute(sql, params).fetchall())
 
 
 def replace_unsubmitted_requests(
@@ -119,6 +270,14 @@ def replace_unsubmitted_requests(
         "AND previous_batch_id IS NULL",
         [stage, day],
     )
+    record_requests(con, stage, day, rows)
+
+
+def record_requests(
+    con: duckdb.DuckDBPyConnection, stage: str, day: date, rows: Sequence[NewRequestRow]
+) -> None:
+    """Record built requests as ``pending``; a request a terminal batch never ran becomes its
+    own next attempt, and answered or dead-lettered records stay as they are."""
     now = datetime.now()
     insert_rows(
         con,

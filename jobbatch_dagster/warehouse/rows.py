@@ -27,7 +27,7 @@ class StagePostingRow:
 
     job_id: str
     request_fingerprint: str
-    disposition: str  # sent | reused | in_flight
+    disposition: str  # sent | reused | in_flight | dead_lettered
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class UnrunRequest:
     parent_batch_id: str
     parent_fingerprint: str | None
     attempt: int
+    repair: str | None = None  # the validation error a schema-repair resend carries
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ TABLE_DDL: Final[dict[str, str]] = {
             scrape_date DATE NOT NULL,
             job_id VARCHAR NOT NULL,
             request_fingerprint VARCHAR NOT NULL,
-            disposition VARCHAR NOT NULL,  -- sent | reused | in_flight
+            disposition VARCHAR NOT NULL,  -- sent | reused | in_flight | dead_lettered
             PRIMARY KEY (stage, scrape_date, job_id)
         )""",
     "batches": """

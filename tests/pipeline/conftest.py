@@ -13,7 +13,7 @@ import pytest
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.emulator.process import EmulatorProcess
-from jobbatch_dagster.settings import Settings, load_settings
+from jobbatch_dagster.settings import RetrySettings, Settings, load_settings
 from jobbatch_dagster.warehouse import ensure_schema
 from tests.pipeline.nights import REPO, Pipeline
 
@@ -26,6 +26,8 @@ def settings(tmp_path: Path) -> Settings:
         incoming_dir=tmp_path / "incoming",
         batches_dir=tmp_path / "batches",
         warehouse_path=tmp_path / "warehouse.duckdb",
+        # resends and retries wait a few hundredths of a second, not the configured 30 s
+        retries=RetrySettings(3, 0.05),
     )
 
 

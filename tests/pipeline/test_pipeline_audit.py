@@ -236,23 +236,21 @@ def test_an_expired_batch_and_its_follow_up_keep_every_link_and_count_once(
 ) -> None:
     ingest(con, settings)
     fresh_emulator.inject(expire_after_requests=7)  # the first batch, qualify, expires
+    # the day's run resends what the expired batch left as attempt 2, as the sensor would
     night_without_dagster(con, settings, fresh_emulator)
     client = BatchClient(api_key=fresh_emulator.api_key, base_url=fresh_emulator.base_url)
-    expired = audit(con, client, settings, day=DAY)
-    assert all(found.passed for found in expired), expired
-    sent, unrun = con.execute(
-        "SELECT count(*) FILTER (WHERE event = 'sent'), count(*) FILTER (WHERE event = 'unrun') "
-        "FROM request_events WHERE stage = 'qualify'"
-    ).fetchone()
-    assert unrun == sent - 7 > 0
-
-    night_without_dagster(con, settings, fresh_emulator)  # the day again: the follow-up runs
     assert all(found.passed for found in audit(con, client, settings, day=DAY))
-    assert con.execute(
-        "SELECT attempt, count(*) FROM request_events WHERE stage = 'qualify' AND event = 'sent' "
-        "GROUP BY ALL ORDER BY 1"
-    ).fetchall() == [(1, sent), (2, unrun)]
+    sent = dict(
+        con.execute(
+            "SELECT attempt, count(*) FROM request_events WHERE stage = 'qualify' "
+            "AND event = 'sent' GROUP BY ALL"
+        ).fetchall()
+    )
+    (unrun,) = con.execute(
+        "SELECT count(*) FROM request_events WHERE stage = 'qualify' AND event = 'unrun'"
+    ).fetchone()
+    assert sorted(sent) == [1, 2] and unrun == sent[2] == sent[1] - 7 > 0
     funnel = con.execute(
         "SELECT qualify_sent, requests = answered, pending FROM daily_funnel"
     ).fetchall()
-    assert funnel == [(sent, True, 0)]  # a follow-up is the same request, not a new one
+    assert funnel == [(sent[1], True, 0)]  # a follow-up is the same request, not a new one

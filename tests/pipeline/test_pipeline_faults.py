@@ -41,78 +41,56 @@ def check_results(pipeline: Pipeline, report: NightReport) -> dict[tuple[str, st
     return outcome
 
 
-def test_expired_batch_keeps_its_answers_and_is_reported_expired(pipeline: Pipeline) -> None:
+def test_expired_batch_keeps_its_answers_and_the_sensor_resends_the_rest(
+    pipeline: Pipeline,
+) -> None:
     pipeline.drop(DAY1)
     pipeline.emulator.inject(expire_after_requests=7)  # the next batch (qualify) expires
     report = pipeline.night(DAY1)
 
-    assert pipeline.sql("SELECT status FROM batches WHERE stage = 'qualify'") == [("expired",)]
-    states = dict(
+    (expired,) = pipeline.sql("SELECT batch_id FROM batches WHERE status = 'expired'")
+    assert pipeline.sql(
+        "SELECT attempt, parent_batch_id, status FROM batches WHERE stage = 'qualify' "
+        "ORDER BY attempt"
+    ) == [(1, None, "expired"), (2, expired[0], "completed")]
+    # the unrun requests went out as attempt 2 of the same records, with no person involved
+    attempts = dict(
         pipeline.sql(
-            "SELECT state, count(*) FROM batch_requests WHERE stage = 'qualify' GROUP BY state"
+            "SELECT attempt, count(*) FROM batch_requests WHERE stage = 'qualify' GROUP BY ALL"
         )
     )
-    assert states["answered"] == 7
-    unrun = pipeline.sql(
-        "SELECT DISTINCT error_code FROM batch_requests WHERE stage = 'qualify' AND state = 'pending'"
-    )
-    assert unrun == [("batch_expired",)] and states["pending"] > 0
-    assert pipeline.one("SELECT count(*) FROM qualifications") >= 7
+    assert attempts[1] == 7 and attempts[2] > 0
+    assert pipeline.sql("SELECT DISTINCT state FROM batch_requests WHERE stage = 'qualify'") == [
+        ("answered",)
+    ]
+    assert pipeline.one("SELECT count(*) FROM qualifications") == sum(attempts.values())
     checks = check_results(pipeline, report)
     assert checks[("qualify_raw_output", "batches_completed")] is False
     assert checks[("qualify_raw_output", "requests_accounted_for")] is True
     harvest = pipeline.instance.fetch_materializations(raw_output_key("qualify"), limit=1)
     metadata = harvest.records[0].asset_materialization.metadata
     assert list(metadata["not_completed"].value.values()) == ["expired"]
+    assert metadata["requests_to_send"].value == 0
     observed = pipeline.instance.fetch_observations(batch_key("qualify"), limit=1).records[0]
     assert observed.asset_observation.metadata["batches_expired"].value == 1
-    # the unrun requests are not "in flight": submitting the day again sends exactly those, as
-    # attempt 2 of the same records (built twice: still attempt 2), in the engine's follow-up
-    # shard, and the sensor harvests them like any other batch
-    assert pipeline.materialize(DAY1, dg.AssetKey("qualify_batch_input")).success
-    rebuilt = pipeline.materialize(DAY1, dg.AssetKey("qualify_batch_input"), batch_key("qualify"))
-    sent = rebuilt.asset_materializations_for_node("qualify_batch_input")[0].metadata["requests"]
-    assert sent.value == states["pending"]
-    pipeline.driver.settle(NightReport(DAY1, cursor=report.cursor))
-    assert dict(
-        pipeline.sql(
-            "SELECT attempt, count(*) FROM batch_requests WHERE stage = 'qualify' GROUP BY ALL"
-        )
-    ) == {1: 7, 2: states["pending"]}
-    assert pipeline.sql("SELECT DISTINCT state FROM batch_requests WHERE stage = 'qualify'") == [
-        ("answered",)
-    ]
-    (expired,) = pipeline.sql("SELECT batch_id FROM batches WHERE status = 'expired'")
-    assert pipeline.sql(
-        "SELECT attempt, parent_batch_id, status FROM batches WHERE stage = 'qualify' "
-        "ORDER BY attempt"
-    ) == [(1, None, "expired"), (2, expired[0], "completed")]
     (followup,) = [b for b in pipeline.provider_batches() if b.metadata.get("attempt") == "2"]
     assert followup.metadata["parent_batch_id"] == expired[0]
+    assert followup.request_counts.total == attempts[2]
     shards = pending_shards(
         stage_dir(pipeline.settings, "qualify", date.fromisoformat(DAY1)) / "input"
     )
     assert [p.name.split("-")[4] for p in shards] == ["000", "a2"]
 
 
-def test_failed_batch_is_reported_failed_and_its_shard_can_be_sent_again(
+def test_failed_batch_is_reported_failed_and_its_requests_are_sent_again_as_attempt_2(
     pipeline: Pipeline,
 ) -> None:
     pipeline.drop(DAY1)
     pipeline.emulator.inject(token_limit_exceeded=True)  # the next batch (qualify) fails
     report = pipeline.night(DAY1)
 
-    (failed,) = pipeline.sql("SELECT batch_id, status FROM batches")
-    assert failed[1] == "failed"
-    assert pipeline.sql("SELECT DISTINCT state, error_code FROM batch_requests") == [
-        ("pending", "token_limit_exceeded")
-    ]
+    (failed,) = pipeline.sql("SELECT batch_id FROM batches WHERE status = 'failed'")
     assert check_results(pipeline, report)[("qualify_raw_output", "batches_completed")] is False
-    assert pipeline.one("SELECT count(*) FROM qualifications") == 0
-
-    resent = pipeline.materialize(DAY1, dg.AssetKey("qualify_batch_input"), batch_key("qualify"))
-    assert resent.success
-    pipeline.driver.settle(NightReport(DAY1, cursor=report.cursor))
     assert pipeline.sql(
         "SELECT attempt, parent_batch_id, status FROM batches WHERE stage = 'qualify' "
         "ORDER BY attempt"
@@ -120,6 +98,10 @@ def test_failed_batch_is_reported_failed_and_its_shard_can_be_sent_again(
     assert pipeline.sql("SELECT DISTINCT state FROM batch_requests WHERE stage = 'qualify'") == [
         ("answered",)
     ]
+    # a day re-run sends nothing: the failed shard is not submitted again beside its follow-up
+    resent = pipeline.materialize(DAY1, dg.AssetKey("qualify_batch_input"), batch_key("qualify"))
+    assert resent.success
+    assert len(pipeline.sql("SELECT * FROM batches WHERE stage = 'qualify'")) == 2
 
 
 def test_cancelled_batch_is_reported_cancelled_with_its_answers(pipeline: Pipeline) -> None:
@@ -166,13 +148,13 @@ def test_failed_and_schema_invalid_lines_are_dead_lettered(pipeline: Pipeline) -
         )
     )
     assert dead == {broken: "context_length_exceeded", invalid: "schema_mismatch"}
-    assert (
-        pipeline.one(
-            "SELECT count(*) FROM raw_outputs WHERE custom_id IN (?, ?) AND kind = 'failed'",
-            [broken, invalid],
-        )
-        == 2
+    # the 400 at once; the invalid answer after its one schema-repair resend, invalid again
+    failed = pipeline.sql(
+        "SELECT custom_id, count(*) FROM raw_outputs WHERE custom_id IN (?, ?) "
+        "AND kind = 'failed' AND stage = 'qualify' GROUP BY ALL",
+        [broken, invalid],
     )
+    assert dict(failed) == {broken: 1, invalid: 2}
     loaded = {r[0] for r in pipeline.sql("SELECT custom_id FROM qualifications")}
     assert not loaded & {broken, invalid}
     checks = check_results(pipeline, report)

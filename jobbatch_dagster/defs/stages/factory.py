@@ -35,10 +35,17 @@ from jobbatch_dagster.home import DUCKDB_POOL
 from jobbatch_dagster.pipeline.harvest import harvest_stage
 from jobbatch_dagster.pipeline.inputs import build_stage_input
 from jobbatch_dagster.pipeline.results import load_results
-from jobbatch_dagster.pipeline.submit import submit_stage
+from jobbatch_dagster.pipeline.submit import retry_stage, submit_stage
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.warehouse.results_schema import RESULT_TABLES
+
+
+class SubmitConfig(dg.Config):
+    """A person's choice when materializing `<stage>_batch` by hand."""
+
+    retry_requests: bool = False  # send the day's dead letters and cancelled requests again
+
 
 ProviderStep = Callable[[DuckDBPyConnection, BatchClient, date], dict[str, Any]]
 
@@ -96,17 +103,37 @@ def build_stage_chain(
             built = build_stage_input(con, settings, stage, partition_day(context))
         return dg.MaterializeResult(metadata=input_metadata(built, stage))
 
-    batch = _provider_asset(
-        batch_key(name),
-        batch_input_key(name),
-        f"The `{name}` batches at the provider for the day: one per shard, with ids, file ids "
-        "and backend (`openai` or `emulator`) in `batches`. Submitting twice never creates "
-        "a second batch for the same shard. `batch_status_sensor` watches these batches.",
-        lambda con, client, day: submission_metadata(
-            submit_stage(con, client, settings, stage, day)
+    @dg.asset(
+        key=batch_key(name),
+        deps=[batch_input_key(name)],
+        kinds={"openai", "duckdb"},
+        description=(
+            f"The `{name}` batches at the provider for the day: one per shard, with ids, file ids "
+            "and backend (`openai` or `emulator`) in `batches`. Submitting twice never creates "
+            "a second batch for the same requests; follow-ups of what the provider did not run "
+            "go out as attempt n+1, shards over the enqueued-token limit wait queued. "
+            "`batch_status_sensor` watches these batches. Config `retry_requests: true` (a "
+            "person's retry, `retry_requests_job`) sends the day's dead letters and cancelled "
+            "requests again."
         ),
-        provider_common,
+        **provider_common,
     )
+    def batch(
+        context: dg.AssetExecutionContext,
+        config: SubmitConfig,
+        duckdb: DuckDBResource,
+        openai_batch: OpenAIBatchResource,
+    ) -> dg.MaterializeResult:
+        day = partition_day(context)
+        with retry_only_transient_errors(), warehouse_connection(duckdb) as con:
+            client = openai_batch.client()
+            if config.retry_requests:
+                reopened, submission = retry_stage(con, client, settings, stage, day)
+                context.log.info(f"{reopened} dead-lettered or cancelled requests sent again")
+            else:
+                submission = submit_stage(con, client, settings, stage, day)
+        return dg.MaterializeResult(metadata=submission_metadata(submission))
+
     raw_output = _provider_asset(
         raw_output_key(name),
         batch_key(name),

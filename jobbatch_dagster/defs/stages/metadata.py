@@ -21,6 +21,10 @@ from jobbatch_dagster.pipeline.submit import StageSubmission
 from jobbatch_dagster.settings import StageConfig
 
 BATCH_IDS_KEY = "batch_ids"
+# On `<stage>_raw_output`: requests the day still has to submit (follow-ups, queued shards), and
+# the day's latest attempt; the sensor asks for another submission from these.
+TO_SEND_KEY = "requests_to_send"
+ATTEMPT_KEY = "attempt"
 
 
 def _cost(prefix: str, cost: CostBreakdown | None) -> dict[str, Any]:
@@ -49,6 +53,7 @@ def input_metadata(built: StageInput, stage: StageConfig) -> dict[str, Any]:
         "candidates": built.candidates,
         "skipped_already_answered": built.reused,
         "skipped_in_flight": built.in_flight,
+        "skipped_dead_lettered": built.dead_lettered,
         "invalid": len(built.invalid) + len(built.build.rejections),
         "truncated_descriptions": built.build.truncated,
         "model": stage.model,
@@ -68,6 +73,8 @@ def submission_metadata(submission: StageSubmission) -> dict[str, Any]:
         "batches": len(batches),
         "batches_created": len(submission.created),
         "batches_reconciled": len(submission.reconciled),
+        "batches_adopted": len(submission.adopted),
+        "shards_queued": len(submission.queued),
         "requests": sum(b.request_total or 0 for b in batches),
         **_cost("estimated", submission.estimate),
         "preview": markdown_table(["batch_id", "shard", "status", "requests", "backend"], preview),
@@ -95,6 +102,11 @@ def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
         "answered": harvest.states["answered"],
         "dead_lettered": harvest.states["dead_lettered"],
         "pending": harvest.states["pending"],
+        "gave_up": harvest.gave_up,
+        "schema_repairs": harvest.repairs,
+        TO_SEND_KEY: harvest.to_send,
+        "waiting_for_a_person": harvest.cancelled,
+        ATTEMPT_KEY: harvest.attempt,
         "output_bytes": harvest.output_bytes,
         "files": dg.MetadataValue.json(harvest.files),
         "input_tokens": input_tokens,

@@ -1,0 +1,438 @@
+"""Self-healing nights against the emulator's faults: what the provider did not get to is resent
+by the sensor as attempt n+1 of the same requests, nothing is sent or paid twice, and every batch
+the provider holds is on the ledger."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from click.testing import CliRunner
+
+from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.batch.custom_ids import base_custom_id
+from jobbatch_dagster.batch.submit import submit_shard
+from jobbatch_dagster.cli import main
+from jobbatch_dagster.defs import build_defs
+from jobbatch_dagster.defs.driver import NightReport
+from jobbatch_dagster.defs.stages.keys import batch_input_key, batch_key, raw_output_key
+from jobbatch_dagster.emulator.process import EmulatorProcess
+from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
+from jobbatch_dagster.pipeline.shard_files import load_shard
+from jobbatch_dagster.sources import read_day
+from jobbatch_dagster.tasks import get_task
+from tests.pipeline.nights import DAY1, REPO, SUBSET, Pipeline
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def slow(pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    """The pipeline over an emulator whose batches take 6 s, so a person can cancel one midway."""
+    with EmulatorProcess(data_dir=tmp_path / "slow-emulator", latency=6.0) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        yield dataclasses.replace(pipeline, emulator=server)
+
+
+QUALIFY_STATES = "SELECT state, count(*) FROM batch_requests WHERE stage = 'qualify' GROUP BY ALL"
+
+
+def answered_at_provider(pipeline: Pipeline) -> Counter[tuple[str, str, str]]:
+    """How many provider batches answered each request body, as (stage, custom id, body), read
+    from their input and output files (a schema repair is another body: it carries the error)."""
+    sdk = pipeline.emulator.client()
+    answered: Counter[tuple[str, str, str]] = Counter()
+    for batch in pipeline.provider_batches():
+        if not batch.output_file_id:
+            continue
+        bodies = {
+            (line := json.loads(text))["custom_id"]: json.dumps(line["body"], sort_keys=True)
+            for text in sdk.files.content(batch.input_file_id).text.splitlines()
+        }
+        for text in sdk.files.content(batch.output_file_id).text.splitlines():
+            custom_id = json.loads(text)["custom_id"]
+            answered[batch.metadata["task"], custom_id, bodies[custom_id]] += 1
+    return answered
+
+
+def qualify_batches(pipeline: Pipeline) -> list:
+    return [b for b in pipeline.provider_batches() if b.metadata.get("task") == "qualify"]
+
+
+def assert_healed(pipeline: Pipeline) -> None:
+    """Every request answered or dead-lettered with a reason, none answered twice at the
+    provider, every provider batch in `batches` and, once finished, in `costs`."""
+    assert (
+        pipeline.one("SELECT count(*) FROM batch_requests WHERE state IN ('pending', 'submitted')")
+        == 0
+    )
+    assert (
+        pipeline.one(
+            "SELECT count(*) FROM batch_requests WHERE state = 'dead_lettered' "
+            "AND (error_code IS NULL OR error_message IS NULL)"
+        )
+        == 0
+    )
+    twice = {cid: n for cid, n in answered_at_provider(pipeline).items() if n > 1}
+    assert not twice
+    provider = {b.id for b in pipeline.provider_batches()}
+    assert provider == {r[0] for r in pipeline.sql("SELECT batch_id FROM batches")}
+    assert provider == {r[0] for r in pipeline.sql("SELECT batch_id FROM costs")}
+
+
+def test_a_batch_that_expired_having_answered_nothing_is_resent_and_completes(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.drop(DAY1)
+    pipeline.emulator.inject(expire_after_requests=0)
+    pipeline.night(DAY1)
+
+    (expired,) = pipeline.sql("SELECT batch_id FROM batches WHERE status = 'expired'")
+    rows = pipeline.sql(
+        "SELECT attempt, parent_batch_id, status, input_fingerprint FROM batches "
+        "WHERE stage = 'qualify' ORDER BY attempt"
+    )
+    # the follow-up carries the same bytes as the expired shard, but is attempt 2: not skipped
+    assert [r[:3] for r in rows] == [(1, None, "expired"), (2, expired[0], "completed")]
+    assert rows[0][3] == rows[1][3]
+    assert dict(pipeline.sql(QUALIFY_STATES)) == {
+        "answered": pipeline.one("SELECT count(*) FROM batch_requests WHERE stage = 'qualify'")
+    }
+    assert pipeline.one("SELECT count(*) FROM qualified_leads") > 0
+    assert_healed(pipeline)
+
+
+def test_requests_left_unrun_at_their_last_attempt_are_dead_lettered_with_the_last_reason(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.drop(DAY1)
+    postings = read_day(pipeline.settings.incoming_dir, DAY1).postings
+    stuck = base_custom_id(postings[0].job_id, postings[0].title)
+    pipeline.emulator.inject(fail_lines={stuck: {"status_code": 503, "code": "server_error"}})
+    pipeline.night(DAY1)
+
+    assert pipeline.sql(
+        "SELECT attempt, state, error_code FROM batch_requests WHERE custom_id = ? "
+        "AND stage = 'qualify'",
+        [stuck],
+    ) == [(3, "dead_lettered", "server_error")]
+    message = pipeline.one(
+        "SELECT error_message FROM batch_requests WHERE custom_id = ? AND stage = 'qualify'",
+        [stuck],
+    )
+    assert "gave up after 3 attempts" in message
+    # three batches, each a follow-up of the one before, the later two carrying only this request
+    batches = pipeline.sql(
+        "SELECT attempt, request_total FROM batches WHERE stage = 'qualify' ORDER BY attempt"
+    )
+    assert [b[0] for b in batches] == [1, 2, 3] and [b[1] for b in batches[1:]] == [1, 1]
+    assert_healed(pipeline)
+
+
+def test_dead_letters_are_not_resent_by_a_rerun_only_when_a_person_asks(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.drop(DAY1)
+    postings = read_day(pipeline.settings.incoming_dir, DAY1).postings
+    broken = base_custom_id(postings[0].job_id, postings[0].title)
+    pipeline.emulator.inject(
+        fail_lines={broken: {"status_code": 400, "code": "context_length_exceeded"}}
+    )
+    report = pipeline.night(DAY1)
+    assert (
+        pipeline.one(
+            "SELECT state FROM batch_requests WHERE custom_id = ? AND stage = 'qualify'", [broken]
+        )
+        == "dead_lettered"
+    )
+    pipeline.emulator.reset_faults()
+
+    rerun = pipeline.materialize(DAY1, batch_input_key("qualify"), batch_key("qualify"))
+    built = rerun.asset_materializations_for_node("qualify_batch_input")[0].metadata
+    assert built["requests"].value == 0 and built["skipped_dead_lettered"].value == 1
+    assert len(qualify_batches(pipeline)) == 1
+
+    # a person's retry: the Dagster job with config, then the sensor harvests it
+    retried = pipeline.defs.resolve_job_def("retry_requests_job").execute_in_process(
+        instance=pipeline.instance,
+        partition_key=DAY1,
+        run_config={"ops": {"qualify_batch": {"config": {"retry_requests": True}}}},
+        raise_on_error=False,
+    )
+    assert retried.success
+    pipeline.driver.settle(NightReport(DAY1, cursor=report.cursor))
+    assert pipeline.sql(
+        "SELECT attempt, state FROM batch_requests WHERE custom_id = ? AND stage = 'qualify'",
+        [broken],
+    ) == [(2, "answered")]
+    assert_healed(pipeline)
+
+
+def test_a_failed_day_rerun_after_a_late_file_sends_each_request_once(pipeline: Pipeline) -> None:
+    pipeline.drop(DAY1, SUBSET[:1])
+    pipeline.emulator.inject(token_limit_exceeded=True)
+    driver = pipeline.driver
+    report = NightReport(DAY1)
+    assert driver.nightly(report)
+    client = BatchClient()
+    (failed,) = (r[0] for r in pipeline.sql("SELECT batch_id FROM batches"))
+    client.wait(failed, interval=0.05, timeout=30)
+    # before the sensor has harvested it, the late file arrives and a person re-runs the night
+    pipeline.drop(DAY1)
+    assert driver.nightly(report)
+    driver.settle(report)
+
+    total = pipeline.one("SELECT count(*) FROM batch_requests WHERE stage = 'qualify'")
+    sent = sum(b.request_counts.total for b in qualify_batches(pipeline) if b.status != "failed")
+    assert sent == total  # not the failed shard again beside its follow-up
+    assert_healed(pipeline)
+
+
+def test_a_run_killed_after_create_then_rerun_with_a_late_file_adopts_the_first_batch(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.drop(DAY1, SUBSET[:1])
+    pipeline.materialize(DAY1, dg.AssetKey("scraped_jobs"), batch_input_key("qualify"))
+    stage = pipeline.settings.stage("qualify")
+    (path,) = pending_shards(
+        stage_dir(pipeline.settings, "qualify", date.fromisoformat(DAY1)) / "input"
+    )
+    # the batch reached the provider, then the run was killed before the warehouse heard of it
+    orphan = submit_shard(
+        BatchClient(),
+        load_shard(path, get_task("qualify"), stage.model).shard,
+        partition=DAY1,
+    )
+    pipeline.drop(DAY1)  # a late scraper file, then the night again
+    pipeline.night(DAY1)
+
+    qualify = qualify_batches(pipeline)
+    assert len(qualify) == 2 and orphan.batch_id in {b.id for b in qualify}
+    assert (
+        pipeline.one("SELECT count(*) FROM batch_requests WHERE batch_id = ?", [orphan.batch_id])
+        == orphan.request_count
+    )
+    submitted = pipeline.instance.fetch_materializations(batch_key("qualify"), limit=10)
+    adopted = [r.asset_materialization.metadata["batches_adopted"].value for r in submitted.records]
+    assert 1 in adopted
+    assert_healed(pipeline)
+
+
+def test_a_persons_cancel_waits_for_them_and_is_never_resent_the_same_night(
+    slow: Pipeline,
+) -> None:
+    slow.drop(DAY1)
+    driver = slow.driver
+    report = NightReport(DAY1)
+    assert driver.nightly(report)
+    (batch_id,) = (r[0] for r in slow.sql("SELECT batch_id FROM batches"))
+    client = BatchClient()
+    while client.status(batch_id).completed < 3:
+        pass
+    client.cancel(batch_id)
+    driver.settle(report)
+
+    assert slow.sql("SELECT status FROM batches WHERE stage = 'qualify'") == [("cancelled",)]
+    waiting = slow.one(
+        "SELECT count(*) FROM batch_requests WHERE stage = 'qualify' AND state = 'pending' "
+        "AND error_code = 'batch_cancelled'"
+    )
+    assert waiting > 0
+    harvest = slow.instance.fetch_materializations(raw_output_key("qualify"), limit=1)
+    metadata = harvest.records[0].asset_materialization.metadata
+    assert (metadata["waiting_for_a_person"].value, metadata["requests_to_send"].value) == (
+        waiting,
+        0,
+    )
+    # a re-run of the day does not send them either
+    slow.materialize(DAY1, batch_input_key("qualify"), batch_key("qualify"))
+    assert len(qualify_batches(slow)) == 1
+    assert (
+        slow.one(
+            "SELECT pending FROM daily_funnel WHERE scrape_date = ?", [date.fromisoformat(DAY1)]
+        )
+        >= waiting
+    )
+
+
+def test_shards_over_the_enqueued_token_limit_wait_queued_and_the_sensor_sends_them(
+    pipeline: Pipeline,
+) -> None:
+    stage = pipeline.settings.stage("qualify")
+    settings = dataclasses.replace(
+        pipeline.settings, max_requests_per_batch=10, enqueued_token_limits={stage.model: 1}
+    )
+    tight = Pipeline(settings, build_defs(settings), pipeline.instance, pipeline.emulator)
+    tight.drop(DAY1)
+    tight.night(DAY1)
+
+    submitted = tight.instance.fetch_materializations(batch_key("qualify"), limit=100).records
+    queued = [r.asset_materialization.metadata["shards_queued"].value for r in submitted]
+    assert max(queued) > 0  # the first submission sent one shard and queued the rest
+    shards = tight.one("SELECT count(*) FROM batches WHERE stage = 'qualify'")
+    assert shards > 1
+    assert_healed(tight)
+
+
+def test_an_invalid_answer_gets_one_repair_resend_carrying_its_validation_error(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.drop(DAY1)
+    postings = read_day(pipeline.settings.incoming_dir, DAY1).postings
+    healed, stubborn = (base_custom_id(p.job_id, p.title) for p in postings[:2])
+    pipeline.emulator.inject(malformed_json=[healed], schema_invalid=[stubborn])
+    driver = pipeline.driver
+    report = NightReport(DAY1)
+    assert driver.nightly(report)
+    while not pipeline.sql("SELECT 1 FROM batch_requests WHERE error_code = 'schema_repair'"):
+        for request in driver.tick(report):
+            driver.execute(request, report)
+    # the model "learns" for one of them: the other stays invalid on its repair resend
+    pipeline.emulator.reset_faults()
+    pipeline.emulator.inject(schema_invalid=[stubborn])
+    driver.settle(report)
+
+    states = dict(
+        pipeline.sql(
+            "SELECT custom_id, state || ' ' || attempt FROM batch_requests "
+            "WHERE stage = 'qualify' AND custom_id IN (?, ?)",
+            [healed, stubborn],
+        )
+    )
+    assert states == {healed: "answered 2", stubborn: "dead_lettered 2"}
+    assert pipeline.one(
+        "SELECT error_message FROM batch_requests WHERE custom_id = ? AND stage = 'qualify'",
+        [stubborn],
+    ).startswith("still invalid after one repair resend")
+    (repair,) = [b for b in qualify_batches(pipeline) if b.metadata.get("attempt") == "2"]
+    sent = pipeline.emulator.client().files.content(repair.input_file_id).text
+    lines = {json.loads(line)["custom_id"]: json.loads(line) for line in sent.splitlines()}
+    assert set(lines) == {healed, stubborn}
+    last = lines[healed]["body"]["messages"][-1]
+    assert last["role"] == "user" and "not JSON" in last["content"]
+    assert_healed(pipeline)
+
+
+def leads_of(pipeline: Pipeline) -> list[tuple]:
+    return pipeline.sql("SELECT job_id, score FROM qualified_leads ORDER BY job_id")
+
+
+def test_a_storm_night_heals_to_the_leads_of_a_clean_night(
+    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the clean night: its own emulator, warehouse and instance
+    with (
+        EmulatorProcess(data_dir=tmp_path / "clean-emulator", latency=0.0) as server,
+        dg.DagsterInstance.ephemeral() as instance,
+    ):
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        settings = dataclasses.replace(
+            pipeline.settings,
+            incoming_dir=tmp_path / "clean" / "incoming",
+            batches_dir=tmp_path / "clean" / "batches",
+            warehouse_path=tmp_path / "clean" / "warehouse.duckdb",
+        )
+        clean = Pipeline(settings, build_defs(settings), instance, server)
+        clean.drop(DAY1)
+        clean.night(DAY1)
+        expected = leads_of(clean)
+    assert expected
+    monkeypatch.setenv("OPENAI_BASE_URL", pipeline.emulator.base_url)
+
+    started = time.monotonic()
+    pipeline.drop(DAY1, SUBSET[:1])
+    pipeline.materialize(DAY1, dg.AssetKey("scraped_jobs"), batch_input_key("qualify"))
+    postings = read_day(pipeline.settings.incoming_dir, DAY1).postings
+    line_500, malformed = (base_custom_id(p.job_id, p.title) for p in postings[:2])
+    emulator = pipeline.emulator
+    emulator.inject(fail_lines={line_500: {"status_code": 500}}, malformed_json=[malformed])
+    (path,) = pending_shards(
+        stage_dir(pipeline.settings, "qualify", date.fromisoformat(DAY1)) / "input"
+    )
+    stage = pipeline.settings.stage("qualify")
+    shard = load_shard(path, get_task("qualify"), stage.model).shard
+    client = BatchClient()
+    client.upload(shard.path)  # a run that died after its upload ...
+    submit_shard(client, shard, partition=DAY1)  # ... and one that died after its create
+    pipeline.drop(DAY1)  # the late scraper file
+    emulator.inject(http_errors={"status": 429, "count": 4}, token_limit_exceeded=True)
+    driver = pipeline.driver
+    report = NightReport(DAY1)
+    assert driver.nightly(report)
+    while not pipeline.instance.fetch_materializations(raw_output_key("qualify"), limit=1).records:
+        for request in driver.tick(report):
+            driver.execute(request, report)
+    # the provider's bad hour moves on: a 5xx storm on the harvests, the next batch expires
+    emulator.reset_faults()
+    emulator.inject(http_errors={"status": 500, "count": 4}, expire_after_requests=2)
+    driver.settle(report)
+    minutes = (time.monotonic() - started) / 60
+
+    assert leads_of(pipeline) == expected
+    assert_healed(pipeline)
+    assert not report.failed_runs
+    attempts = pipeline.one("SELECT max(attempt) FROM batches")
+    statuses = Counter(b.status for b in pipeline.provider_batches())
+    assert statuses["failed"] >= 1 and statuses["expired"] >= 1 and attempts >= 2
+    print(
+        f"storm night: {sum(statuses.values())} batches {dict(statuses)}, up to attempt "
+        f"{attempts}, {len(report.runs)} runs, {minutes:.2f} min"
+    )
+
+
+def test_jobbatch_requests_retry_sends_a_days_dead_letters_again(
+    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline.drop(DAY1)
+    postings = read_day(pipeline.settings.incoming_dir, DAY1).postings
+    broken = base_custom_id(postings[0].job_id, postings[0].title)
+    pipeline.emulator.inject(fail_lines={broken: {"status_code": 400, "code": "invalid_request"}})
+    pipeline.night(DAY1)
+    pipeline.emulator.reset_faults()
+    config = tmp_path / "jobbatch.toml"
+    text = (REPO / "jobbatch.toml").read_text(encoding="utf-8")
+    for default, path in (
+        ("data/incoming", pipeline.settings.incoming_dir),
+        ("data/batches", pipeline.settings.batches_dir),
+        ("data/warehouse.duckdb", pipeline.settings.warehouse_path),
+    ):
+        text = text.replace(f'"{default}"', json.dumps(str(path)))
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("JOBBATCH_CONFIG", str(config))
+    monkeypatch.delenv("JOBBATCH_WAREHOUSE", raising=False)
+
+    args = ["requests", "retry", "--stage", "qualify", "--day", DAY1, "--poll-seconds", "0.05"]
+    result = CliRunner().invoke(main, args)
+
+    assert result.exit_code == 0, result.output
+    assert "qualify 2026-11-18: 1 requests reopened" in result.output
+    assert pipeline.sql(
+        "SELECT attempt, state FROM batch_requests WHERE custom_id = ? AND stage = 'qualify'",
+        [broken],
+    ) == [(2, "answered")]
+    wrong = CliRunner().invoke(main, ["requests", "retry", "--stage", "qualfy", "--day", DAY1])
+    assert wrong.exit_code != 0 and "no stage named 'qualfy'" in wrong.output
+
+
+def test_a_run_killed_after_its_upload_reuses_the_file_on_the_rerun(pipeline: Pipeline) -> None:
+    pipeline.drop(DAY1)
+    pipeline.materialize(DAY1, dg.AssetKey("scraped_jobs"), batch_input_key("qualify"))
+    (path,) = pending_shards(
+        stage_dir(pipeline.settings, "qualify", date.fromisoformat(DAY1)) / "input"
+    )
+    uploaded = BatchClient().upload(path)  # the run died here, before `create`
+
+    pipeline.night(DAY1)
+
+    (batch,) = qualify_batches(pipeline)
+    assert batch.input_file_id == uploaded.id
+    names = [f.filename for f in pipeline.emulator.client().files.list(purpose="batch")]
+    assert names.count(path.name) == 1
+    assert_healed(pipeline)

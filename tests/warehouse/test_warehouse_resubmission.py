@@ -1,0 +1,96 @@
+"""The ledger's resubmission rules on a real DuckDB file: a request left unrun whose answer came
+from another day is answered by reuse; exhausted requests become dead letters with their last
+reason, a person's cancel excepted; dead letters and cancelled requests block a re-run until a
+person reopens them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from jobbatch_dagster.warehouse.ledger import (
+    blocked_fingerprints,
+    dead_letter_exhausted,
+    mark_submitted,
+    record_requests,
+    reopen_requests,
+    resolve_answered_elsewhere,
+    set_request_states,
+)
+from jobbatch_dagster.warehouse.rows import NewRequestRow, RequestStateRow
+
+DAY1, DAY2 = date(2026, 11, 18), date(2026, 11, 19)
+
+
+def _harvested(
+    con: duckdb.DuckDBPyConnection, day: date, batch: str, states: dict[str, RequestStateRow]
+) -> None:
+    record_requests(
+        con,
+        "qualify",
+        day,
+        [NewRequestRow(cid, f"job-{cid}", f"fp-{cid}", "gpt-4.1-mini", 0) for cid in states],
+    )
+    mark_submitted(con, "qualify", day, list(states), batch)
+    set_request_states(con, batch, list(states.values()))
+
+
+def _state(con: duckdb.DuckDBPyConnection, day: date, custom_id: str) -> tuple:
+    return con.execute(
+        "SELECT state, error_code, error_message FROM batch_requests "
+        "WHERE stage = 'qualify' AND scrape_date = ? AND custom_id = ?",
+        [day, custom_id],
+    ).fetchone()
+
+
+def test_an_unrun_request_answered_on_another_day_is_answered_by_reuse(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    expired = RequestStateRow("a", "pending", "batch_expired", "batch b1 is expired")
+    _harvested(con, DAY1, "b1", {"a": expired})
+    _harvested(con, DAY2, "b2", {"a": RequestStateRow("a", "answered", None, None)})
+
+    assert resolve_answered_elsewhere(con, "qualify", DAY1) == 1
+    state, code, message = _state(con, DAY1, "a")
+    assert (state, code) == ("answered", None) and message.startswith("answered by reuse")
+
+
+def test_exhausted_requests_are_dead_lettered_but_a_cancel_waits(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    _harvested(
+        con,
+        DAY1,
+        "b1",
+        {
+            "a": RequestStateRow("a", "pending", "server_error", "boom"),
+            "c": RequestStateRow("c", "pending", "batch_cancelled", "batch b1 is cancelled"),
+        },
+    )
+    assert dead_letter_exhausted(con, "b1", max_attempts=1) == 1
+    assert _state(con, DAY1, "a") == (
+        "dead_lettered",
+        "server_error",
+        "gave up after 1 attempts ([retries] max_attempts = 1); last: boom",
+    )
+    assert _state(con, DAY1, "c")[0] == "pending"
+
+
+def test_dead_letters_and_cancelled_requests_block_a_rerun_until_reopened(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    _harvested(
+        con,
+        DAY1,
+        "b1",
+        {
+            "d": RequestStateRow("d", "dead_lettered", "invalid_request", "bad"),
+            "c": RequestStateRow("c", "pending", "batch_cancelled", "batch b1 is cancelled"),
+            "e": RequestStateRow("e", "pending", "batch_expired", "batch b1 is expired"),
+        },
+    )
+    blocked = blocked_fingerprints(con, "qualify", DAY1, ["fp-d", "fp-c", "fp-e"])
+    assert blocked == {"fp-d": "dead_lettered", "fp-c": "cancelled"}
+    assert reopen_requests(con, "qualify", DAY1) == 2
+    assert blocked_fingerprints(con, "qualify", DAY1, ["fp-d", "fp-c", "fp-e"]) == {}
