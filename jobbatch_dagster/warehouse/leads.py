@@ -71,6 +71,20 @@ _LEAD_SQL = """
 """
 
 
+def _pain_points(
+    pain_points: dict[str, Any] | None, analysis: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The lead's pain points: ``extract_pain_points``' answer where that stage ran, else the ones
+    ``analyze`` carries (the shipped night runs no separate pain-point stage), marked as such."""
+    if pain_points is not None or not analysis or "pain_points" not in analysis:
+        return pain_points
+    return {
+        "pain_points": analysis["pain_points"],
+        "urgency": analysis.get("urgency"),
+        "source": "analyze",
+    }
+
+
 def _record(row: tuple[Any, ...]) -> LeadRecord:
     job_id, day, score, confidence, reasons, job_json, *answers = row
     analysis, pain_points, parsed, outreach = (_json(a) for a in answers)
@@ -82,7 +96,7 @@ def _record(row: tuple[Any, ...]) -> LeadRecord:
         reasons=_json(reasons) or [],
         posting=_json(job_json),
         analysis=analysis,
-        pain_points=pain_points,
+        pain_points=_pain_points(pain_points, analysis),
         parsed=parsed,
         outreach=outreach,
     )
@@ -248,7 +262,7 @@ def lead_detail(con: duckdb.DuckDBPyConnection, job_id: str) -> LeadDetail | Non
         description=description,
         reasons=_json(reasons) or [],
         analysis=analysis,
-        pain_points=pain_points,
+        pain_points=_pain_points(pain_points, analysis),
         parsed=parsed,
         outreach=outreach,
         conversation=[t for t in conversation_turns(con, job_id) if t.role != CONTEXT_ROLE],

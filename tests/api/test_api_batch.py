@@ -7,7 +7,8 @@ import time
 import httpx
 import pytest
 
-from tests.api.conftest import Served, sample_rows
+from jobbatch_dagster.settings import load_settings
+from tests.api.conftest import REPO, Served, sample_rows
 
 pytestmark = pytest.mark.integration
 JOBS = [
@@ -44,7 +45,9 @@ def test_create_answers_in_the_original_shape_with_batch_ids(created: dict) -> N
     assert (created["job_count"], created["task_type"], created["model"]) == (
         2,
         "qualify",
-        "gpt-4o-mini",
+        load_settings(REPO / "jobbatch.toml")
+        .stage("qualify")
+        .model,  # the configured stage's model by default
     )
     assert created["batch_ids"] == [created["batch_id"]] and created["message"]
 
