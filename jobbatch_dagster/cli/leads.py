@@ -19,20 +19,13 @@ import openai
 from jobbatch_dagster.batch.cost import BudgetExceededError, format_usd
 from jobbatch_dagster.batch.live import LiveAnswer, LiveAnswerError
 from jobbatch_dagster.cli.display import NULL_TEXT
+from jobbatch_dagster.cli.query import db_option
 from jobbatch_dagster.followup import ConversationalLeadAgent, UnknownLeadError
 from jobbatch_dagster.settings import load_settings
 from jobbatch_dagster.warehouse.conversations import CONTEXT_ROLE, conversation_turns
 from jobbatch_dagster.warehouse.leads import LeadRecord, lead_record, lead_summaries
 
 _WIDTH = 100
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="DuckDB file (default: [paths] warehouse in jobbatch.toml, or JOBBATCH_WAREHOUSE).",
-)
 
 
 def _agent(db_path: Path | None) -> ConversationalLeadAgent:
