@@ -22,7 +22,6 @@ from jobbatch_dagster.warehouse.views import create_views
 # batch that has not finished), answered (schema-valid answer stored) or dead_lettered (no usable
 # answer; error_code says why). pending + submitted are what the accounting identity calls pending.
 REQUEST_STATES: Final = ("pending", "submitted", "answered", "dead_lettered")
-IN_FLIGHT_STATES: Final = ("pending", "submitted")
 
 TABLE_DDL: Final[dict[str, str]] = {
     "jobs": """
