@@ -1,0 +1,1 @@
+"""Beyond one machine: the shared services and settings of the cluster mode."""
