@@ -18,8 +18,11 @@ install: $(INSTALLED)
 demo: $(INSTALLED)
 	$(BIN)/python -m jobbatch_dagster.demo $(if $(FAULTS),--faults $(FAULTS)) $(DEMO_ARGS)
 
+# Tests run in parallel, one worker per core (TEST_WORKERS=0 runs them in this one process);
+# worksteal lets an idle worker take queued tests from a busy one, so the long tests do not pile up.
+TEST_WORKERS ?= auto
 test: $(INSTALLED)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 dev: $(INSTALLED)
 	$(BIN)/python -m jobbatch_dagster.dev
