@@ -44,6 +44,8 @@ class StageDay:
 class DayRun:
     stages: dict[str, StageDay] = field(default_factory=dict)
     leads: LeadsBuilt | None = None
+    # earlier days whose cancelled requests this night sent again: each settled as a day of its own
+    resumed: dict[date, DayRun] = field(default_factory=dict)
 
 
 def run_stage_day(
@@ -53,10 +55,16 @@ def run_stage_day(
     stage: StageConfig,
     day: date,
     patience: Patience = Patience(),
+    *,
+    resume_cancelled_days: bool = False,
 ) -> StageDay:
-    """Build, submit, wait for every batch to finish, harvest and load one stage's day."""
+    """Build, submit, wait for every batch to finish, harvest and load one stage's day (with
+    ``resume_cancelled_days``, also sending earlier days' cancelled requests: see
+    :func:`~jobbatch_dagster.pipeline.submit.submit_stage`)."""
     built = build_stage_input(con, settings, stage, day)
-    submitted = submit_stage(con, client, settings, stage, day)
+    submitted = submit_stage(
+        con, client, settings, stage, day, resume_cancelled_days=resume_cancelled_days
+    )
     harvested = _until_settled(con, client, settings, stage, day, submitted, patience)
     return StageDay(built, submitted, harvested, load_results(con, stage.task, day))
 
@@ -137,12 +145,33 @@ def run_day(
     day: date,
     patience: Patience = Patience(),
 ) -> DayRun:
-    """Every stage of the day (a stage's ``after`` first), then the leads.
+    """Every stage of the day (a stage's ``after`` first), then the leads: a scheduled night.
 
-    The day's postings must already be in the warehouse (``scraped_jobs``).
+    As the nightly schedule's run does, each stage's submission also sends what a person's cancel
+    left waiting on earlier days; each such day is then run again (nothing answered is paid
+    twice), which waits for those batches, harvests them and rebuilds that day's later stages
+    and leads. The day's postings must already be in the warehouse (``scraped_jobs``).
     """
+    run = _stages_and_leads(con, client, settings, day, patience, resume_cancelled_days=True)
+    earlier = sorted({d for s in run.stages.values() for d in s.submitted.resumed})
+    for resumed in earlier:
+        run.resumed[resumed] = _stages_and_leads(con, client, settings, resumed, patience)
+    return run
+
+
+def _stages_and_leads(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    day: date,
+    patience: Patience,
+    *,
+    resume_cancelled_days: bool = False,
+) -> DayRun:
     run = DayRun()
     for stage in stages_in_order(settings):
-        run.stages[stage.task] = run_stage_day(con, client, settings, stage, day, patience)
+        run.stages[stage.task] = run_stage_day(
+            con, client, settings, stage, day, patience, resume_cancelled_days=resume_cancelled_days
+        )
     run.leads = build_leads(con, settings, day)
     return run

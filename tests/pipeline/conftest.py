@@ -15,7 +15,7 @@ from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.settings import RetrySettings, Settings, load_settings
 from jobbatch_dagster.warehouse import ensure_schema
-from tests.pipeline.nights import REPO, Pipeline
+from tests.pipeline.nights import REPO, Pipeline, persistent_instance
 
 
 @pytest.fixture
@@ -32,13 +32,30 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def dagster_instance(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[dg.DagsterInstance]:
+    """The instance a test's `pipeline` runs on: ephemeral (in memory, the quickest), or, for a
+    test marked ``pooled_instance``, persistent on disk from the project's own dagster.yaml, so
+    the `duckdb` pool's one slot and run monitoring are in force as under `make dev`."""
+    if request.node.get_closest_marker("pooled_instance") is None:
+        with dg.DagsterInstance.ephemeral() as instance:
+            yield instance
+    else:
+        with persistent_instance(tmp_path / "dagster_home") as instance:
+            yield instance
+
+
+@pytest.fixture
 def pipeline(
-    settings: Settings, fresh_emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Pipeline]:
+    settings: Settings,
+    fresh_emulator: EmulatorProcess,
+    dagster_instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Pipeline:
     monkeypatch.setenv("OPENAI_BASE_URL", fresh_emulator.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", fresh_emulator.api_key)
-    with dg.DagsterInstance.ephemeral() as instance:
-        yield Pipeline(settings, build_defs(settings), instance, fresh_emulator)
+    return Pipeline(settings, build_defs(settings), dagster_instance, fresh_emulator)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The ledger's resubmission rules on a real DuckDB file: a request left unrun whose answer came
 from another day is answered by reuse; exhausted requests become dead letters with their last
 reason, a person's cancel excepted; dead letters and cancelled requests block a re-run until a
-person reopens them."""
+person reopens them or, for a cancel, the next scheduled night sends it again."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from jobbatch_dagster.warehouse.ledger import (
     record_requests,
     reopen_requests,
     resolve_answered_elsewhere,
+    resume_cancelled,
     set_request_states,
 )
 from jobbatch_dagster.warehouse.rows import NewRequestRow, RequestStateRow
@@ -94,3 +95,29 @@ def test_dead_letters_and_cancelled_requests_block_a_rerun_until_reopened(
     assert blocked == {"fp-d": "dead_lettered", "fp-c": "cancelled"}
     assert reopen_requests(con, "qualify", DAY1) == 2
     assert blocked_fingerprints(con, "qualify", DAY1, ["fp-d", "fp-c", "fp-e"]) == {}
+
+
+def test_the_next_scheduled_night_releases_earlier_days_cancels_within_their_attempts(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    cancelled = "batch_cancelled", "batch b1 is cancelled"
+    _harvested(
+        con,
+        DAY1,
+        "b1",
+        {cid: RequestStateRow(cid, "pending", *cancelled) for cid in ("c", "last")},
+    )
+    _harvested(con, DAY2, "b2", {"today": RequestStateRow("today", "pending", *cancelled)})
+    con.execute("UPDATE batch_requests SET attempt = 3 WHERE custom_id = 'last'")
+
+    # the night of DAY2 sends DAY1's cancel again, never DAY2's own (cancelled this very night)
+    assert resume_cancelled(con, "qualify", DAY2, max_attempts=3) == ([DAY1], 1)
+    state, code, message = _state(con, DAY1, "c")
+    assert (state, code) == ("pending", "resent_next_night")
+    assert message.startswith("cancelled by a person; sent again by the scheduled night of")
+    assert blocked_fingerprints(con, "qualify", DAY2, ["fp-c"]) == {}
+    assert _state(con, DAY1, "last")[:2] == ("dead_lettered", "batch_cancelled")
+    assert "at its last allowed attempt 3" in _state(con, DAY1, "last")[2]
+    assert _state(con, DAY2, "today")[:2] == ("pending", "batch_cancelled")
+    # not sent yet (a budget stop): the next night finds the day again
+    assert resume_cancelled(con, "qualify", DAY2, max_attempts=3) == ([DAY1], 0)
