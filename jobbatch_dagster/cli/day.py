@@ -4,7 +4,7 @@ The same step functions the assets call (``pipeline.ingest_day``, then every sta
 harvest and load, then the leads), run back to back in this process, waiting on the provider between
 submit and harvest. For a script, a cron job, or a shop that does not run Dagster; re-running a day
 pays for nothing already answered, exactly as a Dagster re-run does. Like the nightly schedule's
-run, it also sends again what a person's cancel left waiting on earlier days, and settles those days.
+run, it also sends again what a person's cancel left waiting on earlier days, then settles them.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from jobbatch_dagster.defs.harvest_retries import harvest_request, harvest_runs,
 from jobbatch_dagster.defs.jobs import AssetJob
 from jobbatch_dagster.defs.resend import resend_after_harvest
 from jobbatch_dagster.defs.resources import OpenAIBatchResource
+from jobbatch_dagster.defs.schedules import NIGHT_TAG
 from jobbatch_dagster.defs.stages.keys import batch_key
 from jobbatch_dagster.defs.stages.metadata import BATCH_IDS_KEY, RESUMED_BATCH_IDS_KEY
 from jobbatch_dagster.pipeline.tracking import (
@@ -58,14 +59,18 @@ def _new_submissions(
             continue
         ids = materialization.metadata.get(BATCH_IDS_KEY)
         batch_ids = tuple(ids.value) if ids is not None else ()
+        run = instance.get_run_by_id(record.run_id)
+        night = run.tags.get(NIGHT_TAG) if run is not None else None
         submissions.append(
-            WatchedSubmission(stage, materialization.partition, record.storage_id, batch_ids)
+            WatchedSubmission(stage, materialization.partition, record.storage_id, batch_ids, night)
         )
         # a scheduled night's resend of earlier days' cancelled requests: each day harvested as
         # its own, under its own partition
         resumed = materialization.metadata.get(RESUMED_BATCH_IDS_KEY)
         for day, day_ids in sorted((resumed.value if resumed is not None else {}).items()):
-            submissions.append(WatchedSubmission(stage, day, record.storage_id, tuple(day_ids)))
+            submissions.append(
+                WatchedSubmission(stage, day, record.storage_id, tuple(day_ids), night)
+            )
     return submissions
 
 

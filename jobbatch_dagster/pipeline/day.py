@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 
@@ -56,15 +56,13 @@ def run_stage_day(
     day: date,
     patience: Patience = Patience(),
     *,
-    resume_cancelled_days: bool = False,
+    night_began: datetime | None = None,
 ) -> StageDay:
     """Build, submit, wait for every batch to finish, harvest and load one stage's day (with
-    ``resume_cancelled_days``, also sending earlier days' cancelled requests: see
+    ``night_began``, also sending earlier days' cancelled requests: see
     :func:`~jobbatch_dagster.pipeline.submit.submit_stage`)."""
     built = build_stage_input(con, settings, stage, day)
-    submitted = submit_stage(
-        con, client, settings, stage, day, resume_cancelled_days=resume_cancelled_days
-    )
+    submitted = submit_stage(con, client, settings, stage, day, night_began=night_began)
     harvested = _until_settled(con, client, settings, stage, day, submitted, patience)
     return StageDay(built, submitted, harvested, load_results(con, stage.task, day))
 
@@ -148,11 +146,13 @@ def run_day(
     """Every stage of the day (a stage's ``after`` first), then the leads: a scheduled night.
 
     As the nightly schedule's run does, each stage's submission also sends what a person's cancel
-    left waiting on earlier days; each such day is then run again (nothing answered is paid
-    twice), which waits for those batches, harvests them and rebuilds that day's later stages
-    and leads. The day's postings must already be in the warehouse (``scraped_jobs``).
+    (harvested before this call) left waiting on earlier days; each such day is then run again
+    (nothing answered is paid twice), which waits for those batches, harvests them and rebuilds
+    that day's later stages and leads. The day's postings must already be in the warehouse
+    (``scraped_jobs``).
     """
-    run = _stages_and_leads(con, client, settings, day, patience, resume_cancelled_days=True)
+    began = datetime.now()  # local time, as the warehouse stamps its rows
+    run = _stages_and_leads(con, client, settings, day, patience, night_began=began)
     earlier = sorted({d for s in run.stages.values() for d in s.submitted.resumed})
     for resumed in earlier:
         run.resumed[resumed] = _stages_and_leads(con, client, settings, resumed, patience)
@@ -166,12 +166,12 @@ def _stages_and_leads(
     day: date,
     patience: Patience,
     *,
-    resume_cancelled_days: bool = False,
+    night_began: datetime | None = None,
 ) -> DayRun:
     run = DayRun()
     for stage in stages_in_order(settings):
         run.stages[stage.task] = run_stage_day(
-            con, client, settings, stage, day, patience, resume_cancelled_days=resume_cancelled_days
+            con, client, settings, stage, day, patience, night_began=night_began
         )
     run.leads = build_leads(con, settings, day)
     return run

@@ -269,21 +269,22 @@ def submit_stage(
     stage: StageConfig,
     day: date,
     *,
-    resume_cancelled_days: bool = False,
+    night_began: datetime | None = None,
 ) -> StageSubmission:
     """Submit every shard of the (stage, day) not yet carried by a batch, within the quota.
 
-    ``resume_cancelled_days`` is the scheduled night's submission (never the sensor's resend):
-    the stage's requests of earlier days that a person's cancel left waiting go out with it, as
-    their next attempt in batches of their own day (:func:`resume_cancelled`), under the same
-    quota and budget guard.
+    ``night_began`` (local time) makes this a scheduled night's submission (never the sensor's
+    resend): the stage's requests of earlier days that a person's cancel left waiting, harvested
+    before then, go out with it, as their next attempt in batches of their own day
+    (:func:`~jobbatch_dagster.warehouse.ledger.resume_cancelled`), under the same quota and
+    budget guard.
     """
     submission = StageSubmission()
     days = [day]
-    if resume_cancelled_days:
+    if night_began is not None:
         with transaction(con):
             earlier, submission.cancelled_gave_up = resume_cancelled(
-                con, stage.task, day, settings.retries.max_attempts
+                con, stage.task, day, night_began, settings.retries.max_attempts
             )
         days = [*earlier, day]
     # One read of the provider's recent batches and files serves adoption and every shard.
@@ -306,7 +307,7 @@ def submit_stage(
         record = submit_shard(
             client,
             on_disk.shard,
-            description=f"jobbatch {stage.task} {shard_day.isoformat()} shard {on_disk.shard.index}",
+            description=f"jobbatch {stage.task} {shard_day} shard {on_disk.shard.index}",
             partition=shard_day.isoformat(),
             extra_metadata=followup_metadata(lineage[1], lineage[0]) if lineage[1] else None,
             recent=recent,

@@ -235,17 +235,29 @@ def reopen_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> in
 
 
 def resume_cancelled(
-    con: duckdb.DuckDBPyConnection, stage: str, before: date, max_attempts: int
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    before: date,
+    night_began: datetime,
+    max_attempts: int,
 ) -> tuple[list[date], int]:
     """The next scheduled night's answer to a person's cancel on an earlier day.
 
-    The stage's requests of days before ``before`` that a cancel left waiting go to the next
+    The stage's requests of days before ``before`` that a cancel left waiting, harvested before
+    ``night_began`` (local time, as ``updated_at``; our clock, not the provider's), go to the next
     submission of their own day (pending with their last reason, so the follow-up continues their
     attempts and their parent); one already at its last allowed attempt is dead-lettered instead,
-    where a person's retry can still reopen it. Returns the days with such requests to send
-    (released now, or released by an earlier night and not sent: over the quota or the budget)
-    and how many were dead-lettered.
+    where a person's retry can still reopen it. A cancel harvested after the night began waits for
+    the next one. Returns the days with such requests to send (released now, or released by an
+    earlier night and not sent: over the quota or the budget) and how many were dead-lettered.
     """
+    params = {
+        "stage": stage,
+        "before": before,
+        "began": night_began,
+        "cancelled": CANCELLED,
+        "max": max_attempts,
+    }
     gave_up = _count(
         con,
         """
@@ -257,9 +269,10 @@ def resume_cancelled(
             updated_at = now()
         WHERE stage = $stage AND scrape_date < $before AND state = 'pending'
           AND error_code = $cancelled AND attempt >= $max
+          AND updated_at < $began
         RETURNING 1
         """,
-        {"stage": stage, "before": before, "cancelled": CANCELLED, "max": max_attempts},
+        params,
     )
     con.execute(
         """
@@ -269,9 +282,10 @@ def resume_cancelled(
                 || $before || '; last: ' || coalesce(error_message, error_code),
             updated_at = now()
         WHERE stage = $stage AND scrape_date < $before AND state = 'pending'
-          AND error_code = $cancelled
+          AND error_code = $cancelled AND attempt < $max
+          AND updated_at < $began
         """,
-        {"stage": stage, "before": before, "cancelled": CANCELLED, "resumed": RESUMED},
+        {**params, "resumed": RESUMED},
     )
     days = con.execute(
         """

@@ -10,7 +10,7 @@ import dataclasses
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,7 +25,9 @@ from jobbatch_dagster.batch.submit import submit_shard
 from jobbatch_dagster.cli import main
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, SCHEDULE_NAME_TAG, NightReport
-from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
+from jobbatch_dagster.defs.harvest_retries import HARVEST_TAG
+from jobbatch_dagster.defs.resend import RESEND_TAG
+from jobbatch_dagster.defs.schedules import NIGHT_TAG, SCHEDULE_NAME
 from jobbatch_dagster.defs.stages.keys import batch_input_key, batch_key, raw_output_key
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.pipeline.inputs import build_stage_input, pending_shards, stage_dir
@@ -43,7 +45,6 @@ from tests.pipeline.nights import (
     duckdb_pool_slots,
     ingest,
     night_without_dagster,
-    persistent_instance,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.pooled_instance]
@@ -122,7 +123,7 @@ def test_a_batch_that_expired_having_answered_nothing_is_resent_and_completes(
 ) -> None:
     pipeline.drop(DAY1)
     pipeline.emulator.inject(expire_after_requests=0)
-    pipeline.night(DAY1)
+    report = pipeline.night(DAY1)
 
     (expired,) = pipeline.sql("SELECT batch_id FROM batches WHERE status = 'expired'")
     rows = pipeline.sql(
@@ -132,6 +133,9 @@ def test_a_batch_that_expired_having_answered_nothing_is_resent_and_completes(
     # the follow-up carries the same bytes as the expired shard, but is attempt 2: not skipped
     assert [r[:3] for r in rows] == [(1, None, "expired"), (2, expired[0], "completed")]
     assert rows[0][3] == rows[1][3]
+    # the sensor's resend is not the night's: it would never send a person's cancel
+    (resend,) = [r for r in report.runs if RESEND_TAG in r.tags]
+    assert NIGHT_TAG in report.runs[0].tags and NIGHT_TAG not in resend.tags
     assert dict(pipeline.sql(QUALIFY_STATES)) == {
         "answered": pipeline.one("SELECT count(*) FROM batch_requests WHERE stage = 'qualify'")
     }
@@ -308,7 +312,13 @@ def test_a_persons_cancel_waits_out_its_night_and_the_next_scheduled_night_sends
     submitted = night.asset_materializations_for_node("qualify_batch")[0].metadata
     # every batch of DAY1 for the sensor to watch: the cancelled one and its follow-up
     (resent,) = set(submitted["resumed_batch_ids"].value[DAY1]) - {cancelled}
-    driver.settle(NightReport(DAY2, cursor=report.cursor))
+    second = driver.settle(NightReport(DAY2, cursor=report.cursor))
+    # the night goes on in its harvest runs, for both days: their next stages' submissions are
+    # the night's too
+    assert {(r.tags["jobbatch/stage"], r.tags.get(NIGHT_TAG)) for r in second.runs} == {
+        ("qualify", request.tags[NIGHT_TAG])
+    }
+    assert {r.tags[HARVEST_TAG].split(":")[1] for r in second.runs} == {DAY1, DAY2}
 
     assert slow.sql(
         "SELECT scrape_date, attempt, parent_batch_id, status FROM batches "
@@ -436,13 +446,13 @@ def leads_of(pipeline: Pipeline) -> list[tuple]:
 
 
 def test_a_storm_night_heals_to_the_leads_of_a_clean_night(
-    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline,
+    pooled_instances: Callable[[str], dg.DagsterInstance],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # the clean night: its own emulator, warehouse and instance
-    with (
-        EmulatorProcess(data_dir=tmp_path / "clean-emulator", latency=0.0) as server,
-        persistent_instance(tmp_path / "clean" / "dagster_home") as instance,
-    ):
+    with EmulatorProcess(data_dir=tmp_path / "clean-emulator", latency=0.0) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         settings = dataclasses.replace(
             pipeline.settings,
@@ -450,7 +460,7 @@ def test_a_storm_night_heals_to_the_leads_of_a_clean_night(
             batches_dir=tmp_path / "clean" / "batches",
             warehouse_path=tmp_path / "clean" / "warehouse.duckdb",
         )
-        clean = Pipeline(settings, build_defs(settings), instance, server)
+        clean = Pipeline(settings, build_defs(settings), pooled_instances("clean-home"), server)
         clean.drop(DAY1)
         clean.night(DAY1)
         expected = leads_of(clean)

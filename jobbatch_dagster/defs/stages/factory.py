@@ -19,7 +19,7 @@ from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
 from jobbatch_dagster.defs.retries import provider_retry_policy, retry_only_transient_errors
-from jobbatch_dagster.defs.schedules import SCHEDULED_NIGHT_TAG
+from jobbatch_dagster.defs.schedules import night_began
 from jobbatch_dagster.defs.stages.keys import (
     SCRAPED_JOBS_KEY,
     batch_input_key,
@@ -134,9 +134,8 @@ def build_stage_chain(
                 reopened, submission = retry_stage(con, client, settings, stage, day)
                 context.log.info(f"{reopened} dead-lettered or cancelled requests sent again")
             else:
-                scheduled = context.run.tags.get(SCHEDULED_NIGHT_TAG) == "true"
                 submission = submit_stage(
-                    con, client, settings, stage, day, resume_cancelled_days=scheduled
+                    con, client, settings, stage, day, night_began=night_began(context.run.tags)
                 )
         return dg.MaterializeResult(metadata=submission_metadata(submission))
 
