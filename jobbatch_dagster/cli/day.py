@@ -3,7 +3,8 @@
 The same step functions the assets call (``pipeline.ingest_day``, then every stage's build, submit,
 harvest and load, then the leads), run back to back in this process, waiting on the provider between
 submit and harvest. For a script, a cron job, or a shop that does not run Dagster; re-running a day
-pays for nothing already answered, exactly as a Dagster re-run does.
+pays for nothing already answered, exactly as a Dagster re-run does. Like the nightly schedule's
+run, it also sends again what a person's cancel left waiting on earlier days, then settles them.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def day() -> None:
 )
 @user_errors
 def run(day_text: str, poll: float, timeout: float) -> None:
-    """Ingest DAY, then every configured stage in order, then the day's leads."""
+    """Ingest DAY, then every configured stage in order, then the day's leads; earlier days'
+    requests a person's cancel left waiting are sent again with it, as the nightly schedule does."""
     from jobbatch_dagster.batch.client import BatchClient
     from jobbatch_dagster.pipeline.day import Patience, run_day
     from jobbatch_dagster.pipeline.ingest import ingest_day
@@ -72,4 +74,11 @@ def run(day_text: str, poll: float, timeout: float) -> None:
         click.echo(
             f"leads: {ran.leads.qualified_sightings} posting(s) at or above "
             f"{ran.leads.threshold} (warehouse {settings.warehouse_path})"
+        )
+    for earlier, resumed in ran.resumed.items():
+        sent = [name for name, s in ran.stages.items() if earlier in s.submitted.resumed]
+        answered = sum(s.harvested.states["answered"] for s in resumed.stages.values())
+        click.echo(
+            f"{earlier}: requests a person's cancel left waiting sent again "
+            f"({', '.join(sent)}); {answered} answered"
         )

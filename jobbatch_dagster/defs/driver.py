@@ -20,7 +20,7 @@ import dagster as dg
 
 from jobbatch_dagster.defs.harvest_retries import HARVEST_TAG
 from jobbatch_dagster.defs.jobs import HARVEST_JOB, NIGHTLY_JOB
-from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
+from jobbatch_dagster.defs.schedules import SCHEDULE_NAME, night_tag
 from jobbatch_dagster.defs.sensors import SENSOR_NAME
 from jobbatch_dagster.defs.watchdog import worker_tag
 from jobbatch_dagster.pipeline.tracking import SensorCursor
@@ -94,6 +94,7 @@ class NightDriver:
             run_id=run_id,
             tags={
                 SCHEDULE_NAME_TAG: SCHEDULE_NAME,
+                **night_tag(),
                 REPOSITORY_LABEL_TAG: REPOSITORY_LABEL,
                 **worker_tag(),
             },

@@ -15,6 +15,7 @@ from typing import Literal
 
 import dagster as dg
 
+from jobbatch_dagster.defs.schedules import NIGHT_TAG
 from jobbatch_dagster.defs.stages.keys import harvest_selection
 from jobbatch_dagster.pipeline.tracking import WatchedSubmission
 from jobbatch_dagster.settings import RetrySettings, Settings
@@ -82,5 +83,7 @@ def harvest_request(
             "jobbatch/stage": submission.stage,
             HARVEST_TAG: submission.run_key,
             ATTEMPT_TAG: str(attempt),
+            # the night goes on: the next stages' submissions in this run are the night's too
+            **({NIGHT_TAG: submission.night} if submission.night else {}),
         },
     )

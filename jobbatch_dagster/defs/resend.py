@@ -8,7 +8,8 @@ waits the ``[retries]`` backoff for the day's latest attempt, then requests a ru
 ``<stage>_batch`` for the day: its submit step builds the follow-up shards (attempt n+1, linked to
 their parent) and submits them, and the sensor watches that submission like any other. Requests
 at their last attempt were already dead-lettered by the harvest, so this ends; a person's cancel
-is never resent here.
+is never resent here: these runs carry no ``jobbatch/night_began`` tag, so their submission leaves
+cancels to the next scheduled night.
 """
 
 from __future__ import annotations

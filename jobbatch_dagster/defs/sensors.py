@@ -5,7 +5,9 @@ metadata) and asks the provider about them, first through one walk of the batche
 watched batch is found (provider calls grow with list pages, not with batches), then one retrieve
 per batch the list did not show. It never opens DuckDB, so it never waits on a run
 that is writing the warehouse. Each tick does bounded work and stops early near its time budget;
-what it did not get to, the next tick does. A submission stays open until its harvest run
+what it did not get to, the next tick does. A scheduled night's submission that sent earlier
+days' cancelled requests (``resumed_batch_ids``) is watched as one submission per day. A
+submission stays open until its harvest run
 succeeded: a failed harvest is requested again on a later tick (``harvest_retries.py``), and a
 harvest that left requests to send is followed by another submission of the day (``resend.py``).
 """
@@ -21,8 +23,9 @@ from jobbatch_dagster.defs.harvest_retries import harvest_request, harvest_runs,
 from jobbatch_dagster.defs.jobs import AssetJob
 from jobbatch_dagster.defs.resend import resend_after_harvest
 from jobbatch_dagster.defs.resources import OpenAIBatchResource
+from jobbatch_dagster.defs.schedules import NIGHT_TAG
 from jobbatch_dagster.defs.stages.keys import batch_key
-from jobbatch_dagster.defs.stages.metadata import BATCH_IDS_KEY
+from jobbatch_dagster.defs.stages.metadata import BATCH_IDS_KEY, RESUMED_BATCH_IDS_KEY
 from jobbatch_dagster.pipeline.tracking import (
     SensorCursor,
     WatchedSubmission,
@@ -56,9 +59,18 @@ def _new_submissions(
             continue
         ids = materialization.metadata.get(BATCH_IDS_KEY)
         batch_ids = tuple(ids.value) if ids is not None else ()
+        run = instance.get_run_by_id(record.run_id)
+        night = run.tags.get(NIGHT_TAG) if run is not None else None
         submissions.append(
-            WatchedSubmission(stage, materialization.partition, record.storage_id, batch_ids)
+            WatchedSubmission(stage, materialization.partition, record.storage_id, batch_ids, night)
         )
+        # a scheduled night's resend of earlier days' cancelled requests: each day harvested as
+        # its own, under its own partition
+        resumed = materialization.metadata.get(RESUMED_BATCH_IDS_KEY)
+        for day, day_ids in sorted((resumed.value if resumed is not None else {}).items()):
+            submissions.append(
+                WatchedSubmission(stage, day, record.storage_id, tuple(day_ids), night)
+            )
     return submissions
 
 

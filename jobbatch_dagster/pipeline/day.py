@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 
@@ -44,6 +44,8 @@ class StageDay:
 class DayRun:
     stages: dict[str, StageDay] = field(default_factory=dict)
     leads: LeadsBuilt | None = None
+    # earlier days whose cancelled requests this night sent again: each settled as a day of its own
+    resumed: dict[date, DayRun] = field(default_factory=dict)
 
 
 def run_stage_day(
@@ -53,10 +55,14 @@ def run_stage_day(
     stage: StageConfig,
     day: date,
     patience: Patience = Patience(),
+    *,
+    night_began: datetime | None = None,
 ) -> StageDay:
-    """Build, submit, wait for every batch to finish, harvest and load one stage's day."""
+    """Build, submit, wait for every batch to finish, harvest and load one stage's day (with
+    ``night_began``, also sending earlier days' cancelled requests: see
+    :func:`~jobbatch_dagster.pipeline.submit.submit_stage`)."""
     built = build_stage_input(con, settings, stage, day)
-    submitted = submit_stage(con, client, settings, stage, day)
+    submitted = submit_stage(con, client, settings, stage, day, night_began=night_began)
     harvested = _until_settled(con, client, settings, stage, day, submitted, patience)
     return StageDay(built, submitted, harvested, load_results(con, stage.task, day))
 
@@ -137,12 +143,35 @@ def run_day(
     day: date,
     patience: Patience = Patience(),
 ) -> DayRun:
-    """Every stage of the day (a stage's ``after`` first), then the leads.
+    """Every stage of the day (a stage's ``after`` first), then the leads: a scheduled night.
 
-    The day's postings must already be in the warehouse (``scraped_jobs``).
+    As the nightly schedule's run does, each stage's submission also sends what a person's cancel
+    (harvested before this call) left waiting on earlier days; each such day is then run again
+    (nothing answered is paid twice), which waits for those batches, harvests them and rebuilds
+    that day's later stages and leads. The day's postings must already be in the warehouse
+    (``scraped_jobs``).
     """
+    began = datetime.now()  # local time, as the warehouse stamps its rows
+    run = _stages_and_leads(con, client, settings, day, patience, night_began=began)
+    earlier = sorted({d for s in run.stages.values() for d in s.submitted.resumed})
+    for resumed in earlier:
+        run.resumed[resumed] = _stages_and_leads(con, client, settings, resumed, patience)
+    return run
+
+
+def _stages_and_leads(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    day: date,
+    patience: Patience,
+    *,
+    night_began: datetime | None = None,
+) -> DayRun:
     run = DayRun()
     for stage in stages_in_order(settings):
-        run.stages[stage.task] = run_stage_day(con, client, settings, stage, day, patience)
+        run.stages[stage.task] = run_stage_day(
+            con, client, settings, stage, day, patience, night_began=night_began
+        )
     run.leads = build_leads(con, settings, day)
     return run

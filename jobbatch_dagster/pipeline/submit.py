@@ -8,6 +8,8 @@ left unrun goes into follow-up shards (attempt n+1, linked to their parent); and
 (input fingerprint, attempt) is already in ``batches`` is not touched, whatever that batch's
 status (a failed batch's requests go out as its follow-up, never twice). Shards wait, ``queued``,
 while the model's enqueued-token limit is used up; the sensor asks again once batches finish.
+The scheduled night's submission also sends, in batches of their own day, what a person's cancel
+left waiting on earlier days; the sensor's resend never does.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from jobbatch_dagster.warehouse.ledger import (
     known_batch_ids,
     mark_submitted,
     reopen_requests,
+    resume_cancelled,
     shard_lineage,
     stage_batches,
     upsert_batches,
@@ -66,6 +69,10 @@ class StageSubmission:
     adopted: list[str] = field(default_factory=list)  # provider batches the ledger did not know
     queued: list[ShardOnDisk] = field(default_factory=list)  # over the enqueued-token limit
     estimate: CostBreakdown | None = None
+    # earlier days whose cancelled requests this (scheduled) submission sent again -> every
+    # batch of that day, for the sensor to watch and harvest under the day's own partition
+    resumed: dict[date, list[BatchRow]] = field(default_factory=dict)
+    cancelled_gave_up: int = 0  # cancelled requests at their last attempt: dead-lettered instead
 
     @property
     def backend(self) -> str | None:
@@ -227,29 +234,66 @@ def within_quota(
     return send, queued
 
 
+def _unsent_shards(
+    con: duckdb.DuckDBPyConnection,
+    client: BatchClient,
+    settings: Settings,
+    stage: StageConfig,
+    day: date,
+    recent: RecentSubmissions,
+    submission: StageSubmission,
+) -> list[ShardOnDisk]:
+    """The (stage, day)'s shards no batch carries yet, after adopting the provider's batches the
+    ledger lacks and building the follow-ups of what terminal batches left unrun."""
+    adopted = adopt_unrecorded(con, client, settings, stage, day, recent)
+    submission.adopted += adopted
+    if adopted:  # their requests are in flight now: the day is cut again without them
+        build_stage_input(con, settings, stage, day)
+    queue_followups(con, settings, stage, day)
+    task = get_task(stage.task)
+    recorded = {(b.input_fingerprint, b.attempt) for b in stage_batches(con, stage.task, day)}
+    unsent: list[ShardOnDisk] = []
+    for path in pending_shards(stage_dir(settings, stage.task, day) / "input"):
+        on_disk = load_shard(path, task, stage.model)
+        key = (on_disk.shard.input_fingerprint, on_disk.shard.attempt)
+        if key not in recorded:
+            recorded.add(key)
+            unsent.append(on_disk)
+    return unsent
+
+
 def submit_stage(
     con: duckdb.DuckDBPyConnection,
     client: BatchClient,
     settings: Settings,
     stage: StageConfig,
     day: date,
+    *,
+    night_began: datetime | None = None,
 ) -> StageSubmission:
-    """Submit every shard of the (stage, day) not yet carried by a batch, within the quota."""
-    task = get_task(stage.task)
+    """Submit every shard of the (stage, day) not yet carried by a batch, within the quota.
+
+    ``night_began`` (local time) makes this a scheduled night's submission (never the sensor's
+    resend): the stage's requests of earlier days that a person's cancel left waiting, harvested
+    before then, go out with it, as their next attempt in batches of their own day
+    (:func:`~jobbatch_dagster.warehouse.ledger.resume_cancelled`), under the same quota and
+    budget guard.
+    """
     submission = StageSubmission()
+    days = [day]
+    if night_began is not None:
+        with transaction(con):
+            earlier, submission.cancelled_gave_up = resume_cancelled(
+                con, stage.task, day, night_began, settings.retries.max_attempts
+            )
+        days = [*earlier, day]
     # One read of the provider's recent batches and files serves adoption and every shard.
     recent = RecentSubmissions.read(client)
-    submission.adopted = adopt_unrecorded(con, client, settings, stage, day, recent)
-    if submission.adopted:  # their requests are in flight now: the day is cut again without them
-        build_stage_input(con, settings, stage, day)
-    queue_followups(con, settings, stage, day)
-    recorded = {(b.input_fingerprint, b.attempt) for b in stage_batches(con, stage.task, day)}
+    day_of: dict[Path, date] = {}
     new: list[ShardOnDisk] = []
-    for path in pending_shards(stage_dir(settings, stage.task, day) / "input"):
-        on_disk = load_shard(path, task, stage.model)
-        key = (on_disk.shard.input_fingerprint, on_disk.shard.attempt)
-        if key not in recorded:
-            recorded.add(key)
+    for each in days:
+        for on_disk in _unsent_shards(con, client, settings, stage, each, recent, submission):
+            day_of[on_disk.shard.path] = each
             new.append(on_disk)
     new, submission.queued = within_quota(con, settings, stage.model, new)
     if new:  # the whole submission's estimate, before anything is uploaded
@@ -257,22 +301,24 @@ def submit_stage(
             reduce(operator.add, (s.estimate for s in new)), settings.max_usd_per_submission
         )
     for on_disk in new:
+        shard_day = day_of[on_disk.shard.path]
         custom_ids = [entry.custom_id for entry in on_disk.shard.manifest()]
-        lineage = shard_lineage(con, stage.task, day, custom_ids)
+        lineage = shard_lineage(con, stage.task, shard_day, custom_ids)
         record = submit_shard(
             client,
             on_disk.shard,
-            description=f"jobbatch {stage.task} {day.isoformat()} shard {on_disk.shard.index}",
-            partition=day.isoformat(),
+            description=f"jobbatch {stage.task} {shard_day} shard {on_disk.shard.index}",
+            partition=shard_day.isoformat(),
             extra_metadata=followup_metadata(lineage[1], lineage[0]) if lineage[1] else None,
             recent=recent,
         )
         (submission.reconciled if record.reused else submission.created).append(record)
         with transaction(con):
-            upsert_batches(con, [_batch_row(record, on_disk, stage, day, lineage)])
-            mark_submitted(con, stage.task, day, custom_ids, record.batch_id)
+            upsert_batches(con, [_batch_row(record, on_disk, stage, shard_day, lineage)])
+            mark_submitted(con, stage.task, shard_day, custom_ids, record.batch_id)
             record_sent(con, record.batch_id)
     submission.batches = stage_batches(con, stage.task, day)
+    submission.resumed = {d: stage_batches(con, stage.task, d) for d in days[:-1]}
     return submission
 
 

@@ -1,9 +1,10 @@
 """What ``batch_status_sensor`` remembers between ticks, kept in its cursor (never in DuckDB).
 
 A submission is one materialization of ``<stage>_batch`` for a day: its storage id, which is
-unique, and the batch ids from its metadata. It stays open until all of its batches are terminal;
-a newer submission for the same (stage, day) replaces an older one still open, because the newer
-one lists every batch of that day.
+unique, and the batch ids from its metadata (a scheduled night's materialization that also sent
+earlier days' cancelled requests is one submission per day, told apart by day). It stays open
+until all of its batches are terminal; a newer submission for the same (stage, day) replaces an
+older one still open, because the newer one lists every batch of that day.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class WatchedSubmission:
     day: str
     storage_id: int
     batch_ids: tuple[str, ...]
+    night: str | None = None  # when the scheduled night it was submitted in began, if any
 
     @property
     def run_key(self) -> str:
@@ -44,7 +46,13 @@ class SensorCursor:
         return cls(
             after={k: int(v) for k, v in data.get("after", {}).items()},
             open=[
-                WatchedSubmission(s["stage"], s["day"], int(s["storage_id"]), tuple(s["batch_ids"]))
+                WatchedSubmission(
+                    s["stage"],
+                    s["day"],
+                    int(s["storage_id"]),
+                    tuple(s["batch_ids"]),
+                    s.get("night"),
+                )
                 for s in data.get("open", [])
             ],
         )
@@ -63,7 +71,7 @@ class SensorCursor:
         )
 
     def close(self, submission: WatchedSubmission) -> None:
-        self.open = [s for s in self.open if s.storage_id != submission.storage_id]
+        self.open = [s for s in self.open if s.run_key != submission.run_key]
 
     def batch_ids(self) -> set[str]:
         return {b for s in self.open for b in s.batch_ids}

@@ -34,6 +34,7 @@ from jobbatch_dagster.warehouse.rows import (
 
 _FRAME = "_jobbatch_states"
 CANCELLED = "batch_cancelled"  # the code of a request a person's cancel left unrun
+RESUMED = "resent_next_night"  # a cancelled request the next scheduled night sends again
 
 
 def blocked_fingerprints(
@@ -233,6 +234,73 @@ def reopen_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> in
     )
 
 
+def resume_cancelled(
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    before: date,
+    night_began: datetime,
+    max_attempts: int,
+) -> tuple[list[date], int]:
+    """The next scheduled night's answer to a person's cancel on an earlier day.
+
+    The stage's requests of days before ``before`` that a cancel left waiting, harvested before
+    ``night_began`` (local time, as ``updated_at``; our clock, not the provider's), go to the next
+    submission of their own day (pending with their last reason, so the follow-up continues their
+    attempts and their parent); one already at its last allowed attempt is dead-lettered instead,
+    where a person's retry can still reopen it. A cancel harvested after the night began waits for
+    the next one. Returns the days with such requests to send (released now, or released by an
+    earlier night and not sent: over the quota or the budget) and how many were dead-lettered.
+    """
+    params = {
+        "stage": stage,
+        "before": before,
+        "began": night_began,
+        "cancelled": CANCELLED,
+        "max": max_attempts,
+    }
+    gave_up = _count(
+        con,
+        """
+        UPDATE batch_requests
+        SET state = 'dead_lettered',
+            error_message = 'cancelled by a person at its last allowed attempt ' || attempt
+                || ' ([retries] max_attempts = ' || $max || '); last: '
+                || coalesce(error_message, error_code),
+            updated_at = now()
+        WHERE stage = $stage AND scrape_date < $before AND state = 'pending'
+          AND error_code = $cancelled AND attempt >= $max
+          AND updated_at < $began
+        RETURNING 1
+        """,
+        params,
+    )
+    con.execute(
+        """
+        UPDATE batch_requests
+        SET error_code = $resumed,
+            error_message = 'cancelled by a person; sent again by the scheduled night of '
+                || $before || '; last: ' || coalesce(error_message, error_code),
+            updated_at = now()
+        WHERE stage = $stage AND scrape_date < $before AND state = 'pending'
+          AND error_code = $cancelled AND attempt < $max
+          AND updated_at < $began
+        """,
+        {**params, "resumed": RESUMED},
+    )
+    days = con.execute(
+        """
+        SELECT DISTINCT r.scrape_date
+        FROM batch_requests AS r
+        LEFT JOIN batches AS b ON b.batch_id = r.previous_batch_id
+        WHERE r.stage = $stage AND r.scrape_date < $before AND r.state = 'pending'
+          AND (r.error_code = $resumed OR (r.batch_id IS NULL AND b.status = 'cancelled'))
+        ORDER BY 1
+        """,
+        {"stage": stage, "before": before, "resumed": RESUMED},
+    ).fetchall()
+    return [d[0] for d in days], gave_up
+
+
 def enqueued_tokens(con: duckdb.DuckDBPyConnection, model: str) -> int:
     """Estimated prompt tokens of the model's batches the provider has not finished (any stage,
     any day): what counts against its enqueued-token limit."""
@@ -253,7 +321,7 @@ def known_batch_ids(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) ->
     return {r[0] for r in found}
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any]) -> int:
     return len(con.execute(sql, params).fetchall())
 
 

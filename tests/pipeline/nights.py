@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,6 +15,7 @@ import duckdb
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDriver, NightReport
 from jobbatch_dagster.emulator.process import EmulatorProcess
+from jobbatch_dagster.home import DUCKDB_POOL, prepare_dagster_home
 from jobbatch_dagster.pipeline.day import DayRun, Patience, run_day
 from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import Settings
@@ -24,6 +27,21 @@ SAMPLE = REPO / "data" / "sample"
 SUBSET = ("craigslist-east.jsonl", "craigslist-west.json")
 DAY1, DAY2 = "2026-11-18", "2026-11-19"
 FIRST_DAY = date.fromisoformat(DAY1)
+
+
+@contextmanager
+def persistent_instance(home: Path) -> Iterator[dg.DagsterInstance]:
+    """A persistent instance in ``home`` from the dagster.yaml the project writes (SQLite storage,
+    run monitoring, one slot per pool), as `make dev` and `make demo` run on."""
+    with dg.DagsterInstance.from_config(str(prepare_dagster_home(home))) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        yield instance
+
+
+def duckdb_pool_slots(instance: dg.DagsterInstance) -> tuple[int, int]:
+    """(slots, claimed) of the `duckdb` pool."""
+    info = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL)
+    return info.slot_count, len(info.claimed_slots)
 
 
 @dataclass

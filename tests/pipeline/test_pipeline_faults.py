@@ -1,5 +1,7 @@
 """Faults injected at the emulator: expired and cancelled batches are reported as such and their
-finished answers kept; failed and schema-invalid lines are dead-lettered with the provider's error."""
+finished answers kept; failed and schema-invalid lines are dead-lettered with the provider's error.
+The nights run on a persistent instance from the project's dagster.yaml (the `duckdb` pool's one
+slot in force)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.tasks import get_task
 from tests.pipeline.nights import DAY1, Pipeline
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.pooled_instance]
 
 
 def check_results(pipeline: Pipeline, report: NightReport) -> dict[tuple[str, str], bool]:

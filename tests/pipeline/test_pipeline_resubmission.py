@@ -1,6 +1,8 @@
 """Self-healing nights against the emulator's faults: what the provider did not get to is resent
 by the sensor as attempt n+1 of the same requests, nothing is sent or paid twice, and every batch
-the provider holds is on the ledger."""
+the provider holds is on the ledger. A person's cancel waits out its night and is sent by the next
+scheduled one. The nights run on a persistent instance from the project's dagster.yaml, with the
+`duckdb` pool's one slot in force."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import dataclasses
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -21,24 +24,50 @@ from jobbatch_dagster.batch.custom_ids import base_custom_id
 from jobbatch_dagster.batch.submit import submit_shard
 from jobbatch_dagster.cli import main
 from jobbatch_dagster.defs import build_defs
-from jobbatch_dagster.defs.driver import NightReport
+from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, SCHEDULE_NAME_TAG, NightReport
+from jobbatch_dagster.defs.harvest_retries import HARVEST_TAG
+from jobbatch_dagster.defs.resend import RESEND_TAG
+from jobbatch_dagster.defs.schedules import NIGHT_TAG, SCHEDULE_NAME
 from jobbatch_dagster.defs.stages.keys import batch_input_key, batch_key, raw_output_key
 from jobbatch_dagster.emulator.process import EmulatorProcess
-from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
+from jobbatch_dagster.pipeline.inputs import build_stage_input, pending_shards, stage_dir
 from jobbatch_dagster.pipeline.shard_files import load_shard
+from jobbatch_dagster.pipeline.submit import submit_stage
 from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.tasks import get_task
-from tests.pipeline.nights import DAY1, REPO, SUBSET, Pipeline
+from tests.pipeline.nights import (
+    DAY1,
+    DAY2,
+    FIRST_DAY,
+    REPO,
+    SUBSET,
+    Pipeline,
+    duckdb_pool_slots,
+    ingest,
+    night_without_dagster,
+)
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.pooled_instance]
 
 
 @pytest.fixture
 def slow(pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
-    """The pipeline over an emulator whose batches take 6 s, so a person can cancel one midway."""
+    """The pipeline over an emulator whose batches take 6 s, so a person can cancel one midway;
+    the qualify stage alone, so each night is one round of 6 s batches."""
+    settings = dataclasses.replace(pipeline.settings, stages=(pipeline.settings.stage("qualify"),))
     with EmulatorProcess(data_dir=tmp_path / "slow-emulator", latency=6.0) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        yield dataclasses.replace(pipeline, emulator=server)
+        yield dataclasses.replace(
+            pipeline, settings=settings, defs=build_defs(settings), emulator=server
+        )
+
+
+def cancel_midway(batch_id: str) -> None:
+    """A person cancels the batch once it has answered a few requests (not all of them)."""
+    client = BatchClient()
+    while client.status(batch_id).completed < 3:
+        time.sleep(0.05)
+    client.cancel(batch_id)
 
 
 QUALIFY_STATES = "SELECT state, count(*) FROM batch_requests WHERE stage = 'qualify' GROUP BY ALL"
@@ -85,6 +114,8 @@ def assert_healed(pipeline: Pipeline) -> None:
     provider = {b.id for b in pipeline.provider_batches()}
     assert provider == {r[0] for r in pipeline.sql("SELECT batch_id FROM batches")}
     assert provider == {r[0] for r in pipeline.sql("SELECT batch_id FROM costs")}
+    # the writes queued for the one slot of the duckdb pool, and every slot was given back
+    assert duckdb_pool_slots(pipeline.instance) == (1, 0)
 
 
 def test_a_batch_that_expired_having_answered_nothing_is_resent_and_completes(
@@ -92,7 +123,7 @@ def test_a_batch_that_expired_having_answered_nothing_is_resent_and_completes(
 ) -> None:
     pipeline.drop(DAY1)
     pipeline.emulator.inject(expire_after_requests=0)
-    pipeline.night(DAY1)
+    report = pipeline.night(DAY1)
 
     (expired,) = pipeline.sql("SELECT batch_id FROM batches WHERE status = 'expired'")
     rows = pipeline.sql(
@@ -102,6 +133,9 @@ def test_a_batch_that_expired_having_answered_nothing_is_resent_and_completes(
     # the follow-up carries the same bytes as the expired shard, but is attempt 2: not skipped
     assert [r[:3] for r in rows] == [(1, None, "expired"), (2, expired[0], "completed")]
     assert rows[0][3] == rows[1][3]
+    # the sensor's resend is not the night's: it would never send a person's cancel
+    (resend,) = [r for r in report.runs if RESEND_TAG in r.tags]
+    assert NIGHT_TAG in report.runs[0].tags and NIGHT_TAG not in resend.tags
     assert dict(pipeline.sql(QUALIFY_STATES)) == {
         "answered": pipeline.one("SELECT count(*) FROM batch_requests WHERE stage = 'qualify'")
     }
@@ -225,41 +259,128 @@ def test_a_run_killed_after_create_then_rerun_with_a_late_file_adopts_the_first_
     assert_healed(pipeline)
 
 
-def test_a_persons_cancel_waits_for_them_and_is_never_resent_the_same_night(
+CANCELLED_WAITING = (
+    "SELECT custom_id FROM batch_requests WHERE stage = 'qualify' AND state = 'pending' "
+    "AND error_code = 'batch_cancelled' ORDER BY 1"
+)
+
+
+def test_a_persons_cancel_waits_out_its_night_and_the_next_scheduled_night_sends_it(
     slow: Pipeline,
 ) -> None:
     slow.drop(DAY1)
     driver = slow.driver
     report = NightReport(DAY1)
     assert driver.nightly(report)
-    (batch_id,) = (r[0] for r in slow.sql("SELECT batch_id FROM batches"))
-    client = BatchClient()
-    while client.status(batch_id).completed < 3:
-        pass
-    client.cancel(batch_id)
+    (cancelled,) = (r[0] for r in slow.sql("SELECT batch_id FROM batches"))
+    cancel_midway(cancelled)
     driver.settle(report)
 
     assert slow.sql("SELECT status FROM batches WHERE stage = 'qualify'") == [("cancelled",)]
-    waiting = slow.one(
-        "SELECT count(*) FROM batch_requests WHERE stage = 'qualify' AND state = 'pending' "
-        "AND error_code = 'batch_cancelled'"
-    )
-    assert waiting > 0
+    waiting = [r[0] for r in slow.sql(CANCELLED_WAITING)]
+    assert waiting
     harvest = slow.instance.fetch_materializations(raw_output_key("qualify"), limit=1)
     metadata = harvest.records[0].asset_materialization.metadata
     assert (metadata["waiting_for_a_person"].value, metadata["requests_to_send"].value) == (
-        waiting,
+        len(waiting),
         0,
     )
+    assert metadata["cancelled_resent_by"].value.startswith("the first nightly_schedule run")
     # a re-run of the day does not send them either
     slow.materialize(DAY1, batch_input_key("qualify"), batch_key("qualify"))
     assert len(qualify_batches(slow)) == 1
-    assert (
-        slow.one(
-            "SELECT pending FROM daily_funnel WHERE scrape_date = ?", [date.fromisoformat(DAY1)]
-        )
-        >= waiting
+    assert slow.one("SELECT pending FROM daily_funnel WHERE scrape_date = ?", [FIRST_DAY]) >= len(
+        waiting
     )
+
+    # the next night, as the schedule launches it at its tick, then the sensor until quiescent
+    slow.drop(DAY2)
+    schedule = slow.defs.resolve_schedule_def(SCHEDULE_NAME)
+    tick = dg.build_schedule_context(
+        instance=slow.instance,
+        scheduled_execution_time=datetime(2026, 11, 20, 2, tzinfo=UTC),
+        repository_def=slow.defs.get_repository_def(),
+    )
+    (request,) = schedule.evaluate_tick(tick).run_requests or []
+    assert request.partition_key == DAY2
+    night = slow.defs.resolve_job_def(schedule.job_name).execute_in_process(
+        instance=slow.instance,
+        partition_key=request.partition_key,
+        tags={**request.tags, SCHEDULE_NAME_TAG: SCHEDULE_NAME},
+        run_config=QUIET_RUN_CONFIG,
+    )
+    submitted = night.asset_materializations_for_node("qualify_batch")[0].metadata
+    # every batch of DAY1 for the sensor to watch: the cancelled one and its follow-up
+    (resent,) = set(submitted["resumed_batch_ids"].value[DAY1]) - {cancelled}
+    second = driver.settle(NightReport(DAY2, cursor=report.cursor))
+    # the night goes on in its harvest runs, for both days: their next stages' submissions are
+    # the night's too
+    assert {(r.tags["jobbatch/stage"], r.tags.get(NIGHT_TAG)) for r in second.runs} == {
+        ("qualify", request.tags[NIGHT_TAG])
+    }
+    assert {r.tags[HARVEST_TAG].split(":")[1] for r in second.runs} == {DAY1, DAY2}
+
+    assert slow.sql(
+        "SELECT scrape_date, attempt, parent_batch_id, status FROM batches "
+        "WHERE stage = 'qualify' ORDER BY scrape_date, attempt"
+    ) == [
+        (FIRST_DAY, 1, None, "cancelled"),
+        (FIRST_DAY, 2, cancelled, "completed"),
+        (date.fromisoformat(DAY2), 1, None, "completed"),
+    ]
+    assert set(
+        slow.sql(
+            "SELECT state, attempt, batch_id FROM batch_requests WHERE stage = 'qualify' "
+            "AND custom_id IN (SELECT unnest(?::VARCHAR[])) AND scrape_date = ?",
+            [waiting, FIRST_DAY],
+        )
+    ) == {("answered", 2, resent)}
+    # harvested under their own day: its typed answers, funnel and leads are whole again
+    assert slow.one(
+        "SELECT count(*) FROM qualifications WHERE scrape_date = ?", [FIRST_DAY]
+    ) == slow.one(
+        "SELECT count(*) FROM batch_requests WHERE stage = 'qualify' AND scrape_date = ?",
+        [FIRST_DAY],
+    )
+    assert slow.one("SELECT pending FROM daily_funnel WHERE scrape_date = ?", [FIRST_DAY]) == 0
+    assert_healed(slow)
+
+
+def test_run_day_sends_an_earlier_days_cancelled_requests_with_the_next_night(
+    slow: Pipeline, con: duckdb.DuckDBPyConnection
+) -> None:
+    settings, stage = slow.settings, slow.settings.stage("qualify")
+    ingest(con, settings, DAY1)
+    build_stage_input(con, settings, stage, FIRST_DAY)
+    (cancelled,) = submit_stage(con, BatchClient(), settings, stage, FIRST_DAY).batches
+    cancel_midway(cancelled.batch_id)
+    first = night_without_dagster(con, settings, slow.emulator)  # the cancel waits out the night
+    waiting = [r[0] for r in con.execute(CANCELLED_WAITING).fetchall()]
+    assert waiting and first.stages["qualify"].harvested.cancelled == len(waiting)
+    assert not first.resumed and len(qualify_batches(slow)) == 1
+
+    ingest(con, settings, DAY2)
+    second = night_without_dagster(con, settings, slow.emulator, date.fromisoformat(DAY2))
+
+    assert list(second.resumed) == [FIRST_DAY]
+    assert (
+        second.resumed[FIRST_DAY].stages["qualify"].results.rows
+        == con.execute(
+            "SELECT count(*) FROM batch_requests WHERE stage = 'qualify' AND scrape_date = ?",
+            [FIRST_DAY],
+        ).fetchone()[0]
+    )
+    assert set(
+        con.execute(
+            "SELECT r.state, r.attempt, b.parent_batch_id, b.scrape_date FROM batch_requests r "
+            "JOIN batches b USING (batch_id) WHERE r.stage = 'qualify' "
+            "AND r.custom_id IN (SELECT unnest(?::VARCHAR[])) AND r.scrape_date = ?",
+            [waiting, FIRST_DAY],
+        ).fetchall()
+    ) == {("answered", 2, cancelled.batch_id, FIRST_DAY)}
+    assert con.execute(
+        "SELECT count(*) FROM batch_requests WHERE state IN ('pending', 'submitted')"
+    ).fetchone() == (0,)
 
 
 def test_shards_over_the_enqueued_token_limit_wait_queued_and_the_sensor_sends_them(
@@ -325,13 +446,13 @@ def leads_of(pipeline: Pipeline) -> list[tuple]:
 
 
 def test_a_storm_night_heals_to_the_leads_of_a_clean_night(
-    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline,
+    pooled_instances: Callable[[str], dg.DagsterInstance],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # the clean night: its own emulator, warehouse and instance
-    with (
-        EmulatorProcess(data_dir=tmp_path / "clean-emulator", latency=0.0) as server,
-        dg.DagsterInstance.ephemeral() as instance,
-    ):
+    with EmulatorProcess(data_dir=tmp_path / "clean-emulator", latency=0.0) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         settings = dataclasses.replace(
             pipeline.settings,
@@ -339,7 +460,7 @@ def test_a_storm_night_heals_to_the_leads_of_a_clean_night(
             batches_dir=tmp_path / "clean" / "batches",
             warehouse_path=tmp_path / "clean" / "warehouse.duckdb",
         )
-        clean = Pipeline(settings, build_defs(settings), instance, server)
+        clean = Pipeline(settings, build_defs(settings), pooled_instances("clean-home"), server)
         clean.drop(DAY1)
         clean.night(DAY1)
         expected = leads_of(clean)

@@ -14,6 +14,8 @@ from jobbatch_dagster.defs.harvest_retries import ATTEMPT_TAG, HarvestRun, NextS
 from jobbatch_dagster.settings import RetrySettings
 from tests.pipeline.nights import DAY1, Pipeline
 
+# a failed run must give its `duckdb` pool slot back: the nights run on a persistent instance
+pytestmark = pytest.mark.pooled_instance
 FAILED, DONE = dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.SUCCESS
 RETRIES = RetrySettings(max_attempts=3, backoff_seconds=10)
 

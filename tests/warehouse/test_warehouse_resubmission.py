@@ -1,11 +1,11 @@
 """The ledger's resubmission rules on a real DuckDB file: a request left unrun whose answer came
 from another day is answered by reuse; exhausted requests become dead letters with their last
 reason, a person's cancel excepted; dead letters and cancelled requests block a re-run until a
-person reopens them."""
+person reopens them or, for a cancel, the next scheduled night sends it again."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import duckdb
 
@@ -16,11 +16,12 @@ from jobbatch_dagster.warehouse.ledger import (
     record_requests,
     reopen_requests,
     resolve_answered_elsewhere,
+    resume_cancelled,
     set_request_states,
 )
 from jobbatch_dagster.warehouse.rows import NewRequestRow, RequestStateRow
 
-DAY1, DAY2 = date(2026, 11, 18), date(2026, 11, 19)
+DAY1, DAY2, DAY3 = date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)
 
 
 def _harvested(
@@ -94,3 +95,34 @@ def test_dead_letters_and_cancelled_requests_block_a_rerun_until_reopened(
     assert blocked == {"fp-d": "dead_lettered", "fp-c": "cancelled"}
     assert reopen_requests(con, "qualify", DAY1) == 2
     assert blocked_fingerprints(con, "qualify", DAY1, ["fp-d", "fp-c", "fp-e"]) == {}
+
+
+def test_the_next_scheduled_night_releases_earlier_cancels_harvested_before_it_began(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    cancelled = "batch_cancelled", "batch is cancelled"
+    _harvested(con, DAY1, "b1", {c: RequestStateRow(c, "pending", *cancelled) for c in "cl"})
+    _harvested(con, DAY1, "b3", {"during": RequestStateRow("during", "pending", *cancelled)})
+    _harvested(con, DAY2, "b2", {"today": RequestStateRow("today", "pending", *cancelled)})
+    con.execute("UPDATE batch_requests SET attempt = 3 WHERE custom_id = 'l'")
+    night = datetime.now() + timedelta(seconds=1)
+    con.execute(
+        "UPDATE batch_requests SET updated_at = ? WHERE custom_id = 'during'",
+        [night + timedelta(minutes=30)],
+    )
+
+    # the night for DAY3 sends the earlier days' cancels again, not one harvested during it
+    assert resume_cancelled(con, "qualify", DAY3, night, max_attempts=3) == ([DAY1, DAY2], 1)
+    state, code, message = _state(con, DAY1, "c")
+    assert (state, code) == ("pending", "resent_next_night")
+    assert message.startswith("cancelled by a person; sent again by the scheduled night of")
+    assert blocked_fingerprints(con, "qualify", DAY3, ["fp-c"]) == {}
+    assert _state(con, DAY1, "l")[:2] == ("dead_lettered", "batch_cancelled")
+    assert "at its last allowed attempt 3" in _state(con, DAY1, "l")[2]
+    assert _state(con, DAY1, "during")[:2] == ("pending", "batch_cancelled")
+    # the night for DAY2 itself never sends DAY2's own cancels
+    con.execute(
+        "UPDATE batch_requests SET error_code = 'batch_cancelled' WHERE custom_id = 'today'"
+    )
+    assert resume_cancelled(con, "qualify", DAY2, night, max_attempts=3)[0] == [DAY1]
+    assert _state(con, DAY2, "today")[1] == "batch_cancelled"

@@ -19,6 +19,7 @@ from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
 from jobbatch_dagster.defs.retries import provider_retry_policy, retry_only_transient_errors
+from jobbatch_dagster.defs.schedules import night_began
 from jobbatch_dagster.defs.stages.keys import (
     SCRAPED_JOBS_KEY,
     batch_input_key,
@@ -112,7 +113,9 @@ def build_stage_chain(
             "and backend (`openai` or `emulator`) in `batches`. Submitting twice never creates "
             "a second batch for the same requests; follow-ups of what the provider did not run "
             "go out as attempt n+1, shards over the enqueued-token limit wait queued. "
-            "`batch_status_sensor` watches these batches. Config `retry_requests: true` (a "
+            "`batch_status_sensor` watches these batches. A scheduled night's run also sends, in "
+            "batches of their own day, the requests a person's cancel left waiting on earlier "
+            "days (`resumed_batch_ids`). Config `retry_requests: true` (a "
             "person's retry, `retry_requests_job`) sends the day's dead letters and cancelled "
             "requests again."
         ),
@@ -131,7 +134,9 @@ def build_stage_chain(
                 reopened, submission = retry_stage(con, client, settings, stage, day)
                 context.log.info(f"{reopened} dead-lettered or cancelled requests sent again")
             else:
-                submission = submit_stage(con, client, settings, stage, day)
+                submission = submit_stage(
+                    con, client, settings, stage, day, night_began=night_began(context.run.tags)
+                )
         return dg.MaterializeResult(metadata=submission_metadata(submission))
 
     raw_output = _provider_asset(
@@ -141,7 +146,9 @@ def build_stage_chain(
         "`raw_outputs` row per line, every request moved to answered, dead_lettered or "
         "pending, and each batch's cost in `costs`. Expired, cancelled and failed batches "
         "keep the answers they finished and are reported with their real status.",
-        lambda con, client, day: harvest_metadata(harvest_stage(con, client, settings, stage, day)),
+        lambda con, client, day: harvest_metadata(
+            harvest_stage(con, client, settings, stage, day), settings, name, day
+        ),
         provider_common,
     )
 

@@ -7,6 +7,7 @@ request body ever goes into metadata.
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import islice
 from typing import Any
 
@@ -14,13 +15,18 @@ import dagster as dg
 
 from jobbatch_dagster.batch.cost import CostBreakdown
 from jobbatch_dagster.batch.estimate import estimate_shards_cost
+from jobbatch_dagster.defs.jobs import RETRY_JOB
 from jobbatch_dagster.defs.metadata import markdown_table, usd
+from jobbatch_dagster.defs.schedules import SCHEDULE_NAME
 from jobbatch_dagster.pipeline.harvest import Harvest
 from jobbatch_dagster.pipeline.inputs import StageInput
 from jobbatch_dagster.pipeline.submit import StageSubmission
-from jobbatch_dagster.settings import StageConfig
+from jobbatch_dagster.settings import Settings, StageConfig
 
 BATCH_IDS_KEY = "batch_ids"
+# On a scheduled night's `<stage>_batch`: earlier day -> every batch of that day, after this run
+# sent the requests a person's cancel left waiting there. The sensor watches each such day too.
+RESUMED_BATCH_IDS_KEY = "resumed_batch_ids"
 # On `<stage>_raw_output`: requests the day still has to submit (follow-ups, queued shards), and
 # the day's latest attempt; the sensor asks for another submission from these.
 TO_SEND_KEY = "requests_to_send"
@@ -76,12 +82,27 @@ def submission_metadata(submission: StageSubmission) -> dict[str, Any]:
         "batches_adopted": len(submission.adopted),
         "shards_queued": len(submission.queued),
         "requests": sum(b.request_total or 0 for b in batches),
+        RESUMED_BATCH_IDS_KEY: dg.MetadataValue.json(
+            {d.isoformat(): [b.batch_id for b in rows] for d, rows in submission.resumed.items()}
+        ),
+        "cancelled_dead_lettered": submission.cancelled_gave_up,
         **_cost("estimated", submission.estimate),
         "preview": markdown_table(["batch_id", "shard", "status", "requests", "backend"], preview),
     }
 
 
-def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
+def cancelled_resend(settings: Settings, stage: str, day: date) -> str:
+    """Who sends a (stage, day)'s cancelled requests again, and when: for the harvest's reader."""
+    return (
+        f"the first {SCHEDULE_NAME} run after this harvest (`{settings.schedule_cron}` "
+        f"{settings.schedule_timezone}), never this night's sensor: it sends them as their next "
+        f"attempt (one at its last of [retries] max_attempts = {settings.retries.max_attempts} "
+        f"is dead-lettered instead). Sooner, by a person: `jobbatch requests retry --stage "
+        f"{stage} --day {day.isoformat()}` or {RETRY_JOB} with retry_requests: true"
+    )
+
+
+def harvest_metadata(harvest: Harvest, settings: Settings, stage: str, day: date) -> dict[str, Any]:
     costs = harvest.costs
     known = [c for c in costs if c.batch_usd is not None]
     unknown_price = len(known) < len(costs)
@@ -106,6 +127,7 @@ def harvest_metadata(harvest: Harvest) -> dict[str, Any]:
         "schema_repairs": harvest.repairs,
         TO_SEND_KEY: harvest.to_send,
         "waiting_for_a_person": harvest.cancelled,
+        "cancelled_resent_by": cancelled_resend(settings, stage, day) if harvest.cancelled else "-",
         ATTEMPT_KEY: harvest.attempt,
         "output_bytes": harvest.output_bytes,
         "files": dg.MetadataValue.json(harvest.files),
