@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from typing import Any
 
 import jsonschema
@@ -238,20 +237,6 @@ def test_parse_reads_the_posting(posting: dict[str, Any], expected: dict[str, An
     result = answer("parse", posting)
     assert {key: result[key] for key in expected} == expected
     assert result["title"] == posting["title"]
-
-
-def test_rules_are_fast_enough_for_a_full_batch() -> None:
-    """50,000 answers must take well under a minute: here 2,000 of each task under 4 s in all."""
-    bodies = [
-        (task, task.build_body(posting, "gpt-4o-mini", LeadProfile())["messages"])
-        for task in TASKS.values()
-        for posting in (EXCEL_ASAP, SENIOR_ENGINEER, BOOKKEEPER, WELDER)
-    ]
-    start = time.perf_counter()
-    for _ in range(500):
-        for task, messages in bodies:
-            task_answer(task.schema_name, task.schema, messages)
-    assert time.perf_counter() - start < 4.0
 
 
 @pytest.mark.parametrize(
