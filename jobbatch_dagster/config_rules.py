@@ -34,6 +34,13 @@ SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
     "retries": ("max_attempts", "backoff_seconds"),
     "quota": ("usage_tier", "enqueued_tokens"),
     "sources": ("fields",),
+    "instance": (
+        "home",
+        "storage",
+        "max_concurrent_runs",
+        "sensor_interval_seconds",
+        "watchdog_interval_seconds",
+    ),
     "stages": (),  # one table per stage, named after its task (checked on their own)
     "lead_profile": PROFILE_KEYS,
 }

@@ -40,7 +40,15 @@ OUTREACH_MIN_SCORE = 80
 # boilerplate removed (batch/brief.py); enough for the work and its urgency, a third of a long ad.
 QUALIFY_DESCRIPTION_CHARS = 800
 
-__all__ = ["ConfigError", "RetrySettings", "Settings", "StageConfig", "load_settings"]
+__all__ = [
+    "ConfigError",
+    "InstanceSettings",
+    "PostgresTarget",
+    "RetrySettings",
+    "Settings",
+    "StageConfig",
+    "load_settings",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,36 @@ class RetrySettings:
         """Seconds to wait before retry number ``retry`` (1, 2, ...), jitter aside: 1x, 3x, 7x
         ``backoff_seconds``, the exponential backoff of Dagster's own RetryPolicy."""
         return self.backoff_seconds * (2**retry - 1)
+
+
+@dataclass(frozen=True)
+class PostgresTarget:
+    """A PostgreSQL database named by libpq ``key=value`` pairs; the password is never here (it
+    comes from ``PGPASSWORD`` in the environment, as libpq reads it)."""
+
+    host: str
+    port: int
+    user: str
+    dbname: str
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    """``[instance]``: where the Dagster instance keeps its state, and how the daemon paces itself.
+
+    ``postgres`` None is the single-machine instance (SQLite files in ``home``); a database makes
+    it the cluster instance: runs, events and schedules in PostgreSQL, runs queued and launched by
+    the daemon, at most ``max_concurrent_runs`` at once (home.py writes its dagster.yaml)."""
+
+    home: Path | None = None  # DAGSTER_HOME wins; None: data/dagster_home
+    postgres: PostgresTarget | None = None
+    # Runs the daemon lets execute at once; the duckdb pool still lets one of them write at a time.
+    max_concurrent_runs: int = 4
+    # batch_status_sensor's pace: a batch takes minutes to hours, so a minute costs nothing; a
+    # rehearsal against the emulator lowers it to keep the night short.
+    sensor_interval_seconds: int = 60
+    # stale_run_watchdog's pace: how long a dead worker's run may hold its pool slot.
+    watchdog_interval_seconds: int = 30
 
 
 @dataclass(frozen=True)
@@ -104,6 +142,7 @@ class Settings:
     lead_profile: LeadProfile = field(default_factory=LeadProfile)
     # [sources.fields]: a user's own column names per posting field, tried after the built-in ones.
     source_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    instance: InstanceSettings = field(default_factory=InstanceSettings)
     source: Path | None = None  # the file these settings came from, if any
 
     def stage(self, name: str) -> StageConfig:
@@ -195,7 +234,62 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
         stages=_stages(sections, base),
         lead_profile=sections["lead_profile"].lead_profile(),
         source_fields=_source_fields(sections["sources"].subtable("fields")),
+        instance=_instance(sections["instance"]),
         source=source,
+    )
+
+
+POSTGRES_PREFIX = "postgres:"
+POSTGRES_KEYS = ("host", "port", "user", "dbname")
+POSTGRES_DEFAULT_PORT = 5432
+
+
+def postgres_target(value: str, where: str) -> PostgresTarget:
+    """``postgres:host=H port=P user=U dbname=D`` (libpq's key=value form; port and user optional)."""
+    example = f"'{POSTGRES_PREFIX}host=db.internal port=5432 user=dagster dbname=dagster'"
+    if not value.startswith(POSTGRES_PREFIX):
+        raise ConfigError(f"{where} must be 'sqlite' or {example}, got {value!r}")
+    pairs: dict[str, str] = {}
+    for item in value[len(POSTGRES_PREFIX) :].split():
+        key, sep, text = item.partition("=")
+        if key == "password":
+            raise ConfigError(
+                f"{where}: a password does not belong in the file; remove it and set PGPASSWORD "
+                "in the environment of every Dagster process"
+            )
+        if not sep or not text or key not in POSTGRES_KEYS:
+            raise ConfigError(
+                f"{where}: {item!r} is not one of {', '.join(k + '=...' for k in POSTGRES_KEYS)}"
+                f"; write it as {example}"
+            )
+        pairs[key] = text
+    for key in ("host", "dbname"):
+        if key not in pairs:
+            raise ConfigError(f"{where}: {key}=... is missing; write it as {example}")
+    port = pairs.get("port", str(POSTGRES_DEFAULT_PORT))
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{where}: port must be a number from 1 to 65535, got {port!r}")
+    return PostgresTarget(pairs["host"], int(port), pairs.get("user", "postgres"), pairs["dbname"])
+
+
+def _instance(table: Section) -> InstanceSettings:
+    base = InstanceSettings()
+    storage = table.text("storage", "sqlite")
+    home = table.text("home", None)
+    return InstanceSettings(
+        home=Path(home) if home else None,
+        postgres=None
+        if storage == "sqlite"
+        else postgres_target(storage, f"{table.where} storage"),
+        max_concurrent_runs=table.integer(
+            "max_concurrent_runs", base.max_concurrent_runs, low=1, high=100
+        ),
+        sensor_interval_seconds=table.integer(
+            "sensor_interval_seconds", base.sensor_interval_seconds, low=1, high=3600
+        ),
+        watchdog_interval_seconds=table.integer(
+            "watchdog_interval_seconds", base.watchdog_interval_seconds, low=1, high=3600
+        ),
     )
 
 

@@ -108,10 +108,12 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return failed
 
 
-def build_stale_run_watchdog() -> dg.SensorDefinition:
+def build_stale_run_watchdog(interval_seconds: int) -> dg.SensorDefinition:
+    """The watchdog, evaluated every ``interval_seconds`` (``[instance] watchdog_interval_seconds``)."""
+
     @dg.sensor(
         name=WATCHDOG_NAME,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def stale_run_watchdog(context: dg.SensorEvaluationContext) -> dg.SkipReason:
