@@ -83,6 +83,9 @@ concurrency:
     # One slot per pool, claimed in the database by any process on any host. The only pool is
     # "duckdb", shared by the assets that write the warehouse.
     default_limit: 1
+    # One more run may start while the slot is taken: its worker's start-up (seconds) overlaps the
+    # other run's writes, and it waits for the slot at its first step.
+    op_granularity_run_buffer: 1
 telemetry:
   enabled: false
 """

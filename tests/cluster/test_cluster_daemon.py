@@ -38,9 +38,12 @@ from tests.pipeline.nights import DAY1, DAY2, SAMPLE, SUBSET
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WATCHDOG_SECONDS = 3  # [instance] watchdog_interval_seconds of this scenario
-# The daemon evaluates a due sensor within a few seconds of its interval on a busy 2-core host.
+# The daemon evaluates a due sensor within a few seconds of its interval on a busy 2-core host
+# (run monitoring alone would take free_slots_after_run_end_seconds = 60 plus its 30 s poll).
 DAEMON_SLACK_SECONDS = 20
 NIGHT_TIMEOUT_SECONDS = 420
+HOLDER = "held-by-the-test"  # the run id and step key of the test's own claim on the slot
+HOLD_AFTER_START_SECONDS = 3.0  # long enough for a run that ignored the pool to start writing
 
 
 @dataclass
@@ -52,6 +55,14 @@ class Killed:
 
 
 @dataclass
+class Held:
+    """The test's own claim on the duckdb slot while the nights start."""
+
+    released_at: float = 0.0
+    waiting_run_id: str = ""
+
+
+@dataclass
 class Scenario:
     instance: dg.DagsterInstance
     postgres: LocalPostgres
@@ -60,6 +71,7 @@ class Scenario:
     home: Path
     runs: dict[str, list[dg.DagsterRun]] = field(default_factory=dict)
     killed: Killed = field(default_factory=Killed)
+    held: Held = field(default_factory=Held)
 
 
 def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
@@ -96,6 +108,32 @@ def _kill_first_harvest_holding_the_pool(
             killed.released_at = time.time()
             return
         time.sleep(0.2)
+
+
+def _launch_while_the_slot_is_held(
+    stack: DagsterStack, instance: dg.DagsterInstance, held: Held
+) -> dict[str, str]:
+    """Take the duckdb slot from this process, submit both nights, wait until a nightly run is in
+    progress (its worker waiting for the slot), then give the slot back."""
+    storage = instance.event_log_storage
+    storage.initialize_concurrency_limit_to_default(DUCKDB_POOL)
+    assert storage.claim_concurrency_slot(DUCKDB_POOL, HOLDER, HOLDER).is_claimed
+    try:
+        nightly = {
+            day: stack.launch(NIGHTLY_JOB, {"dagster/partition": day}) for day in (DAY1, DAY2)
+        }
+        deadline = time.monotonic() + NIGHT_TIMEOUT_SECONDS
+        while not held.waiting_run_id and time.monotonic() < deadline:
+            for run_id in nightly.values():
+                run = instance.get_run_by_id(run_id)
+                if run is not None and run.status == dg.DagsterRunStatus.STARTED:
+                    held.waiting_run_id = run_id
+            time.sleep(0.2)
+        time.sleep(HOLD_AFTER_START_SECONDS)
+    finally:
+        storage.free_concurrency_slot_for_step(HOLDER, HOLDER)
+        held.released_at = time.time()
+    return nightly
 
 
 @pytest.fixture(scope="module")
@@ -158,10 +196,7 @@ def scenario(
                 )
                 killer.start()
                 try:
-                    nightly = {
-                        day: stack.launch(NIGHTLY_JOB, {"dagster/partition": day})
-                        for day in (DAY1, DAY2)
-                    }
+                    nightly = _launch_while_the_slot_is_held(stack, instance, done.held)
                     for day, run_id in nightly.items():
                         done.runs[day] = wait_for_night(
                             instance, day, run_id, NIGHT_TIMEOUT_SECONDS
@@ -233,15 +268,16 @@ def test_runs_that_write_the_warehouse_never_write_at_once(scenario: Scenario) -
     windows.sort()
     for (_, end, run_a), (start, _, run_b) in itertools.pairwise(windows):
         assert start >= end, f"steps of {run_a} and {run_b} wrote the warehouse at once"
-    nightly = [
-        scenario.instance.get_run_record_by_id(r.run_id)
-        for day in (DAY1, DAY2)
-        for r in scenario.runs[day]
-        if r.job_name == NIGHTLY_JOB
-    ]
-    first, second = sorted(nightly, key=lambda r: r.start_time)
-    # the two nights ran at the same time: only the pool kept their writes apart
-    assert second.start_time < first.end_time
+    # a run in another process waited while this process held the slot
+    held = scenario.held
+    assert held.waiting_run_id, "no nightly run started while the test held the slot"
+    first_step = min(
+        record.event_log_entry.timestamp
+        for record in scenario.instance.get_records_for_run(
+            held.waiting_run_id, of_type=dg.DagsterEventType.STEP_START
+        ).records
+    )
+    assert first_step >= held.released_at
 
 
 def test_a_worker_killed_with_minus_9_gives_its_slot_back_and_the_night_completes(
@@ -254,11 +290,6 @@ def test_a_worker_killed_with_minus_9_gives_its_slot_back_and_the_night_complete
     assert killed.released_at is not None
     released_after = killed.released_at - killed.killed_at
     print(f"slot released {released_after:.1f} s after kill -9 of pid {killed.pid}")
-    for record in scenario.instance.get_records_for_run(killed.run_id).records:
-        entry = record.event_log_entry
-        print(
-            f"{entry.timestamp - killed.killed_at:+.1f} {entry.dagster_event_type} {entry.message[:200]}"
-        )
     assert released_after <= WATCHDOG_SECONDS + DAEMON_SLACK_SECONDS
     day = run.tags["dagster/partition"]
     retried = [
