@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from jobbatch_dagster.batch.pricing import cheapest_structured_model
-from jobbatch_dagster.config_rules import ConfigError, Section, check_sections, check_stage_plan
+from jobbatch_dagster.config_rules import (
+    ConfigError,
+    Section,
+    check_sections,
+    check_stage_plan,
+    lake_settings,
+)
 from jobbatch_dagster.contract import (
     BATCH_QUEUE_LIMITS,
     MAX_BATCH_FILE_BYTES,
@@ -28,6 +34,7 @@ from jobbatch_dagster.contract import (
 )
 from jobbatch_dagster.sources.fields import FieldMap
 from jobbatch_dagster.tasks.profile import LeadProfile
+from jobbatch_dagster.warehouse.connect import Lake, Warehouse
 
 CONFIG_ENV = "JOBBATCH_CONFIG"
 WAREHOUSE_ENV = "JOBBATCH_WAREHOUSE"
@@ -77,6 +84,7 @@ class Settings:
     incoming_dir: Path = Path("data/incoming")
     batches_dir: Path = Path("data/batches")
     warehouse_path: Path = Path("data/warehouse.duckdb")
+    lake: Lake | None = None  # [warehouse] catalog: the warehouse is a DuckLake, not the file
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "UTC"
     first_partition: str = "2026-11-01"
@@ -114,6 +122,11 @@ class Settings:
             f"no stage named {name!r} in the configuration; stages are: "
             + ", ".join(s.task for s in self.stages)
         )
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """Where the warehouse is: the DuckLake of ``[warehouse]``, else the DuckDB file."""
+        return Warehouse(self.warehouse_path, self.lake)
 
     @property
     def field_map(self) -> FieldMap:
@@ -157,10 +170,12 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
     budget, retries, quota = sections["budget"], sections["retries"], sections["quota"]
     tokens = quota.subtable("enqueued_tokens")  # model -> tokens: any model name is allowed
     warehouse = os.environ.get(WAREHOUSE_ENV) or paths.text("warehouse", str(base.warehouse_path))
+    lake = lake_settings(sections["warehouse"])
     return Settings(
         incoming_dir=Path(paths.text("incoming", str(base.incoming_dir))),
         batches_dir=Path(paths.text("batches", str(base.batches_dir))),
         warehouse_path=Path(warehouse),
+        lake=Lake(*lake) if lake else None,
         schedule_cron=schedule.cron("cron", base.schedule_cron),
         schedule_timezone=schedule.timezone("timezone", base.schedule_timezone),
         first_partition=schedule.iso_date("first_partition", base.first_partition),
