@@ -158,11 +158,11 @@ def _attach(lake: Lake, read_only: bool) -> duckdb.DuckDBPyConnection:
             con.execute(s3_secret_sql(os.environ))
         else:
             Path(lake.data_path).mkdir(parents=True, exist_ok=True)
-        options = [f"DATA_PATH {_literal(lake.data_path)}"]
+        options = [f"DATA_PATH {sql_literal(lake.data_path)}"]
         if read_only:
             options.append("READ_ONLY")
         con.execute(
-            f"ATTACH {_literal('ducklake:' + lake.catalog)} AS {LAKE_ALIAS} ({', '.join(options)})"
+            f"ATTACH {sql_literal('ducklake:' + lake.catalog)} AS {LAKE_ALIAS} ({', '.join(options)})"
         )
     except duckdb.Error as exc:
         con.close()
@@ -179,7 +179,7 @@ def load_lake_extensions(con: duckdb.DuckDBPyConnection) -> None:
     """LOAD ducklake, postgres and httpfs from the installed wheels; never from the network."""
     folder = _extension_links()
     for name, _, _ in LAKE_EXTENSIONS:
-        con.execute(f"LOAD {_literal(str(folder / f'{name}.duckdb_extension'))}")
+        con.execute(f"LOAD {sql_literal(str(folder / f'{name}.duckdb_extension'))}")
 
 
 @functools.cache
@@ -232,23 +232,23 @@ def s3_secret_sql(env: os._Environ[str] | dict[str, str]) -> str:
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
     options = ["TYPE s3"]
     if key and secret:
-        options += [f"KEY_ID {_literal(key)}", f"SECRET {_literal(secret)}"]
+        options += [f"KEY_ID {sql_literal(key)}", f"SECRET {sql_literal(secret)}"]
     else:
         options += ["PROVIDER credential_chain"]
     if region:
-        options.append(f"REGION {_literal(region)}")
+        options.append(f"REGION {sql_literal(region)}")
     endpoint = env.get("AWS_ENDPOINT_URL")
     if endpoint:
         parts = urlsplit(endpoint)
         # a custom endpoint (MinIO, moto, a gateway) is addressed by path, not by bucket host name
         options += [
-            f"ENDPOINT {_literal(parts.netloc or parts.path)}",
+            f"ENDPOINT {sql_literal(parts.netloc or parts.path)}",
             "URL_STYLE 'path'",
             f"USE_SSL {'false' if parts.scheme == 'http' else 'true'}",
         ]
     return f"CREATE OR REPLACE TEMPORARY SECRET jobbatch_s3 ({', '.join(options)})"
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     """A SQL string literal (DDL such as ATTACH and CREATE SECRET takes no parameters)."""
     return "'" + text.replace("'", "''") + "'"

@@ -237,13 +237,14 @@ _SCHEMA_DDL: Final = (
     f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (fingerprint VARCHAR NOT NULL, "
     "updated_at TIMESTAMP NOT NULL)"
 )
-_TABLE_KEY = re.compile(r",\s*PRIMARY KEY \([^)]*\)")
+# the table clause, after the last column (and the comment that ends its line, kept)
+_TABLE_KEY = re.compile(r",(\s*--[^\n]*)?\s*PRIMARY KEY \([^)]*\)")
 _COLUMN_KEY = re.compile(r" PRIMARY KEY\b")
 
 
 def without_keys(ddl: str) -> str:
     """A CREATE TABLE without its PRIMARY KEY (a table clause or a column's), for DuckLake."""
-    return _COLUMN_KEY.sub("", _TABLE_KEY.sub("", ddl))
+    return _COLUMN_KEY.sub("", _TABLE_KEY.sub(r"\1", ddl))
 
 
 def schema_statements(lake: bool) -> list[str]:

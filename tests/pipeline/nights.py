@@ -16,6 +16,7 @@ from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.pipeline.day import DayRun, Patience, run_day
 from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import Settings
+from jobbatch_dagster.warehouse.connect import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample"
@@ -62,7 +63,7 @@ class Pipeline:
         )
 
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.settings.warehouse_path), read_only=True) as con:
+        with open_warehouse(self.settings.warehouse, read_only=True) as con:
             return con.execute(query, params or []).fetchall()
 
     def one(self, query: str, params: list | None = None) -> object:
