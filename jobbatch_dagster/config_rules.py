@@ -18,7 +18,6 @@ from jobbatch_dagster.tasks import TASK_NAMES, TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
 
 LAKE_CATALOG_PREFIX = "postgres:"
-LAKE_DATA_PATH = "data/lake/"  # [warehouse] data_path when a catalog is set and it is not
 STAGE_KEYS = ("model", "after", "threshold", "top", "description_chars")
 PROFILE_TEXT_KEYS = ("name", "offer", "ideal_customer")
 PROFILE_LIST_KEYS = ("fit_signals", "disqualifiers")
@@ -174,8 +173,9 @@ class Section:
         return LeadProfile.from_mapping(self.data)
 
 
-def lake_settings(section: Section) -> tuple[str, str] | None:
-    """``[warehouse]``: (catalog, data_path) of a DuckLake, or None for the DuckDB file.
+def lake_settings(section: Section) -> tuple[str, str | None] | None:
+    """``[warehouse]``: (catalog, data_path or None for the default) of a DuckLake, or None for
+    the DuckDB file.
 
     The catalog is a PostgreSQL database as ``postgres:<libpq key=value string>``; its password
     never goes in the file (``PGPASSWORD`` in the environment)."""
@@ -198,7 +198,7 @@ def lake_settings(section: Section) -> tuple[str, str] | None:
             f"{section.where}: catalog holds a password; remove it and set PGPASSWORD in the "
             "environment instead (secrets never go in the file)"
         )
-    return catalog, data_path or LAKE_DATA_PATH
+    return catalog, data_path
 
 
 def check_sections(data: Mapping[str, Any], source: Path | None) -> dict[str, Section]:

@@ -175,7 +175,7 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
         incoming_dir=Path(paths.text("incoming", str(base.incoming_dir))),
         batches_dir=Path(paths.text("batches", str(base.batches_dir))),
         warehouse_path=Path(warehouse),
-        lake=Lake(*lake) if lake else None,
+        lake=_lake(lake),
         schedule_cron=schedule.cron("cron", base.schedule_cron),
         schedule_timezone=schedule.timezone("timezone", base.schedule_timezone),
         first_partition=schedule.iso_date("first_partition", base.first_partition),
@@ -212,6 +212,13 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
         source_fields=_source_fields(sections["sources"].subtable("fields")),
         source=source,
     )
+
+
+def _lake(configured: tuple[str, str | None] | None) -> Lake | None:
+    if configured is None:
+        return None
+    catalog, data_path = configured
+    return Lake(catalog, data_path) if data_path else Lake(catalog)
 
 
 def _source_fields(table: Section) -> tuple[tuple[str, tuple[str, ...]], ...]:

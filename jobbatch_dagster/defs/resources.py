@@ -47,8 +47,11 @@ class WarehouseResource(DuckDBResource):
 
     @property
     def warehouse(self) -> Warehouse:
-        lake = Lake(self.lake_catalog, self.lake_data_path or "") if self.lake_catalog else None
-        return Warehouse(Path(self.database), lake)
+        if self.lake_catalog is None:
+            return Warehouse(Path(self.database))
+        if self.lake_data_path is None:
+            return Warehouse(Path(self.database), Lake(self.lake_catalog))
+        return Warehouse(Path(self.database), Lake(self.lake_catalog, self.lake_data_path))
 
     @contextmanager
     def get_connection(self) -> Iterator[DuckDBPyConnection]:

@@ -243,8 +243,9 @@ _COLUMN_KEY = re.compile(r" PRIMARY KEY\b")
 
 
 def without_keys(ddl: str) -> str:
-    """A CREATE TABLE without its PRIMARY KEY (a table clause or a column's), for DuckLake."""
-    return _COLUMN_KEY.sub("", _TABLE_KEY.sub(r"\1", ddl))
+    """A CREATE TABLE without its PRIMARY KEY, for DuckLake: a table clause goes (its columns
+    are NOT NULL already), a column's key becomes the NOT NULL it implied."""
+    return _COLUMN_KEY.sub(" NOT NULL", _TABLE_KEY.sub(r"\1", ddl))
 
 
 def schema_statements(lake: bool) -> list[str]:

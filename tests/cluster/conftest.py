@@ -3,7 +3,6 @@ in a database of its own; an S3 endpoint (moto) for the tests that put the lake'
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from jobbatch_dagster.cluster.services import LocalPostgres, LocalS3
-from jobbatch_dagster.settings import RetrySettings, Settings, load_settings
+from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.warehouse.connect import Lake, close_lakes
-from tests.pipeline.nights import REPO
+from tests.pipeline.nights import shipped_settings
 
 pytestmark = pytest.mark.integration
 
@@ -45,13 +44,7 @@ def lake(postgres: LocalPostgres, tmp_path: Path) -> Iterator[Lake]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """The shipped configuration over temporary folders, the warehouse the DuckDB file."""
-    return dataclasses.replace(
-        load_settings(REPO / "jobbatch.toml"),
-        incoming_dir=tmp_path / "incoming",
-        batches_dir=tmp_path / "batches",
-        warehouse_path=tmp_path / "warehouse.duckdb",
-        retries=RetrySettings(3, 0.05),
-    )
+    return shipped_settings(tmp_path)
 
 
 @pytest.fixture

@@ -166,7 +166,7 @@ WRITER = textwrap.dedent(
 
     catalog, data_path, incoming, day = sys.argv[1:]
     settings = Settings(incoming_dir=Path(incoming), lake=Lake(catalog, data_path))
-    for _ in range(3):  # re-runs of the same day replace its rows
+    for _ in range(2):  # a re-run of the same day replaces its rows
         with open_warehouse(settings.warehouse) as con:
             ensure_schema(con)
             ingest_day(settings, con, date.fromisoformat(day))
