@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from jobbatch_dagster.batch.pricing import cheapest_structured_model
-from jobbatch_dagster.config_rules import ConfigError, Section, check_sections, check_stage_plan
+from jobbatch_dagster.config_rules import (
+    LAKE_CATALOG_PREFIX,
+    ConfigError,
+    Section,
+    check_sections,
+    check_stage_plan,
+    lake_settings,
+)
 from jobbatch_dagster.contract import (
     BATCH_QUEUE_LIMITS,
     MAX_BATCH_FILE_BYTES,
@@ -28,6 +35,7 @@ from jobbatch_dagster.contract import (
 )
 from jobbatch_dagster.sources.fields import FieldMap
 from jobbatch_dagster.tasks.profile import LeadProfile
+from jobbatch_dagster.warehouse.connect import Lake, Warehouse
 
 CONFIG_ENV = "JOBBATCH_CONFIG"
 WAREHOUSE_ENV = "JOBBATCH_WAREHOUSE"
@@ -115,6 +123,7 @@ class Settings:
     incoming_dir: Path = Path("data/incoming")
     batches_dir: Path = Path("data/batches")
     warehouse_path: Path = Path("data/warehouse.duckdb")
+    lake: Lake | None = None  # [warehouse] catalog: the warehouse is a DuckLake, not the file
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "UTC"
     first_partition: str = "2026-11-01"
@@ -153,6 +162,11 @@ class Settings:
             f"no stage named {name!r} in the configuration; stages are: "
             + ", ".join(s.task for s in self.stages)
         )
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """Where the warehouse is: the DuckLake of ``[warehouse]``, else the DuckDB file."""
+        return Warehouse(self.warehouse_path, self.lake)
 
     @property
     def field_map(self) -> FieldMap:
@@ -196,10 +210,12 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
     budget, retries, quota = sections["budget"], sections["retries"], sections["quota"]
     tokens = quota.subtable("enqueued_tokens")  # model -> tokens: any model name is allowed
     warehouse = os.environ.get(WAREHOUSE_ENV) or paths.text("warehouse", str(base.warehouse_path))
+    lake = lake_settings(sections["warehouse"])
     return Settings(
         incoming_dir=Path(paths.text("incoming", str(base.incoming_dir))),
         batches_dir=Path(paths.text("batches", str(base.batches_dir))),
         warehouse_path=Path(warehouse),
+        lake=_lake(lake),
         schedule_cron=schedule.cron("cron", base.schedule_cron),
         schedule_timezone=schedule.timezone("timezone", base.schedule_timezone),
         first_partition=schedule.iso_date("first_partition", base.first_partition),
@@ -239,7 +255,8 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
     )
 
 
-POSTGRES_PREFIX = "postgres:"
+# The catalog's form: the cluster instance's storage is a PostgreSQL database written the same way.
+POSTGRES_PREFIX = LAKE_CATALOG_PREFIX
 POSTGRES_KEYS = ("host", "port", "user", "dbname")
 POSTGRES_DEFAULT_PORT = 5432
 
@@ -291,6 +308,13 @@ def _instance(table: Section) -> InstanceSettings:
             "watchdog_interval_seconds", base.watchdog_interval_seconds, low=1, high=3600
         ),
     )
+
+
+def _lake(configured: tuple[str, str | None] | None) -> Lake | None:
+    if configured is None:
+        return None
+    catalog, data_path = configured
+    return Lake(catalog, data_path) if data_path else Lake(catalog)
 
 
 def _source_fields(table: Section) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -5,8 +5,8 @@ Each command group lives in its own module: ``emulator`` (the offline Batch API 
 through the pipeline layer, without Dagster), ``query`` (read the warehouse), ``leads`` (the leads,
 and live follow-up on them), ``serve`` (the HTTP API and the leads page), ``estimate`` (what a night
 will cost), ``eval`` (how well a model finds the leads, and at what price) and ``audit`` (the
-accounting identity, link by link) and ``requests``
-(a person's retry of a day's dead letters and cancelled requests).
+accounting identity, link by link), ``requests`` (a person's retry of a day's dead letters and
+cancelled requests) and ``warehouse`` (moving the DuckDB file into DuckLake).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from jobbatch_dagster.cli.leads import leads
 from jobbatch_dagster.cli.query import query
 from jobbatch_dagster.cli.requests import requests
 from jobbatch_dagster.cli.serve import serve
+from jobbatch_dagster.cli.warehouse import warehouse
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,3 +41,4 @@ main.add_command(estimate)
 main.add_command(evaluate_command)
 main.add_command(audit_command)
 main.add_command(requests)
+main.add_command(warehouse)

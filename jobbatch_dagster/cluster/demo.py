@@ -8,7 +8,9 @@ Starts, all on loopback and all stopped again at the end (also on Ctrl-C or an e
 4. the code location's gRPC server, ``dagster-daemon`` and ``dagster-webserver``.
 
 It writes its settings to ``data/cluster/jobbatch.toml`` (the shipped jobbatch.toml with its own
-``[paths]`` and ``[instance]``) and its instance to ``data/cluster/dagster_home``. Each sample
+``[paths]``, ``[warehouse]`` and ``[instance]``) and its instance to ``data/cluster/dagster_home``.
+The warehouse is a DuckLake: its catalog a database of the same PostgreSQL, its Parquet files in
+``data/cluster/lake/``. Each sample
 night's nightly run is submitted to the queue (``dagster job launch``); the daemon launches it in
 a process of its own, ``batch_status_sensor`` in the daemon requests the harvests, and the daemon
 launches those too. Then it prints the funnel, ledger and leads as `make demo` does.
@@ -42,6 +44,10 @@ from jobbatch_dagster.warehouse.reports import batch_count
 ROOT = Path("data/cluster")
 CONFIG = ROOT / "jobbatch.toml"
 INSTANCE_DATABASE = "dagster"
+LAKE_DATABASE = "jobbatch_lake"  # the warehouse's DuckLake catalog, beside the instance
+# The lake's Parquet files stay on disk: moto keeps nothing once it stops, and the catalog in
+# data/cluster/postgres outlives each run, so a second run reuses the first one's answers.
+LAKE_DATA = ROOT / "lake"
 # The emulator finishes a batch in about a second, so the sensor looks every 2 s instead of 60;
 # a killed worker's slot comes back within 5 s.
 SENSOR_INTERVAL_SECONDS = 2
@@ -69,10 +75,10 @@ def write_cluster_config(postgres: LocalPostgres) -> Settings:
         CONFIG,
         Path(DEFAULT_CONFIG_FILE),
         {
-            "paths": {
-                "incoming": str(ROOT / "incoming"),
-                "batches": str(ROOT / "batches"),
-                "warehouse": str(ROOT / "warehouse.duckdb"),
+            "paths": {"incoming": str(ROOT / "incoming"), "batches": str(ROOT / "batches")},
+            "warehouse": {
+                "catalog": f"postgres:{postgres.libpq(LAKE_DATABASE)}",
+                "data_path": f"{LAKE_DATA}/",
             },
             "instance": {
                 "home": str(ROOT / "dagster_home"),
@@ -117,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with contextlib.ExitStack() as services:
         postgres = services.enter_context(LocalPostgres(data_dir=ROOT / "postgres"))
         postgres.create_database(INSTANCE_DATABASE)
+        postgres.create_database(LAKE_DATABASE)
         s3 = services.enter_context(LocalS3(log_path=ROOT / "s3.log"))
         emulator = services.enter_context(
             EmulatorProcess(data_dir=ROOT / "emulator", latency=args.latency)
@@ -135,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
         )
         os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(settings=settings))
-        before = batch_count(settings.warehouse_path)
+        before = batch_count(settings.warehouse)
         stack = services.enter_context(DagsterStack(ROOT / "logs", dict(os.environ)))
         print(
             f"PostgreSQL on port {postgres.port}, S3 at {s3.endpoint_url}, emulator at "
@@ -144,10 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         run_nights(stack, days)
-        morning(settings.warehouse_path, before, None)
+        morning(settings.warehouse, before, None)
         print(
-            f"\ncluster-demo: {len(days)} nights in {time.monotonic() - started:.0f} s. Query the "
-            f'shared warehouse: JOBBATCH_CONFIG={CONFIG} jobbatch query "SELECT * FROM top_leads"'
+            f"\ncluster-demo: {len(days)} nights in {time.monotonic() - started:.0f} s. The "
+            f"warehouse is a DuckLake: catalog in PostgreSQL, data in {LAKE_DATA}/. While the "
+            f'services run (--keep-running): JOBBATCH_CONFIG={CONFIG} jobbatch query "SELECT * '
+            'FROM top_leads"'
         )
         if args.keep_running:
             print(f"Dagster UI: {stack.ui_url}  (Ctrl-C stops every service)", flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +16,8 @@ from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG, NightDriver, NightRep
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.pipeline.day import DayRun, Patience, run_day
 from jobbatch_dagster.pipeline.ingest import ingest_day
-from jobbatch_dagster.settings import Settings
+from jobbatch_dagster.settings import RetrySettings, Settings, load_settings
+from jobbatch_dagster.warehouse.connect import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample"
@@ -24,6 +26,18 @@ SAMPLE = REPO / "data" / "sample"
 SUBSET = ("craigslist-east.jsonl", "craigslist-west.json")
 DAY1, DAY2 = "2026-11-18", "2026-11-19"
 FIRST_DAY = date.fromisoformat(DAY1)
+
+
+def shipped_settings(folder: Path) -> Settings:
+    """The shipped configuration over folders in ``folder`` (the warehouse the DuckDB file)."""
+    return dataclasses.replace(
+        load_settings(REPO / "jobbatch.toml"),
+        incoming_dir=folder / "incoming",
+        batches_dir=folder / "batches",
+        warehouse_path=folder / "warehouse.duckdb",
+        # resends and retries wait a few hundredths of a second, not the configured 30 s
+        retries=RetrySettings(3, 0.05),
+    )
 
 
 @dataclass
@@ -62,7 +76,7 @@ class Pipeline:
         )
 
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.settings.warehouse_path), read_only=True) as con:
+        with open_warehouse(self.settings.warehouse, read_only=True) as con:
             return con.execute(query, params or []).fetchall()
 
     def one(self, query: str, params: list | None = None) -> object:
