@@ -39,6 +39,8 @@ from jobbatch_dagster.demo import DEMO_LATENCY_SECONDS, morning, sample_days, st
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import CONFIG_ENV, DEFAULT_CONFIG_FILE, Settings, load_settings
+from jobbatch_dagster.warehouse import ensure_schema
+from jobbatch_dagster.warehouse.connect import open_warehouse
 from jobbatch_dagster.warehouse.reports import batch_count
 
 ROOT = Path("data/cluster")
@@ -142,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
         )
         os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(settings=settings))
+        with open_warehouse(settings.warehouse) as con:  # a new lake is created by a writer
+            ensure_schema(con)
         before = batch_count(settings.warehouse)
         stack = services.enter_context(DagsterStack(ROOT / "logs", dict(os.environ)))
         print(
