@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test dev bench lint format clean
+.PHONY: install demo cluster-demo test dev bench lint format clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ install: $(INSTALLED)
 # make demo FAULTS=data/faults/storm.json: a chaos rehearsal; DEMO_ARGS passes any other option.
 demo: $(INSTALLED)
 	$(BIN)/python -m jobbatch_dagster.demo $(if $(FAULTS),--faults $(FAULTS)) $(DEMO_ARGS)
+
+# PostgreSQL, S3 (moto), the emulator, the daemon and the UI on loopback; the sample nights through
+# the daemon. CLUSTER_ARGS=--keep-running leaves them up.
+cluster-demo: $(INSTALLED)
+	$(BIN)/python -m jobbatch_dagster.cluster.demo $(CLUSTER_ARGS)
 
 # Tests run in parallel, one worker per core (TEST_WORKERS=0 runs them in this one process);
 # worksteal lets an idle worker take queued tests from a busy one, so the long tests do not pile up.
@@ -40,3 +45,4 @@ format: $(INSTALLED)
 
 clean:
 	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/dagster_home data/emulator data/batches data/incoming
+	rm -rf data/cluster

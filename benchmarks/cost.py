@@ -24,8 +24,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.pipeline.day import Patience, run_day, run_stage_day
@@ -33,6 +31,7 @@ from jobbatch_dagster.pipeline.forecast import forecast_night
 from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import Settings, StageConfig, load_settings
 from jobbatch_dagster.sources.day import read_day
+from jobbatch_dagster.warehouse.connect import open_warehouse
 from jobbatch_dagster.warehouse.lead_costs import (
     ALL_STAGES,
     StageCost,
@@ -94,10 +93,9 @@ def night_settings(work: Path, name: str, *, analyze_all: bool) -> Settings:
 
 def run_nights(settings: Settings, name: str, work: Path) -> NightCost:
     """Every sample day through the pipeline against a fresh emulator; the ledger's totals."""
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with (
         EmulatorProcess(work / name / "emulator") as emulator,
-        duckdb.connect(str(settings.warehouse_path)) as con,
+        open_warehouse(settings.warehouse) as con,
     ):
         ensure_schema(con)
         client = BatchClient(api_key=emulator.api_key, base_url=emulator.base_url)
@@ -149,7 +147,7 @@ def rehearse(work: Path, count: int) -> tuple[int, float, float, float]:
     )
     with (
         EmulatorProcess(work / "rehearsal" / "emulator") as emulator,
-        duckdb.connect(str(settings.warehouse_path)) as con,
+        open_warehouse(settings.warehouse) as con,
     ):
         ingest_day(settings, con, REHEARSAL_DAY)
         jobs = [

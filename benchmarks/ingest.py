@@ -14,12 +14,12 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from benchmarks.postings import synthetic_jobs
 from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import Settings
+from jobbatch_dagster.warehouse.connect import open_warehouse
 from jobbatch_dagster.warehouse.schema import ensure_schema
 
 DAY = date(2026, 11, 20)
@@ -45,7 +45,7 @@ def pipeline_ingest(count: int, work: Path) -> int:
     database = work / "warehouse.duckdb"
     database.unlink(missing_ok=True)
     settings = Settings(incoming_dir=work / "incoming", warehouse_path=database)
-    with duckdb.connect(str(database)) as con:
+    with open_warehouse(settings.warehouse) as con:
         ensure_schema(con)
         result = ingest_day(settings, con, DAY)
     assert result.load.postings == count, result.load

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from benchmarks import answers, shard_build
 from jobbatch_dagster.batch.results import ResultFile
 from jobbatch_dagster.pipeline.harvest import load_raw_outputs
 from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse.connect import Warehouse, open_warehouse
 from jobbatch_dagster.warehouse.schema import ensure_schema
 
 DAY = date(2026, 11, 20)
@@ -31,12 +34,13 @@ def prepare(count: int, work: Path) -> None:
     answers.write_output(work, count)
 
 
-def _fresh_db(work: Path, name: str) -> duckdb.DuckDBPyConnection:
+@contextmanager
+def _fresh_db(work: Path, name: str) -> Iterator[duckdb.DuckDBPyConnection]:
     path = work / name
     path.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
-    ensure_schema(con)
-    return con
+    with open_warehouse(Warehouse(path)) as con:
+        ensure_schema(con)
+        yield con
 
 
 def warehouse_load(count: int, work: Path) -> int:

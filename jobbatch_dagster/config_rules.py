@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jobbatch_dagster.tasks import TASK_NAMES, TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
 
+LAKE_CATALOG_PREFIX = "postgres:"
 STAGE_KEYS = ("model", "after", "threshold", "top", "description_chars")
 PROFILE_TEXT_KEYS = ("name", "offer", "ideal_customer")
 PROFILE_LIST_KEYS = ("fit_signals", "disqualifiers")
 PROFILE_KEYS = (*PROFILE_TEXT_KEYS, *PROFILE_LIST_KEYS, "average_deal_value_usd")
 SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
     "paths": ("incoming", "batches", "warehouse"),
+    "warehouse": ("catalog", "data_path"),
     "schedule": ("cron", "timezone", "first_partition"),
     "limits": (
         "max_requests_per_batch",
@@ -34,6 +36,13 @@ SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
     "retries": ("max_attempts", "backoff_seconds"),
     "quota": ("usage_tier", "enqueued_tokens"),
     "sources": ("fields",),
+    "instance": (
+        "home",
+        "storage",
+        "max_concurrent_runs",
+        "sensor_interval_seconds",
+        "watchdog_interval_seconds",
+    ),
     "stages": (),  # one table per stage, named after its task (checked on their own)
     "lead_profile": PROFILE_KEYS,
 }
@@ -169,6 +178,34 @@ class Section:
                 raise ConfigError(f"{self.where}: {key} must be a list of strings")
         self.integer("average_deal_value_usd", 0, low=0)
         return LeadProfile.from_mapping(self.data)
+
+
+def lake_settings(section: Section) -> tuple[str, str | None] | None:
+    """``[warehouse]``: (catalog, data_path or None for the default) of a DuckLake, or None for
+    the DuckDB file.
+
+    The catalog is a PostgreSQL database as ``postgres:<libpq key=value string>``; its password
+    never goes in the file (``PGPASSWORD`` in the environment)."""
+    catalog = section.text("catalog")
+    data_path = section.text("data_path")
+    if catalog is None:
+        if data_path is not None:
+            raise ConfigError(
+                f"{section.where}: data_path is set but catalog is not; add catalog = "
+                '"postgres:host=... dbname=..." (or remove data_path to keep the DuckDB file)'
+            )
+        return None
+    if not catalog.startswith(LAKE_CATALOG_PREFIX):
+        raise ConfigError(
+            f"{section.where}: catalog must be a PostgreSQL database, "
+            f'"{LAKE_CATALOG_PREFIX}host=... port=... user=... dbname=...", got {catalog!r}'
+        )
+    if "password=" in catalog:
+        raise ConfigError(
+            f"{section.where}: catalog holds a password; remove it and set PGPASSWORD in the "
+            "environment instead (secrets never go in the file)"
+        )
+    return catalog, data_path
 
 
 def check_sections(data: Mapping[str, Any], source: Path | None) -> dict[str, Section]:

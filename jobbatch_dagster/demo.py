@@ -58,6 +58,7 @@ from jobbatch_dagster.followup import ConversationalLeadAgent
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import Settings, load_settings
 from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse.connect import Warehouse
 from jobbatch_dagster.warehouse.leads import lead_record
 from jobbatch_dagster.warehouse.reports import (
     batch_count,
@@ -133,8 +134,8 @@ def run_demo(
     on_event=print,
     faults: FaultPlayer | None = None,
     backoff: float | None = None,
-) -> Path:
-    """Run every day's night on the instance in DAGSTER_HOME; return the warehouse path.
+) -> Warehouse:
+    """Run every day's night on the instance in DAGSTER_HOME; return the warehouse.
 
     Without faults to play, days are skipped while their inputs match the last settled night's
     and the warehouse that night wrote is still there (see the module docstring)."""
@@ -150,7 +151,7 @@ def run_demo(
         on_event=on_event,
     )
     home = Path(os.environ["DAGSTER_HOME"])
-    settled = _settled_days(home) if settings.warehouse_path.is_file() else {}
+    settled = _settled_days(home) if settings.warehouse.exists() else {}
     skipping = faults is None
     cursor = None
     for number, day in enumerate(days, start=1):
@@ -185,7 +186,7 @@ def run_demo(
         )
         settled[day] = fingerprint
         (home / SETTLED_DAYS_FILE).write_text(json.dumps(settled, indent=1), encoding="utf-8")
-    return settings.warehouse_path
+    return settings.warehouse
 
 
 def _play(faults: FaultPlayer | None, number: int, day: str, phase: str, on_event) -> None:
@@ -250,7 +251,7 @@ def follow_up(agent: ConversationalLeadAgent, lead_id: str) -> None:
         )
 
 
-def morning_after(warehouse: Path) -> None:
+def morning_after(warehouse: Warehouse) -> None:
     """Outreach of the first top leads, then a live question on the best one."""
     agent = ConversationalLeadAgent(warehouse=warehouse)
     lead_ids = outreach_leads(warehouse, OUTREACH_SHOWN)
@@ -265,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     days = args.days or sample_days()
     nights = _load_nights(args.faults)
-    before = batch_count(load_settings().warehouse_path)
+    before = batch_count(load_settings().warehouse)
     os.environ["DAGSTER_HOME"] = str(prepare_dagster_home())
     if os.environ.get("OPENAI_API_KEY") and args.use_openai:
         print(
@@ -295,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return morning(run_demo(days, faults=player, backoff=args.backoff), before, player)
 
 
-def morning(warehouse: Path, before: int, player: FaultPlayer | None) -> int:
+def morning(warehouse: Warehouse, before: int, player: FaultPlayer | None) -> int:
     """Everything printed after the nights (the live follow-up needs the provider still up)."""
     print_morning_reports(warehouse)
     morning_after(warehouse)
@@ -306,7 +307,8 @@ def morning(warehouse: Path, before: int, player: FaultPlayer | None) -> int:
         f"\nNew batches this run: {created}"
         + (" (every posting already had its answer)" if not created else "")
     )
-    print(f'\nWarehouse: {warehouse.resolve()}  (try: jobbatch query "SELECT * FROM top_leads")')
+    shown = warehouse.path.resolve() if warehouse.lake is None else warehouse
+    print(f'\nWarehouse: {shown}  (try: jobbatch query "SELECT * FROM top_leads")')
     print(f"Dagster instance: {os.environ['DAGSTER_HOME']}  (`make dev` shows these runs)")
     return 0
 

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from jobbatch_dagster.batch.pricing import cheapest_structured_model
-from jobbatch_dagster.config_rules import ConfigError, Section, check_sections, check_stage_plan
+from jobbatch_dagster.config_rules import (
+    LAKE_CATALOG_PREFIX,
+    ConfigError,
+    Section,
+    check_sections,
+    check_stage_plan,
+    lake_settings,
+)
 from jobbatch_dagster.contract import (
     BATCH_QUEUE_LIMITS,
     MAX_BATCH_FILE_BYTES,
@@ -28,6 +35,7 @@ from jobbatch_dagster.contract import (
 )
 from jobbatch_dagster.sources.fields import FieldMap
 from jobbatch_dagster.tasks.profile import LeadProfile
+from jobbatch_dagster.warehouse.connect import Lake, Warehouse
 
 CONFIG_ENV = "JOBBATCH_CONFIG"
 WAREHOUSE_ENV = "JOBBATCH_WAREHOUSE"
@@ -40,7 +48,15 @@ OUTREACH_MIN_SCORE = 80
 # boilerplate removed (batch/brief.py); enough for the work and its urgency, a third of a long ad.
 QUALIFY_DESCRIPTION_CHARS = 800
 
-__all__ = ["ConfigError", "RetrySettings", "Settings", "StageConfig", "load_settings"]
+__all__ = [
+    "ConfigError",
+    "InstanceSettings",
+    "PostgresTarget",
+    "RetrySettings",
+    "Settings",
+    "StageConfig",
+    "load_settings",
+]
 
 
 @dataclass(frozen=True)
@@ -73,10 +89,41 @@ class RetrySettings:
 
 
 @dataclass(frozen=True)
+class PostgresTarget:
+    """A PostgreSQL database named by libpq ``key=value`` pairs; the password is never here (it
+    comes from ``PGPASSWORD`` in the environment, as libpq reads it)."""
+
+    host: str
+    port: int
+    user: str
+    dbname: str
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    """``[instance]``: where the Dagster instance keeps its state, and how the daemon paces itself.
+
+    ``postgres`` None is the single-machine instance (SQLite files in ``home``); a database makes
+    it the cluster instance: runs, events and schedules in PostgreSQL, runs queued and launched by
+    the daemon, at most ``max_concurrent_runs`` at once (home.py writes its dagster.yaml)."""
+
+    home: Path | None = None  # DAGSTER_HOME wins; None: data/dagster_home
+    postgres: PostgresTarget | None = None
+    # Runs the daemon lets execute at once; the duckdb pool still lets one of them write at a time.
+    max_concurrent_runs: int = 4
+    # batch_status_sensor's pace: a batch takes minutes to hours, so a minute costs nothing; a
+    # rehearsal against the emulator lowers it to keep the night short.
+    sensor_interval_seconds: int = 60
+    # stale_run_watchdog's pace: how long a dead worker's run may hold its pool slot.
+    watchdog_interval_seconds: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     incoming_dir: Path = Path("data/incoming")
     batches_dir: Path = Path("data/batches")
     warehouse_path: Path = Path("data/warehouse.duckdb")
+    lake: Lake | None = None  # [warehouse] catalog: the warehouse is a DuckLake, not the file
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "UTC"
     first_partition: str = "2026-11-01"
@@ -104,6 +151,7 @@ class Settings:
     lead_profile: LeadProfile = field(default_factory=LeadProfile)
     # [sources.fields]: a user's own column names per posting field, tried after the built-in ones.
     source_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    instance: InstanceSettings = field(default_factory=InstanceSettings)
     source: Path | None = None  # the file these settings came from, if any
 
     def stage(self, name: str) -> StageConfig:
@@ -114,6 +162,11 @@ class Settings:
             f"no stage named {name!r} in the configuration; stages are: "
             + ", ".join(s.task for s in self.stages)
         )
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """Where the warehouse is: the DuckLake of ``[warehouse]``, else the DuckDB file."""
+        return Warehouse(self.warehouse_path, self.lake)
 
     @property
     def field_map(self) -> FieldMap:
@@ -157,10 +210,12 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
     budget, retries, quota = sections["budget"], sections["retries"], sections["quota"]
     tokens = quota.subtable("enqueued_tokens")  # model -> tokens: any model name is allowed
     warehouse = os.environ.get(WAREHOUSE_ENV) or paths.text("warehouse", str(base.warehouse_path))
+    lake = lake_settings(sections["warehouse"])
     return Settings(
         incoming_dir=Path(paths.text("incoming", str(base.incoming_dir))),
         batches_dir=Path(paths.text("batches", str(base.batches_dir))),
         warehouse_path=Path(warehouse),
+        lake=_lake(lake),
         schedule_cron=schedule.cron("cron", base.schedule_cron),
         schedule_timezone=schedule.timezone("timezone", base.schedule_timezone),
         first_partition=schedule.iso_date("first_partition", base.first_partition),
@@ -195,8 +250,71 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
         stages=_stages(sections, base),
         lead_profile=sections["lead_profile"].lead_profile(),
         source_fields=_source_fields(sections["sources"].subtable("fields")),
+        instance=_instance(sections["instance"]),
         source=source,
     )
+
+
+# The catalog's form: the cluster instance's storage is a PostgreSQL database written the same way.
+POSTGRES_PREFIX = LAKE_CATALOG_PREFIX
+POSTGRES_KEYS = ("host", "port", "user", "dbname")
+POSTGRES_DEFAULT_PORT = 5432
+
+
+def postgres_target(value: str, where: str) -> PostgresTarget:
+    """``postgres:host=H port=P user=U dbname=D`` (libpq's key=value form; port and user optional)."""
+    example = f"'{POSTGRES_PREFIX}host=db.internal port=5432 user=dagster dbname=dagster'"
+    if not value.startswith(POSTGRES_PREFIX):
+        raise ConfigError(f"{where} must be 'sqlite' or {example}, got {value!r}")
+    pairs: dict[str, str] = {}
+    for item in value[len(POSTGRES_PREFIX) :].split():
+        key, sep, text = item.partition("=")
+        if key == "password":
+            raise ConfigError(
+                f"{where}: a password does not belong in the file; remove it and set PGPASSWORD "
+                "in the environment of every Dagster process"
+            )
+        if not sep or not text or key not in POSTGRES_KEYS:
+            raise ConfigError(
+                f"{where}: {item!r} is not one of {', '.join(k + '=...' for k in POSTGRES_KEYS)}"
+                f"; write it as {example}"
+            )
+        pairs[key] = text
+    for key in ("host", "dbname"):
+        if key not in pairs:
+            raise ConfigError(f"{where}: {key}=... is missing; write it as {example}")
+    port = pairs.get("port", str(POSTGRES_DEFAULT_PORT))
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{where}: port must be a number from 1 to 65535, got {port!r}")
+    return PostgresTarget(pairs["host"], int(port), pairs.get("user", "postgres"), pairs["dbname"])
+
+
+def _instance(table: Section) -> InstanceSettings:
+    base = InstanceSettings()
+    storage = table.text("storage", "sqlite")
+    home = table.text("home", None)
+    return InstanceSettings(
+        home=Path(home) if home else None,
+        postgres=None
+        if storage == "sqlite"
+        else postgres_target(storage, f"{table.where} storage"),
+        max_concurrent_runs=table.integer(
+            "max_concurrent_runs", base.max_concurrent_runs, low=1, high=100
+        ),
+        sensor_interval_seconds=table.integer(
+            "sensor_interval_seconds", base.sensor_interval_seconds, low=1, high=3600
+        ),
+        watchdog_interval_seconds=table.integer(
+            "watchdog_interval_seconds", base.watchdog_interval_seconds, low=1, high=3600
+        ),
+    )
+
+
+def _lake(configured: tuple[str, str | None] | None) -> Lake | None:
+    if configured is None:
+        return None
+    catalog, data_path = configured
+    return Lake(catalog, data_path) if data_path else Lake(catalog)
 
 
 def _source_fields(table: Section) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -19,6 +19,7 @@ from jobbatch_dagster.api.guard import DEFAULT_MAX_BODY_BYTES, Guard
 from jobbatch_dagster.api.launcher import NightLauncher
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.warehouse import ensure_schema
+from jobbatch_dagster.warehouse.connect import Warehouse, WarehouseError, open_warehouse
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
@@ -32,22 +33,22 @@ class ApiConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
-def upgrade_warehouse(path: Path) -> None:
+def upgrade_warehouse(warehouse: Warehouse) -> None:
     """Bring a warehouse made by an older version up to this one's tables and views, once at start
     (the pipeline does it on every run, but the API may be started before the next run)."""
-    if not path.is_file():
+    if not warehouse.exists():
         return
     try:
-        with duckdb.connect(str(path)) as con:
+        with open_warehouse(warehouse) as con:
             ensure_schema(con)
-    except duckdb.Error as exc:  # e.g. a run is writing it now: the lead calls then say so
-        log.warning("warehouse %s not brought up to date at start: %s", path, exc)
+    except (duckdb.Error, WarehouseError) as exc:  # e.g. a run is writing it now
+        log.warning("warehouse %s not brought up to date at start: %s", warehouse, exc)
 
 
 def create_app(config: ApiConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        upgrade_warehouse(config.settings.warehouse_path)
+        upgrade_warehouse(config.settings.warehouse)
         yield
         config.launcher.close()
 

@@ -25,6 +25,7 @@ from jobbatch_dagster.batch.live import LiveAnswerError
 from jobbatch_dagster.followup.agent import ConversationalLeadAgent
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.warehouse import leads as lead_queries
+from jobbatch_dagster.warehouse.connect import open_warehouse
 
 router = APIRouter(prefix="/api", tags=["leads"])
 
@@ -36,10 +37,12 @@ class AskBody(BaseModel):
 @contextmanager
 def _warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | None]:
     """A connection, or None when there is no warehouse yet (nothing has run)."""
-    if not settings.warehouse_path.is_file():
+    if not settings.warehouse.exists():
         yield None
         return
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    # A DuckDB file is opened as the follow-up agent opens it (one configuration per file in a
+    # process); a DuckLake is read from its last snapshot, never waiting for a writing run.
+    with open_warehouse(settings.warehouse, read_only=settings.lake is not None) as con:
         yield con
 
 

@@ -5,8 +5,8 @@ Each command group lives in its own module: ``emulator`` (the offline Batch API 
 through the pipeline layer, without Dagster), ``query`` (read the warehouse), ``leads`` (the leads,
 and live follow-up on them), ``serve`` (the HTTP API and the leads page), ``estimate`` (what a night
 will cost), ``eval`` (how well a model finds the leads, and at what price) and ``audit`` (the
-accounting identity, link by link) and ``requests``
-(a person's retry of a day's dead letters and cancelled requests).
+accounting identity, link by link), ``requests`` (a person's retry of a day's dead letters and
+cancelled requests) and ``warehouse`` (moving the DuckDB file into DuckLake).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "eval": "jobbatch_dagster.cli.evaluate:evaluate_command",
     "audit": "jobbatch_dagster.cli.audit:audit_command",
     "requests": "jobbatch_dagster.cli.requests:requests",
+    "warehouse": "jobbatch_dagster.cli.warehouse:warehouse",
 }
 
 

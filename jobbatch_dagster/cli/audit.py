@@ -13,9 +13,10 @@ import click
 import duckdb
 
 from jobbatch_dagster.batch.client import BatchClient
-from jobbatch_dagster.cli.query import db_option
+from jobbatch_dagster.cli.query import chosen_warehouse, db_option
 from jobbatch_dagster.pipeline.audit import SHOWN_PROBLEMS, StageAudit, audit
 from jobbatch_dagster.settings import load_settings
+from jobbatch_dagster.warehouse.connect import WarehouseError, open_warehouse
 
 
 def _day(_: click.Context, __: click.Parameter, value: datetime | None) -> date | None:
@@ -43,19 +44,17 @@ def audit_command(day: date | None, stage: str | None, db_path: Path | None) -> 
       answers_loaded                answered requests = the typed table's rows
     """
     settings = load_settings()
-    path = db_path or settings.warehouse_path
-    if not path.is_file():
-        raise click.ClickException(
-            f"no warehouse at {path}: point --db or JOBBATCH_WAREHOUSE at your DuckDB file"
-        )
+    warehouse = chosen_warehouse(db_path, settings)
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_warehouse(warehouse, read_only=True) as con:
             audits = audit(con, BatchClient(), settings, day=day, stage=stage)
     except duckdb.IOException as exc:
         raise click.ClickException(
-            f"cannot open {path} read-only: {exc}. A pipeline run may be writing it; try again "
-            "when it ends."
+            f"cannot open {warehouse} read-only: {exc}. A pipeline run may be writing it; try "
+            "again when it ends."
         ) from exc
+    except WarehouseError as exc:
+        raise click.ClickException(str(exc)) from exc
     for found in audits:
         _report(found)
     broken = [f for f in audits if not f.passed]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date
 
 import click
-import duckdb
 
 from jobbatch_dagster.cli.batch_output import user_errors
 
@@ -47,6 +46,7 @@ def run(day_text: str, poll: float, timeout: float) -> None:
     from jobbatch_dagster.pipeline.ingest import ingest_day
     from jobbatch_dagster.settings import load_settings
     from jobbatch_dagster.warehouse import ensure_schema
+    from jobbatch_dagster.warehouse.connect import open_warehouse
 
     try:
         scrape_day = date.fromisoformat(day_text)
@@ -55,8 +55,7 @@ def run(day_text: str, poll: float, timeout: float) -> None:
             f"{day_text!r} is not a date YYYY-MM-DD", param_hint="--day"
         ) from None
     settings = load_settings()
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with open_warehouse(settings.warehouse) as con:
         ensure_schema(con)
         ingested = ingest_day(settings, con, scrape_day)
         click.echo(
@@ -73,7 +72,7 @@ def run(day_text: str, poll: float, timeout: float) -> None:
     if ran.leads is not None:
         click.echo(
             f"leads: {ran.leads.qualified_sightings} posting(s) at or above "
-            f"{ran.leads.threshold} (warehouse {settings.warehouse_path})"
+            f"{ran.leads.threshold} (warehouse {settings.warehouse})"
         )
     for earlier, resumed in ran.resumed.items():
         sent = [name for name, s in ran.stages.items() if earlier in s.submitted.resumed]

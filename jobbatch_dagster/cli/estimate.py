@@ -45,11 +45,10 @@ def estimate(jobs_file: Path | None, day: str | None, db: Path | None) -> None:
     Postings the warehouse already answered are left out; answer sizes and lead shares come from
     what the warehouse measured, else from the tasks' typical answers and a 25% lead share.
     """
-    import duckdb
-
     from jobbatch_dagster.pipeline.forecast import forecast_night
     from jobbatch_dagster.settings import load_settings
     from jobbatch_dagster.warehouse import ensure_schema
+    from jobbatch_dagster.warehouse.connect import Warehouse, open_warehouse
 
     if (jobs_file is None) == (day is None):
         raise click.UsageError("give either JOBS_FILE or --day YYYY-MM-DD")
@@ -64,15 +63,14 @@ def estimate(jobs_file: Path | None, day: str | None, db: Path | None) -> None:
         jobs = _day_jobs(settings.incoming_dir, day)
     else:
         jobs = read_jobs(jobs_file)[0]
-    warehouse = db or settings.warehouse_path
-    con = duckdb.connect(str(warehouse)) if warehouse.is_file() else None
-    try:
-        if con is not None:
+    warehouse = Warehouse(db) if db else settings.warehouse
+    scrape_day = date.fromisoformat(day) if day else None
+    if warehouse.exists():
+        with open_warehouse(warehouse) as con:
             ensure_schema(con)
-        night = forecast_night(jobs, settings, con, date.fromisoformat(day) if day else None)
-    finally:
-        if con is not None:
-            con.close()
+            night = forecast_night(jobs, settings, con, scrape_day)
+    else:
+        night = forecast_night(jobs, settings, None, scrape_day)
     click.echo(
         f"{night.postings} postings, {night.fresh} to send "
         f"({night.postings - night.fresh} already answered or repeated)"

@@ -19,7 +19,7 @@ import openai
 from jobbatch_dagster.batch.cost import BudgetExceededError, format_usd
 from jobbatch_dagster.batch.live import LiveAnswer, LiveAnswerError
 from jobbatch_dagster.cli.display import NULL_TEXT
-from jobbatch_dagster.cli.query import db_option
+from jobbatch_dagster.cli.query import chosen_warehouse, db_option
 from jobbatch_dagster.followup import ConversationalLeadAgent, UnknownLeadError
 from jobbatch_dagster.settings import load_settings
 from jobbatch_dagster.warehouse.conversations import CONTEXT_ROLE, conversation_turns
@@ -30,13 +30,7 @@ _WIDTH = 100
 
 def _agent(db_path: Path | None) -> ConversationalLeadAgent:
     settings = load_settings()
-    path = db_path or settings.warehouse_path
-    if not path.is_file():
-        raise click.ClickException(
-            f"no warehouse at {path}: run `make demo` (or the pipeline) first, "
-            "or point --db / JOBBATCH_WAREHOUSE at your DuckDB file"
-        )
-    return ConversationalLeadAgent(settings=settings, warehouse=path)
+    return ConversationalLeadAgent(settings=settings, warehouse=chosen_warehouse(db_path, settings))
 
 
 def _wrap(text: str, indent: str = "  ") -> str:

@@ -1,7 +1,8 @@
 """`jobbatch query "SQL"`: open the warehouse read-only and print the result.
 
-Read-only on purpose: a query can never change the tables the pipeline owns, and it runs beside
-`dagster dev` as long as no run is writing at that moment (DuckDB allows one writing process).
+Read-only on purpose: a query can never change the tables the pipeline owns. On a DuckDB file it
+runs beside `dagster dev` as long as no run is writing at that moment (DuckDB allows one writing
+process); on a DuckLake it reads the last committed snapshot while runs write.
 """
 
 from __future__ import annotations
@@ -15,13 +16,22 @@ import duckdb
 import pandas as pd
 
 from jobbatch_dagster.cli.display import shown
-from jobbatch_dagster.settings import load_settings
+from jobbatch_dagster.settings import Settings, load_settings
+from jobbatch_dagster.warehouse.connect import Warehouse, WarehouseError, open_warehouse
 
 FORMATS = ("table", "csv", "json")
 
 
-def _default_db() -> Path:
-    return load_settings().warehouse_path
+def chosen_warehouse(db_path: Path | None, settings: Settings | None = None) -> Warehouse:
+    """The DuckDB file ``--db`` names, else the configured warehouse; a ClickException when there
+    is nothing to read yet."""
+    warehouse = Warehouse(db_path) if db_path else (settings or load_settings()).warehouse
+    if not warehouse.exists():
+        raise click.ClickException(
+            f"no warehouse at {warehouse}: run `make demo` (or the pipeline) first, "
+            "or point --db / JOBBATCH_WAREHOUSE at your DuckDB file"
+        )
+    return warehouse
 
 
 # The warehouse option of every command that reads it.
@@ -30,7 +40,8 @@ db_option = click.option(
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="DuckDB file (default: [paths] warehouse in jobbatch.toml, or JOBBATCH_WAREHOUSE).",
+    help="DuckDB file (default: the configured warehouse: [warehouse] catalog, a DuckLake, "
+    "else [paths] warehouse or JOBBATCH_WAREHOUSE).",
 )
 
 
@@ -49,14 +60,9 @@ def query(sql: str, db_path: Path | None, fmt: str, max_rows: int) -> None:
       jobbatch query "SELECT * FROM top_leads LIMIT 10"
       jobbatch query "SELECT * FROM daily_funnel" --format csv
     """
-    path = db_path or _default_db()
-    if not path.is_file():
-        raise click.ClickException(
-            f"no warehouse at {path}: run `make demo` (or materialize the pipeline) first, "
-            "or point --db / JOBBATCH_WAREHOUSE at your DuckDB file"
-        )
+    warehouse = chosen_warehouse(db_path)
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_warehouse(warehouse, read_only=True) as con:
             relation = con.sql(sql)
             if relation is None:
                 click.echo("OK (statement returned no rows)")
@@ -67,8 +73,11 @@ def query(sql: str, db_path: Path | None, fmt: str, max_rows: int) -> None:
                 frame = relation.df()
     except duckdb.IOException as exc:
         raise click.ClickException(
-            f"cannot open {path} read-only: {exc}. A pipeline run may be writing it; try again when it ends."
+            f"cannot open {warehouse} read-only: {exc}. A pipeline run may be writing it; try "
+            "again when it ends."
         ) from exc
+    except WarehouseError as exc:
+        raise click.ClickException(str(exc)) from exc
     except duckdb.Error as exc:
         raise click.ClickException(f"query failed: {exc}") from exc
     if fmt == "csv":

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 import click
-import duckdb
 
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.config_rules import ConfigError
@@ -15,6 +14,7 @@ from jobbatch_dagster.pipeline.day import Patience, retry_stage_day
 from jobbatch_dagster.pipeline.leads import build_leads
 from jobbatch_dagster.settings import load_settings
 from jobbatch_dagster.warehouse import ensure_schema
+from jobbatch_dagster.warehouse.connect import open_warehouse
 
 
 @click.group()
@@ -47,7 +47,7 @@ def retry(stage_name: str, day_text: str, poll_seconds: float) -> None:
         raise click.BadParameter(
             f"{day_text!r} is not a day: use YYYY-MM-DD", param_hint="--day"
         ) from exc
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with open_warehouse(settings.warehouse) as con:
         ensure_schema(con)
         retried = retry_stage_day(
             con, BatchClient(), settings, stage, day, Patience(poll_seconds=poll_seconds)

@@ -76,8 +76,9 @@ class LocalPostgres:
 
     def __init__(self, data_dir: Path | None = None, port: int | None = None) -> None:
         self._owns_dir = data_dir is None
+        # Absolute: the server runs in its data folder and puts its socket there (-k).
         self.data_dir = (
-            Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="jobbatch-pg-"))
+            Path(data_dir).resolve() if data_dir else Path(tempfile.mkdtemp(prefix="jobbatch-pg-"))
         )
         self.port = port or free_port()
         self.host = "127.0.0.1"

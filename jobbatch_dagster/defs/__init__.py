@@ -36,7 +36,10 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=build_checks(settings, partitions),
         jobs=[nightly, harvest, build_retry_job(settings)],
         schedules=[build_nightly_schedule(settings, nightly)],
-        sensors=[build_batch_status_sensor(settings, harvest), build_stale_run_watchdog()],
+        sensors=[
+            build_batch_status_sensor(settings, harvest),
+            build_stale_run_watchdog(settings.instance.watchdog_interval_seconds),
+        ],
         resources={
             "duckdb": warehouse_resource(settings),
             "openai_batch": OpenAIBatchResource(),

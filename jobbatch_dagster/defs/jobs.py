@@ -11,6 +11,11 @@ NIGHTLY_JOB = "nightly_job"
 RETRY_JOB = "retry_requests_job"
 HARVEST_JOB = "batch_harvest_job"
 
+# A launched run executes its steps in its own process: nearly every step writes the warehouse and
+# waits for the one slot of the duckdb pool anyway, so a subprocess per step (the default executor)
+# would add a Python start per step and no parallelism.
+RUN_EXECUTOR = dg.in_process_executor
+
 # What `dg.define_asset_job` returns: Dagster exports the function but not the class, so the type
 # is named after what the public function gives (Dagster's private modules break on upgrade).
 AssetJob = type(dg.define_asset_job("asset_job"))
@@ -22,6 +27,7 @@ def build_nightly_job(settings: Settings) -> AssetJob:
     keys = [SCRAPED_JOBS_KEY, *(k for s in first for k in (batch_input_key(s), batch_key(s)))]
     return dg.define_asset_job(
         NIGHTLY_JOB,
+        executor_def=RUN_EXECUTOR,
         selection=dg.AssetSelection.assets(*keys),
         description=(
             "Reads a scrape day's postings and submits their first-stage batches. "
@@ -34,6 +40,7 @@ def build_harvest_job() -> AssetJob:
     """Everything after a submission; the sensor selects the part one finished stage unlocks."""
     return dg.define_asset_job(
         HARVEST_JOB,
+        executor_def=RUN_EXECUTOR,
         selection=dg.AssetSelection.all() - dg.AssetSelection.assets(SCRAPED_JOBS_KEY),
         description="Harvest runs requested by batch_status_sensor (one per finished stage and day).",
     )
@@ -44,6 +51,7 @@ def build_retry_job(settings: Settings) -> AssetJob:
     ``ops: {<stage>_batch: {config: {retry_requests: true}}}``."""
     return dg.define_asset_job(
         RETRY_JOB,
+        executor_def=RUN_EXECUTOR,
         selection=dg.AssetSelection.assets(*(batch_key(s.task) for s in settings.stages)),
         description=(
             "Sends a day's dead-lettered and cancelled requests again, for the stages whose "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -19,6 +20,7 @@ from pydantic import Field
 from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.warehouse import ensure_schema
+from jobbatch_dagster.warehouse.connect import Lake, Warehouse, open_warehouse
 
 
 class OpenAIBatchResource(dg.ConfigurableResource):
@@ -32,20 +34,47 @@ class OpenAIBatchResource(dg.ConfigurableResource):
         return BatchClient(max_retries=self.max_retries, timeout=self.timeout_seconds)
 
 
+class WarehouseResource(DuckDBResource):
+    """The ``duckdb`` resource: Dagster's DuckDB resource, connecting the way the rest of the
+    project does (:func:`~jobbatch_dagster.warehouse.connect.open_warehouse`): the file in
+    ``database``, or, with ``lake_catalog`` set, the DuckLake with its extensions and S3 secret
+    set up on every connection. Credentials stay in the environment, never in this config."""
+
+    lake_catalog: str | None = Field(
+        default=None, description="[warehouse] catalog: postgres:<libpq string>, no password."
+    )
+    lake_data_path: str | None = Field(default=None, description="[warehouse] data_path.")
+
+    @property
+    def warehouse(self) -> Warehouse:
+        if self.lake_catalog is None:
+            return Warehouse(Path(self.database))
+        if self.lake_data_path is None:
+            return Warehouse(Path(self.database), Lake(self.lake_catalog))
+        return Warehouse(Path(self.database), Lake(self.lake_catalog, self.lake_data_path))
+
+    @contextmanager
+    def get_connection(self) -> Iterator[DuckDBPyConnection]:
+        """A read-write connection, closed even when the body raises (Dagster's own leaves it
+        open then, which would lock out later connections of this process)."""
+        with open_warehouse(self.warehouse) as con:
+            yield con
+
+
 @contextmanager
 def warehouse_connection(resource: DuckDBResource) -> Iterator[DuckDBPyConnection]:
-    """A connection with every table and view in place, closed even when the body raises
-    (``DuckDBResource.get_connection`` leaves it open then, which would lock out later
-    connections of this process with another configuration)."""
+    """A connection with every table and view in place, closed even when the body raises."""
     with resource.get_connection() as con:
-        try:
-            ensure_schema(con)
-            yield con
-        finally:
-            con.close()
+        ensure_schema(con)
+        yield con
 
 
-def warehouse_resource(settings: Settings) -> DuckDBResource:
-    """The DuckDB file of ``[paths] warehouse`` (or ``JOBBATCH_WAREHOUSE``), its folder created."""
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    return DuckDBResource(database=str(settings.warehouse_path))
+def warehouse_resource(settings: Settings) -> WarehouseResource:
+    """The warehouse of ``[warehouse]`` (a DuckLake) or ``[paths] warehouse`` (the DuckDB file,
+    or ``JOBBATCH_WAREHOUSE``)."""
+    lake = settings.lake
+    return WarehouseResource(
+        database=str(settings.warehouse_path),
+        lake_catalog=lake.catalog if lake else None,
+        lake_data_path=lake.data_path if lake else None,
+    )

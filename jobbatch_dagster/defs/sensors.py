@@ -106,7 +106,7 @@ def build_batch_status_sensor(settings: Settings, harvest_job: AssetJob) -> dg.S
     @dg.sensor(
         name=SENSOR_NAME,
         job=harvest_job,
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=settings.instance.sensor_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def batch_status_sensor(

@@ -7,6 +7,9 @@ launcher's workers, and frees slots only of runs that ended), so this sensor che
 itself: the pid the run recorded (our ``jobbatch/worker`` tag, or the pid of its engine events:
 the launcher's "Started process for run", the executor's "Executing steps ..."; step subprocesses
 report theirs in other events), on this host. A dead worker's run is reported failed and its slots freed at once.
+A run launched through a code server is reported failed by that server the moment its worker dies,
+but keeps its slots until run monitoring frees them (``free_slots_after_run_end_seconds``, plus a
+poll): the watchdog frees the slots of an ended run whose worker is gone at its next tick.
 The ``max_runtime_seconds`` of run monitoring (home.py) stays the backstop for workers that hang.
 """
 
@@ -108,10 +111,34 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return failed
 
 
-def build_stale_run_watchdog() -> dg.SensorDefinition:
+def free_slots_of_ended_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Free the pool slots still claimed by runs that ended and whose worker process is gone (a
+    live worker may still be finishing a step); return their run ids."""
+    storage = instance.event_log_storage
+    holders = {
+        slot.run_id
+        for pool in storage.get_concurrency_keys()
+        for slot in storage.get_concurrency_info(pool).claimed_slots
+    }
+    freed = []
+    for run_id in sorted(holders):
+        record = instance.get_run_record_by_id(run_id)
+        if record is None or not record.dagster_run.is_finished:
+            continue
+        pid = _worker_pid(instance, record.dagster_run)
+        if pid is None or worker_is_alive(pid, record.start_time):
+            continue
+        storage.free_concurrency_slots_for_run(run_id)
+        freed.append(run_id)
+    return freed
+
+
+def build_stale_run_watchdog(interval_seconds: int) -> dg.SensorDefinition:
+    """The watchdog, evaluated every ``interval_seconds`` (``[instance] watchdog_interval_seconds``)."""
+
     @dg.sensor(
         name=WATCHDOG_NAME,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def stale_run_watchdog(context: dg.SensorEvaluationContext) -> dg.SkipReason:
@@ -120,8 +147,12 @@ def build_stale_run_watchdog() -> dg.SensorDefinition:
         failed = fail_dead_runs(context.instance)
         for run_id in failed:
             context.log.warning(f"run {run_id}: worker gone, marked failed and its slots freed")
+        freed = free_slots_of_ended_runs(context.instance)
+        for run_id in freed:
+            context.log.warning(f"run {run_id}: ended with its worker gone; its slots freed")
         return dg.SkipReason(
-            f"{len(failed)} run(s) with a dead worker failed ({time.monotonic() - started:.2f} s)"
+            f"{len(failed)} run(s) with a dead worker failed, the slots of {len(freed)} ended "
+            f"run(s) freed ({time.monotonic() - started:.2f} s)"
         )
 
     return stale_run_watchdog

@@ -46,6 +46,7 @@ from jobbatch_dagster.tasks.followup import (
     ROI_QUESTION,
 )
 from jobbatch_dagster.warehouse import ensure_schema
+from jobbatch_dagster.warehouse.connect import Warehouse, open_warehouse
 from jobbatch_dagster.warehouse.conversations import (
     CONTEXT_ROLE,
     ConversationTurn,
@@ -139,11 +140,16 @@ class ConversationalLeadAgent:
         client: LiveClient | openai.OpenAI | None = None,
         *,
         settings: Settings | None = None,
-        warehouse: str | os.PathLike[str] | None = None,
+        warehouse: Warehouse | str | os.PathLike[str] | None = None,
         model: str | None = None,
     ) -> None:
         self.settings = settings or load_settings()
-        self.warehouse_path = Path(warehouse) if warehouse else self.settings.warehouse_path
+        if isinstance(warehouse, Warehouse):
+            self.warehouse_location = warehouse
+        elif warehouse:  # a DuckDB file given by path
+            self.warehouse_location = Warehouse(Path(warehouse))
+        else:
+            self.warehouse_location = self.settings.warehouse
         self._client = client if isinstance(client, LiveClient | None) else LiveClient(client)
         self.model = model or _outreach_model(self.settings)
         self.system_prompt = INSTRUCTIONS.replace(
@@ -160,8 +166,7 @@ class ConversationalLeadAgent:
 
     @contextmanager
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(self.warehouse_path)) as con:
+        with open_warehouse(self.warehouse_location) as con:
             ensure_schema(con)
             yield con
 
@@ -183,7 +188,7 @@ class ConversationalLeadAgent:
             lead = lead_record(con, lead_id) if isinstance(prospect, str) else None
         if isinstance(prospect, str) and lead is None:
             raise UnknownLeadError(
-                f"no lead {lead_id!r} in qualified_leads of {self.warehouse_path}: "
+                f"no lead {lead_id!r} in qualified_leads of {self.warehouse_location}: "
                 "`jobbatch leads list` shows the leads and their ids"
             )
         if lead is None:
@@ -197,7 +202,7 @@ class ConversationalLeadAgent:
             turns = conversation_turns(con, lead_id)
         if not turns:
             raise UnknownLeadError(
-                f"lead {lead_id!r} has no conversation in {self.warehouse_path}: start one with "
+                f"lead {lead_id!r} has no conversation in {self.warehouse_location}: start one with "
                 f'start_conversation({lead_id!r}) or `jobbatch leads ask {lead_id} "..."`'
             )
         return Conversation(self, lead_id, turns, stored=len(turns))

@@ -15,6 +15,7 @@ from datetime import date, datetime
 import duckdb
 
 from jobbatch_dagster.warehouse.frames import insert_rows
+from jobbatch_dagster.warehouse.transaction import transaction
 
 CONVERSATIONS_TABLE = "lead_conversations"
 # The role of a conversation's first turn: the lead's file, sent as a user message but no question.
@@ -64,9 +65,27 @@ def conversation_turns(con: duckdb.DuckDBPyConnection, job_id: str) -> list[Conv
     return [ConversationTurn(*row) for row in cursor.fetchall()]
 
 
+class TurnTakenError(RuntimeError):
+    """Another writer stored a turn of this conversation first (two follow-ups on one lead raced)."""
+
+
 def append_turns(con: duckdb.DuckDBPyConnection, turns: Sequence[ConversationTurn]) -> None:
-    """Add a question and its answer; a turn number already taken fails (two writers raced)."""
-    insert_rows(con, CONVERSATIONS_TABLE, [asdict(turn) for turn in turns])
+    """Add a question and its answer; a turn number already taken fails (two writers raced), on
+    a DuckLake too, which has no key to refuse it."""
+    if not turns:
+        return
+    with transaction(con):
+        taken = con.execute(
+            "SELECT turn FROM lead_conversations WHERE job_id = ? "
+            "AND turn IN (SELECT unnest(?::INTEGER[])) ORDER BY turn",
+            [turns[0].job_id, [turn.turn for turn in turns]],
+        ).fetchall()
+        if taken:
+            raise TurnTakenError(
+                f"turn {taken[0][0]} of lead {turns[0].job_id!r} was stored by another writer "
+                "meanwhile: resume the conversation and ask again"
+            )
+        insert_rows(con, CONVERSATIONS_TABLE, [asdict(turn) for turn in turns])
 
 
 def live_spend_on(con: duckdb.DuckDBPyConnection, day: date) -> float:

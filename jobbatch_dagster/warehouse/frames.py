@@ -3,6 +3,10 @@
 Values travel as data in a registered frame, never as SQL text; only our own table and column
 names are spliced into the statement. Each column is cast to the table's type in the SELECT, so
 upsert expressions compare like with like (a date is a DATE, not the string it arrived as).
+
+An upsert (:class:`Upsert`) is a ``MERGE`` on the table's key, the incoming row named ``excluded``
+as in an ``ON CONFLICT`` clause: the same statement on a DuckDB file and on a DuckLake, which has
+no keys for ``ON CONFLICT`` to find.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import dataclasses
 import operator
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -21,14 +26,36 @@ import pandas as pd
 _FRAME = "_jobbatch_frame"
 
 
+@dataclass(frozen=True)
+class Upsert:
+    """What happens to an incoming row whose key is already stored: ``update`` (a SET list over
+    the table and ``excluded``, the incoming row) where ``when`` also holds; without ``update`` the
+    stored row stays as it is. Rows with a new key are inserted."""
+
+    keys: tuple[str, ...]
+    update: str | None = None
+    when: str | None = None
+
+    def statement(self, table: str, columns: Sequence[str], source: str) -> str:
+        """``MERGE INTO table`` from ``source`` (a SELECT giving ``columns``)."""
+        on = " AND ".join(f'{table}."{k}" = excluded."{k}"' for k in self.keys)
+        names = ", ".join(f'"{c}"' for c in columns)
+        values = ", ".join(f'excluded."{c}"' for c in columns)
+        matched = ""
+        if self.update:
+            condition = f" AND {self.when}" if self.when else ""
+            matched = f"WHEN MATCHED{condition} THEN UPDATE SET {self.update} "
+        return (
+            f"MERGE INTO {table} USING ({source}) AS excluded ON {on} {matched}"
+            f"WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})"
+        )
+
+
 def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    """Column name -> DuckDB type of one table, in table order."""
-    rows = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_name = ? ORDER BY ordinal_position",
-        [table],
-    ).fetchall()
-    return dict(rows)
+    """Column name -> DuckDB type of one table, in table order, found as a statement finds it
+    (a temporary table first, then the default catalog)."""
+    rows = con.execute(f"DESCRIBE {table}").fetchall()
+    return {row[0]: row[1] for row in rows}
 
 
 def insert_rows(
@@ -36,27 +63,42 @@ def insert_rows(
     table: str,
     rows: Sequence[Mapping[str, Any]],
     *,
-    on_conflict: str = "",
+    upsert: Upsert | None = None,
 ) -> int:
-    """Insert rows (dicts keyed by column) into ``table``; ``on_conflict`` is our own SQL clause."""
+    """Insert rows (dicts keyed by column) into ``table``, or upsert them on its key."""
     if not rows:
         return 0
     columns = list(rows[0])
     frame = pd.DataFrame.from_records([{c: row.get(c) for c in columns} for row in rows])
-    _insert_frame(con, table, frame.astype(object).where(frame.notna(), None), on_conflict)
+    _insert_frame(con, table, frame.astype(object).where(frame.notna(), None), upsert)
     return len(rows)
 
 
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    source: str,
+    upsert: Upsert | None,
+    params: Sequence[Any] = (),
+) -> None:
+    """Insert (or upsert) the rows ``source`` selects into ``table``'s ``columns``."""
+    if upsert is not None:
+        con.execute(upsert.statement(table, columns, source), list(params))
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    con.execute(f"INSERT INTO {table} ({names}) {source}", list(params))
+
+
 def _insert_frame(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, on_conflict: str
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, upsert: Upsert | None
 ) -> int:
     types = column_types(con, table)
     columns = [name for name in frame.columns if name in types]
     select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in columns)
-    names = ", ".join(f'"{c}"' for c in columns)
     con.register(_FRAME, frame)
     try:
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {select} FROM {_FRAME} {on_conflict}")
+        _write(con, table, columns, f"SELECT {select} FROM {_FRAME}", upsert)
     finally:
         # In an aborted transaction unregistering fails too; the insert's own error must surface.
         with contextlib.suppress(duckdb.TransactionException):
@@ -69,7 +111,7 @@ def insert_records(
     table: str,
     records: Sequence[Any],
     *,
-    on_conflict: str = "",
+    upsert: Upsert | None = None,
     constants: Mapping[str, Any] | None = None,
 ) -> int:
     """Insert dataclass rows (their fields named like ``table``'s columns), built column by column;
@@ -83,7 +125,7 @@ def insert_records(
     frame = pd.DataFrame(columns, dtype=object)
     for name, value in (constants or {}).items():
         frame[name] = value
-    return _insert_frame(con, table, frame, on_conflict)
+    return _insert_frame(con, table, frame, upsert)
 
 
 def insert_json_records(
@@ -91,9 +133,9 @@ def insert_json_records(
     table: str,
     records: Sequence[Any],
     *,
-    on_conflict: str = "",
+    upsert: Upsert | None = None,
 ) -> int:
-    """Insert dataclass rows by writing them as JSON lines that DuckDB reads itself.
+    """Insert (or upsert) dataclass rows by writing them as JSON lines that DuckDB reads itself.
 
     For rows of long text (a downloaded answer and its line), this is several times faster than a
     pandas frame of Python objects, which DuckDB scans value by value: orjson encodes each row in
@@ -107,18 +149,16 @@ def insert_json_records(
     read_types = {name: "VARCHAR" if types[name] == "JSON" else types[name] for name in names}
     spec = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in read_types.items()) + "}"
     select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in names)
-    columns = ", ".join(f'"{c}"' for c in names)
     with tempfile.NamedTemporaryFile(suffix=".jsonl") as staged:
         staged.write(b"\n".join(orjson.dumps(record) for record in records))
         staged.flush()
-        con.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {select} FROM read_json(?, "
-            f"format = 'newline_delimited', columns = {spec}) {on_conflict}",
-            [staged.name],
+        source = (
+            f"SELECT {select} FROM read_json(?, format = 'newline_delimited', columns = {spec})"
         )
+        _write(con, table, names, source, upsert, [staged.name])
     return len(records)
 
 
 def update_set(columns: Sequence[str]) -> str:
-    """``ON CONFLICT ... DO UPDATE SET`` list taking each column from the incoming row."""
+    """An :class:`Upsert` SET list taking each column from the incoming row."""
     return ", ".join(f'"{c}" = excluded."{c}"' for c in columns)

@@ -3,7 +3,8 @@
 The ledgers (``batch_requests``, ``stage_postings``, ``costs``) hold the current state, and a
 re-run of a day rightly rewrites it: a second build finds every answer already stored and calls
 each posting reused. The facts here are written beside the ledger writes, in the same
-transaction, and never updated: recording a fact again is ignored by its key. ``daily_funnel``
+transaction, and never updated: recording a fact again is ignored by its key (a ``MERGE`` that only
+inserts what is new). ``daily_funnel``
 reads only these, so running a day again leaves its history as it was, and a genuinely new
 posting on a re-run adds to it.
 """
@@ -15,10 +16,14 @@ from datetime import date, datetime
 
 import duckdb
 
-from jobbatch_dagster.warehouse.frames import insert_rows
+from jobbatch_dagster.warehouse.frames import Upsert, insert_rows
 from jobbatch_dagster.warehouse.rows import CostRow, StagePostingRow
 
-_IGNORE_RECORDED = "ON CONFLICT DO NOTHING"
+_REQUEST_EVENT = Upsert(("batch_id", "custom_id", "event"))
+_REQUEST_EVENT_COLUMNS = (
+    "batch_id", "custom_id", "event", "stage", "scrape_date", "job_id", "request_fingerprint",
+    "attempt", "error_code", "recorded_at",
+)  # fmt: skip
 
 
 def record_coverage(
@@ -45,22 +50,29 @@ def record_coverage(
             for p in postings
             if p.disposition != "sent"
         ],
-        on_conflict=_IGNORE_RECORDED,
+        upsert=Upsert(("stage", "scrape_date", "job_id")),
+    )
+
+
+def _record_request_events(con: duckdb.DuckDBPyConnection, source: str, batch_id: str) -> None:
+    """Add the events ``source`` selects (one batch's, in the table's column order) that are not
+    recorded yet."""
+    con.execute(
+        _REQUEST_EVENT.statement("request_events", _REQUEST_EVENT_COLUMNS, source), [batch_id]
     )
 
 
 def record_sent(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     """Every request the ledger now has in ``batch_id``: sent in that batch."""
-    con.execute(
-        f"""
-        INSERT INTO request_events (batch_id, custom_id, event, stage, scrape_date, job_id,
-                                    request_fingerprint, attempt, error_code, recorded_at)
-        SELECT batch_id, custom_id, 'sent', stage, scrape_date, job_id, request_fingerprint,
-               attempt, NULL, now()
+    _record_request_events(
+        con,
+        """
+        SELECT batch_id, custom_id, 'sent' AS event, stage, scrape_date, job_id,
+               request_fingerprint, attempt, CAST(NULL AS VARCHAR) AS error_code,
+               now() AS recorded_at
         FROM batch_requests WHERE batch_id = ?
-        {_IGNORE_RECORDED}
         """,
-        [batch_id],
+        batch_id,
     )
 
 
@@ -70,18 +82,17 @@ def record_harvest(con: duckdb.DuckDBPyConnection, cost: CostRow) -> None:
     ``unrun`` is a request the batch ended without running (expired, cancelled, failed, or a
     retryable line error): still owed an answer, so the funnel counts it as pending.
     """
-    con.execute(
-        f"""
-        INSERT INTO request_events (batch_id, custom_id, event, stage, scrape_date, job_id,
-                                    request_fingerprint, attempt, error_code, recorded_at)
+    _record_request_events(
+        con,
+        """
         SELECT batch_id, custom_id,
                CASE state WHEN 'answered' THEN 'answered'
-                          WHEN 'dead_lettered' THEN 'dead_lettered' ELSE 'unrun' END,
-               stage, scrape_date, job_id, request_fingerprint, attempt, error_code, now()
+                          WHEN 'dead_lettered' THEN 'dead_lettered' ELSE 'unrun' END AS event,
+               stage, scrape_date, job_id, request_fingerprint, attempt, error_code,
+               now() AS recorded_at
         FROM batch_requests WHERE batch_id = ? AND state <> 'submitted'
-        {_IGNORE_RECORDED}
         """,
-        [cost.batch_id],
+        cost.batch_id,
     )
     insert_rows(
         con,
@@ -99,5 +110,5 @@ def record_harvest(con: duckdb.DuckDBPyConnection, cost: CostRow) -> None:
                 "recorded_at": datetime.now(),
             }
         ],
-        on_conflict=_IGNORE_RECORDED,
+        upsert=Upsert(("batch_id",)),
     )

@@ -18,7 +18,12 @@ import duckdb
 
 from jobbatch_dagster.batch.failures import REPAIR_CODE, REPAIRABLE_CODES
 from jobbatch_dagster.contract import TERMINAL_STATUSES
-from jobbatch_dagster.warehouse.frames import insert_json_records, insert_rows, update_set
+from jobbatch_dagster.warehouse.frames import (
+    Upsert,
+    insert_json_records,
+    insert_rows,
+    update_set,
+)
 from jobbatch_dagster.warehouse.rows import (
     BatchRow,
     BatchStatusRow,
@@ -84,15 +89,17 @@ def replace_stage_postings(
 # A request a terminal batch never ran (pending with the provider's reason) is the same durable
 # record when it is built again for its day: its attempt goes up and it waits for its new batch.
 # Answered and dead-lettered records are never overwritten.
-_NEXT_ATTEMPT = """
-    ON CONFLICT (stage, scrape_date, custom_id) DO UPDATE SET
+_NEXT_ATTEMPT = Upsert(
+    keys=("stage", "scrape_date", "custom_id"),
+    update="""
         attempt = batch_requests.attempt + 1, previous_batch_id = batch_requests.batch_id,
         batch_id = NULL, state = 'pending',
         error_code = NULL, error_message = NULL, job_id = excluded.job_id,
         request_fingerprint = excluded.request_fingerprint, model = excluded.model,
         shard = excluded.shard, updated_at = excluded.updated_at
-    WHERE batch_requests.state = 'pending' AND batch_requests.error_code IS NOT NULL
-"""
+    """,
+    when="batch_requests.state = 'pending' AND batch_requests.error_code IS NOT NULL",
+)
 
 
 def unrun_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[UnrunRequest]:
@@ -139,7 +146,6 @@ def resolve_answered_elsewhere(con: duckdb.DuckDBPyConnection, stage: str, day: 
               GROUP BY request_fingerprint) AS a
         WHERE r.stage = ? AND r.scrape_date = ? AND r.state = 'pending'
           AND r.error_code IS NOT NULL AND r.request_fingerprint = a.request_fingerprint
-        RETURNING 1
         """,
         [stage, stage, day],
     )
@@ -158,7 +164,6 @@ def dead_letter_exhausted(con: duckdb.DuckDBPyConnection, batch_id: str, max_att
             updated_at = now()
         WHERE batch_id = ? AND state = 'pending' AND error_code IS NOT NULL
           AND error_code <> ? AND attempt >= ?
-        RETURNING 1
         """,
         [max_attempts, batch_id, CANCELLED, max_attempts],
     )
@@ -193,7 +198,6 @@ def queue_repairs(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
                WHERE o.stage = r.stage AND o.scrape_date = r.scrape_date
                  AND o.custom_id = r.custom_id AND o.kind = 'failed'
                  AND o.error_code IN (SELECT unnest($codes::VARCHAR[]))) = 1
-        RETURNING 1
         """,
         {"batch": batch_id, "codes": repairable, "repair": REPAIR_CODE},
     )
@@ -228,7 +232,6 @@ def reopen_requests(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> in
             updated_at = now()
         WHERE stage = ? AND scrape_date = ? AND batch_id IS NOT NULL
           AND (state = 'dead_lettered' OR (state = 'pending' AND error_code = ?))
-        RETURNING 1
         """,
         [stage, day, CANCELLED],
     )
@@ -270,7 +273,6 @@ def resume_cancelled(
         WHERE stage = $stage AND scrape_date < $before AND state = 'pending'
           AND error_code = $cancelled AND attempt >= $max
           AND updated_at < $began
-        RETURNING 1
         """,
         params,
     )
@@ -322,7 +324,8 @@ def known_batch_ids(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) ->
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any]) -> int:
-    return len(con.execute(sql, params).fetchall())
+    """The rows an UPDATE changed (DuckLake has no RETURNING on updates; the count is the same)."""
+    return int(con.execute(sql, params).fetchone()[0])  # type: ignore[index]
 
 
 def replace_unsubmitted_requests(
@@ -360,7 +363,7 @@ def record_requests(
             }
             for r in rows
         ],
-        on_conflict=_NEXT_ATTEMPT,
+        upsert=_NEXT_ATTEMPT,
     )
 
 
@@ -405,7 +408,7 @@ def _upsert_stamped(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[A
         con,
         table,
         stamped,
-        on_conflict=f"ON CONFLICT (batch_id) DO UPDATE SET {update_set([*changing, 'updated_at'])}",
+        upsert=Upsert(("batch_id",), update_set([*changing, "updated_at"])),
     )
 
 
@@ -426,9 +429,10 @@ def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[RawOutputR
         con,
         "raw_outputs",
         rows,
-        on_conflict=(
-            f"ON CONFLICT (batch_id, custom_id) DO UPDATE SET {update_set(changing)} "
-            "WHERE excluded.kind = 'answered' OR raw_outputs.kind <> 'answered'"
+        upsert=Upsert(
+            ("batch_id", "custom_id"),
+            update_set(changing),
+            when="(excluded.kind = 'answered' OR raw_outputs.kind <> 'answered')",
         ),
     )
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Final
 
-import duckdb
+from jobbatch_dagster.warehouse.connect import Warehouse, open_warehouse
 
 MORNING_REPORTS: Final[dict[str, str]] = {
     "Funnel per scrape day (daily_funnel)": """
@@ -40,38 +39,42 @@ SPEND_REPORT: Final = (
 )
 
 
-def print_morning_reports(warehouse: Path) -> None:
-    """Print each morning report as a table (the file is opened read-only)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def print_morning_reports(warehouse: Warehouse) -> None:
+    """Print each morning report as a table (the warehouse is opened read-only)."""
+    with open_warehouse(warehouse, read_only=True) as con:
         for title, sql in MORNING_REPORTS.items():
             print(f"\n== {title}")
             con.sql(sql).show(max_width=220, max_rows=20)
 
 
-def print_spend(warehouse: Path) -> None:
+def print_spend(warehouse: Warehouse) -> None:
     """Print the batch and live spend side by side (the ``spend`` view, all days)."""
     title, sql = SPEND_REPORT
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         print(f"\n== {title}")
         con.sql(sql).show(max_width=220)
 
 
-def outreach_leads(warehouse: Path, limit: int) -> list[str]:
+def outreach_leads(warehouse: Warehouse, limit: int) -> list[str]:
     """The ids of the first ``limit`` top leads that have outreach, in ``top_leads`` order."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         rows = con.execute(
             "SELECT job_id FROM top_leads WHERE email_subject IS NOT NULL LIMIT ?", [limit]
         ).fetchall()
     return [r[0] for r in rows]
 
 
-def batch_count(warehouse: Path) -> int:
+def batch_count(warehouse: Warehouse) -> int:
     """Batches recorded so far (0 before the first run)."""
-    if not warehouse.is_file():
+    if not warehouse.exists():
         return 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         tables = {
-            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = current_database()"
+            ).fetchall()
         }
         return (
             con.execute("SELECT count(*) FROM batches").fetchone()[0] if "batches" in tables else 0

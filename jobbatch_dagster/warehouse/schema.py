@@ -1,7 +1,10 @@
 """The warehouse's tables, defined once: names, columns and keys.
 
-Every ledger has a primary key so that loads can upsert (re-running a night never duplicates a row),
-and every partitioned table carries ``scrape_date`` so a re-materialized day can replace its rows.
+Every ledger has a key so that loads can upsert (re-running a night never duplicates a row), and
+every partitioned table carries ``scrape_date`` so a re-materialized day can replace its rows. The
+upserts are ``MERGE`` statements on those keys, so they hold on a DuckLake too, which has no
+constraints: there the tables are created without their ``PRIMARY KEY`` (:func:`without_keys`),
+while a DuckDB file keeps it as a second guard against a duplicate.
 ``batch_requests`` is the durable record of each request and its state; ``batches`` links a batch to
 its parent (``parent_batch_id``, ``attempt``) so resubmission of unfinished work fits without a
 migration. The typed result tables take their answer columns from the tasks' result models (see
@@ -10,13 +13,17 @@ migration. The typed result tables take their answer columns from the tasks' res
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Final
 
 import duckdb
 
+from jobbatch_dagster.warehouse.connect import is_lake
 from jobbatch_dagster.warehouse.conversations import CONVERSATIONS_DDL
 from jobbatch_dagster.warehouse.results_schema import result_table_ddl
-from jobbatch_dagster.warehouse.views import create_views
+from jobbatch_dagster.warehouse.transaction import transaction
+from jobbatch_dagster.warehouse.views import VIEW_DDL
 
 # The request states of ``batch_requests``: pending (built, not yet in a batch), submitted (in a
 # batch that has not finished), answered (schema-valid answer stored) or dead_lettered (no usable
@@ -223,12 +230,44 @@ MIGRATIONS: Final = (
 )
 
 
+# Which definitions a warehouse was last brought up to: when they match, opening it runs no DDL
+# (on a DuckLake each replaced view would be a new snapshot, on every connection).
+SCHEMA_TABLE: Final = "warehouse_schema"
+_SCHEMA_DDL: Final = (
+    f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (fingerprint VARCHAR NOT NULL, "
+    "updated_at TIMESTAMP NOT NULL)"
+)
+# the table clause, after the last column (and the comment that ends its line, kept)
+_TABLE_KEY = re.compile(r",(\s*--[^\n]*)?\s*PRIMARY KEY \([^)]*\)")
+_COLUMN_KEY = re.compile(r" PRIMARY KEY\b")
+
+
+def without_keys(ddl: str) -> str:
+    """A CREATE TABLE without its PRIMARY KEY, for DuckLake: a table clause goes (its columns
+    are NOT NULL already), a column's key becomes the NOT NULL it implied."""
+    return _COLUMN_KEY.sub(" NOT NULL", _TABLE_KEY.sub(r"\1", ddl))
+
+
+def schema_statements(lake: bool) -> list[str]:
+    """Every statement that brings a warehouse up to this version, in order."""
+    tables = [*TABLE_DDL.values(), *result_table_ddl().values()]
+    return [
+        *(without_keys(ddl) if lake else ddl for ddl in tables),
+        *MIGRATIONS,
+        *VIEW_DDL.values(),
+    ]
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table and view that does not exist yet; safe to call on every connection."""
-    for ddl in TABLE_DDL.values():
-        con.execute(ddl)
-    for ddl in MIGRATIONS:
-        con.execute(ddl)
-    for ddl in result_table_ddl().values():
-        con.execute(ddl)
-    create_views(con)
+    """Create every table and view that does not exist yet and apply the migrations; nothing runs
+    when the warehouse is already at this version, so it is cheap on every connection."""
+    statements = schema_statements(is_lake(con))
+    fingerprint = hashlib.sha256("\n;\n".join(statements).encode()).hexdigest()
+    con.execute(_SCHEMA_DDL)
+    if con.execute(f"SELECT fingerprint FROM {SCHEMA_TABLE}").fetchall() == [(fingerprint,)]:
+        return
+    with transaction(con):
+        for ddl in statements:
+            con.execute(ddl)
+        con.execute(f"DELETE FROM {SCHEMA_TABLE}")
+        con.execute(f"INSERT INTO {SCHEMA_TABLE} VALUES (?, now())", [fingerprint])

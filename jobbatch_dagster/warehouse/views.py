@@ -1,7 +1,7 @@
 """The morning views: best leads first, the funnel per scrape day, and what batch and live work cost.
 
-Views, not tables, so they are never stale and never need loading; they are recreated on every
-``ensure_schema`` so a changed definition reaches an existing warehouse. ``daily_funnel`` counts
+Views, not tables, so they are never stale and never need loading; ``ensure_schema`` recreates
+them whenever a definition changed, so a changed definition reaches an existing warehouse. ``daily_funnel`` counts
 what the pipeline did from the append-only facts (:mod:`jobbatch_dagster.warehouse.history`), so
 running a day again never rewrites it; pending there is a request sent and not yet answered or
 dead-lettered (still running, or left unrun by its batch).
@@ -10,8 +10,6 @@ dead-lettered (still running, or left unrun by its batch).
 from __future__ import annotations
 
 from typing import Final
-
-import duckdb
 
 VIEW_DDL: Final[dict[str, str]] = {
     "top_leads": """
@@ -188,9 +186,3 @@ VIEW_DDL: Final[dict[str, str]] = {
         ORDER BY day, kind
     """,
 }
-
-
-def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Create or replace the views, in order (the tables they read must exist)."""
-    for ddl in VIEW_DDL.values():
-        con.execute(ddl)

@@ -71,3 +71,46 @@ def test_unknown_stage_lists_known_ones() -> None:
     settings = load_settings(Path(__file__).parents[2] / "jobbatch.toml")
     with pytest.raises(ConfigError, match="stages are: qualify, analyze"):
         settings.stage("summarize")
+
+
+def test_the_warehouse_section_chooses_a_ducklake_and_keeps_secrets_out(tmp_path: Path) -> None:
+    config = tmp_path / "lake.toml"
+    config.write_text(
+        '[warehouse]\ncatalog = "postgres:host=db port=5433 user=etl dbname=jobbatch_lake"\n'
+        'data_path = "s3://bucket/lake/"\n'
+    )
+    lake = load_settings(config).lake
+    assert lake is not None
+    assert (lake.catalog, lake.data_path, lake.on_s3) == (
+        "postgres:host=db port=5433 user=etl dbname=jobbatch_lake",
+        "s3://bucket/lake/",
+        True,
+    )
+    config.write_text('[warehouse]\ncatalog = "postgres:dbname=lake"\n')
+    assert load_settings(config).warehouse.lake.data_path == "data/lake/"
+    assert load_settings(tmp_path / "lake.toml").warehouse.exists()
+    assert Settings().lake is None  # no section: the DuckDB file of [paths] warehouse
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[warehouse]\ncatalogue = "postgres:dbname=x"\n', "did you mean 'catalog'"),
+        ('[warehouse]\ndata_path = "data/lake/"\n', "data_path is set but catalog is not"),
+        ('[warehouse]\ncatalog = "sqlite:lake.db"\n', "catalog must be a PostgreSQL database"),
+        (
+            '[warehouse]\ncatalog = "postgres:dbname=x password=hunter2"\n',
+            "remove it and set PGPASSWORD",
+        ),
+        ('[warehous]\ncatalog = "postgres:dbname=x"\n', "did you mean 'warehouse'"),
+    ],
+)
+def test_a_wrong_warehouse_section_says_what_to_fix(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings(config)
+    assert str(config) in str(info.value)
+    assert "hunter2" not in str(info.value)

@@ -3,7 +3,6 @@ instance, and a private emulator the engine reaches through the SDK's own enviro
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -16,22 +15,15 @@ import pytest
 
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.emulator.process import EmulatorProcess
-from jobbatch_dagster.settings import RetrySettings, Settings, load_settings
+from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.warehouse import ensure_schema
-from tests.pipeline.nights import REPO, Pipeline, persistent_instance
+from tests.pipeline.nights import Pipeline, persistent_instance, shipped_settings
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """The shipped configuration over temporary folders."""
-    return dataclasses.replace(
-        load_settings(REPO / "jobbatch.toml"),
-        incoming_dir=tmp_path / "incoming",
-        batches_dir=tmp_path / "batches",
-        warehouse_path=tmp_path / "warehouse.duckdb",
-        # resends and retries wait a few hundredths of a second, not the configured 30 s
-        retries=RetrySettings(3, 0.05),
-    )
+    return shipped_settings(tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,8 @@ from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.home import DUCKDB_POOL, prepare_dagster_home
 from jobbatch_dagster.pipeline.day import DayRun, Patience, run_day
 from jobbatch_dagster.pipeline.ingest import ingest_day
-from jobbatch_dagster.settings import Settings
+from jobbatch_dagster.settings import RetrySettings, Settings, load_settings
+from jobbatch_dagster.warehouse.connect import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample"
@@ -42,6 +44,18 @@ def duckdb_pool_slots(instance: dg.DagsterInstance) -> tuple[int, int]:
     """(slots, claimed) of the `duckdb` pool."""
     info = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL)
     return info.slot_count, len(info.claimed_slots)
+
+
+def shipped_settings(folder: Path) -> Settings:
+    """The shipped configuration over folders in ``folder`` (the warehouse the DuckDB file)."""
+    return dataclasses.replace(
+        load_settings(REPO / "jobbatch.toml"),
+        incoming_dir=folder / "incoming",
+        batches_dir=folder / "batches",
+        warehouse_path=folder / "warehouse.duckdb",
+        # resends and retries wait a few hundredths of a second, not the configured 30 s
+        retries=RetrySettings(3, 0.05),
+    )
 
 
 @dataclass
@@ -80,7 +94,7 @@ class Pipeline:
         )
 
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.settings.warehouse_path), read_only=True) as con:
+        with open_warehouse(self.settings.warehouse, read_only=True) as con:
             return con.execute(query, params or []).fetchall()
 
     def one(self, query: str, params: list | None = None) -> object:
