@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jobbatch_dagster.batch.pricing import cheapest_structured_model
+from jobbatch_dagster.batch.storage import BatchStore, is_s3_uri, open_store, staging_dir
 from jobbatch_dagster.config_rules import (
     LAKE_CATALOG_PREFIX,
     ConfigError,
@@ -121,7 +122,8 @@ class InstanceSettings:
 @dataclass(frozen=True)
 class Settings:
     incoming_dir: Path = Path("data/incoming")
-    batches_dir: Path = Path("data/batches")
+    batches_dir: Path = Path("data/batches")  # with batches_url: this process's staging folder
+    batches_url: str | None = None  # [paths] batches as s3://bucket/prefix: files any host reads
     warehouse_path: Path = Path("data/warehouse.duckdb")
     lake: Lake | None = None  # [warehouse] catalog: the warehouse is a DuckLake, not the file
     schedule_cron: str = "0 2 * * *"
@@ -169,6 +171,11 @@ class Settings:
         return Warehouse(self.warehouse_path, self.lake)
 
     @property
+    def batch_store(self) -> BatchStore:
+        """Where the shard, output and error files live: ``batches_dir``, or the bucket."""
+        return open_store(self.batches_url, self.batches_dir)
+
+    @property
     def field_map(self) -> FieldMap:
         """How the readers match a row's keys to posting fields, ``[sources.fields]`` included."""
         return FieldMap.build(dict(self.source_fields))
@@ -209,11 +216,13 @@ def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -
     paths, schedule, limits = sections["paths"], sections["schedule"], sections["limits"]
     budget, retries, quota = sections["budget"], sections["retries"], sections["quota"]
     tokens = quota.subtable("enqueued_tokens")  # model -> tokens: any model name is allowed
+    batches, batches_url = _batches(paths, base)
     warehouse = os.environ.get(WAREHOUSE_ENV) or paths.text("warehouse", str(base.warehouse_path))
     lake = lake_settings(sections["warehouse"])
     return Settings(
         incoming_dir=Path(paths.text("incoming", str(base.incoming_dir))),
-        batches_dir=Path(paths.text("batches", str(base.batches_dir))),
+        batches_dir=batches,
+        batches_url=batches_url,
         warehouse_path=Path(warehouse),
         lake=_lake(lake),
         schedule_cron=schedule.cron("cron", base.schedule_cron),
@@ -315,6 +324,17 @@ def _lake(configured: tuple[str, str | None] | None) -> Lake | None:
         return None
     catalog, data_path = configured
     return Lake(catalog, data_path) if data_path else Lake(catalog)
+
+
+def _batches(paths: Section, base: Settings) -> tuple[Path, str | None]:
+    """``[paths] batches``: a folder, or an ``s3://bucket/prefix`` URI staged in a local folder."""
+    value = paths.text("batches", str(base.batches_dir))
+    if not is_s3_uri(value):
+        return Path(value), None
+    try:
+        return staging_dir(value), value
+    except ValueError as exc:
+        raise ConfigError(f"{paths.where}: batches = {exc}") from exc
 
 
 def _source_fields(table: Section) -> tuple[tuple[str, tuple[str, ...]], ...]:

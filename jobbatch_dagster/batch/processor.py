@@ -52,8 +52,15 @@ class BatchProcessor:
         max_retries: int | None = None,
     ) -> None:
         self.settings = settings or load_settings()
-        # Default: [paths] batches in jobbatch.toml, which itself defaults to data/batches.
-        self.work_dir = Path(work_dir) if work_dir is not None else self.settings.batches_dir
+        # Default: [paths] batches in jobbatch.toml, which itself defaults to data/batches; the
+        # guide's verbs hand the user local paths, so with an s3:// setting they keep the default.
+        self.work_dir = Path(
+            work_dir
+            if work_dir is not None
+            else Settings.batches_dir
+            if self.settings.batches_url
+            else self.settings.batches_dir
+        )
         if isinstance(client, openai.OpenAI):
             client = BatchClient(client, max_retries=max_retries)
         self._client = client

@@ -113,6 +113,7 @@ def manifests_match_ledger(
     fingerprint, and every request record is in a manifest."""
     problems: list[str] = []
     directory = stage_dir(settings, stage, day) / "input"
+    settings.batch_store.fetch(directory)
     manifests = _manifest_entries(directory, problems)
     ledger = ledger_entries(con, stage, day)
     for custom_id, (path, number, fingerprint) in manifests.items():
@@ -282,13 +283,11 @@ def stage_days(
     batches at the provider."""
     found = ledger_stage_days(con)
     for stage in settings.stages:
-        folder = settings.batches_dir / stage.task
-        if folder.is_dir():
-            for day_dir in folder.iterdir():
-                try:
-                    found.add((stage.task, date.fromisoformat(day_dir.name)))
-                except ValueError:
-                    continue
+        for name in settings.batch_store.subfolders(settings.batches_dir / stage.task):
+            try:
+                found.add((stage.task, date.fromisoformat(name)))
+            except ValueError:
+                continue
     for status in provider:
         if ours(status):
             try:

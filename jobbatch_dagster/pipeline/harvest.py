@@ -180,6 +180,7 @@ def harvest_stage(
     task = get_task(stage.task)
     harvest = Harvest()
     out_dir = stage_dir(settings, stage.task, day) / "output"
+    store = settings.batch_store
     batches = stage_batches(con, stage.task, day)
     for batch in batches:
         harvest.attempt = max(harvest.attempt, batch.attempt)
@@ -193,7 +194,8 @@ def harvest_stage(
             downloaded = download_results(client, status, out_dir)
             for path in (downloaded.output_path, downloaded.error_path):
                 if path:
-                    harvest.files.append(str(path))
+                    store.publish(path)
+                    harvest.files.append(store.uri(path))
                     harvest.output_bytes += path.stat().st_size
         with transaction(con):
             results: list[RequestResult] = []

@@ -24,6 +24,7 @@ from jobbatch_dagster.batch.shards import (
     build_shards,
     read_shard,
 )
+from jobbatch_dagster.batch.storage import BatchStore
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import Task, get_task
 from jobbatch_dagster.warehouse.history import record_coverage
@@ -56,7 +57,8 @@ class StageInput:
 
 
 def stage_dir(settings: Settings, stage: str, day: date) -> Path:
-    """Where a (stage, day)'s shards and downloaded files live."""
+    """Where a (stage, day)'s shards and downloaded files live (with an ``s3://`` setting: their
+    local copies, which ``settings.batch_store`` moves to and from the bucket)."""
     return settings.batches_dir / stage / day.isoformat()
 
 
@@ -78,16 +80,17 @@ def candidate_jobs(
     return qualified_day_jobs(con, day, stage.after, RESULT_TABLES[stage.after], threshold)
 
 
-def _clear_unsubmitted_shards(directory: Path, submitted: set[str]) -> None:
+def _clear_unsubmitted_shards(store: BatchStore, directory: Path, submitted: set[str]) -> None:
     """Remove shard files of an earlier build that never became a batch (they are rebuilt)."""
-    if not directory.is_dir():
-        return
-    for path in directory.glob("*.jsonl"):
-        if path.name.endswith(MANIFEST_SUFFIX):
-            continue
+    for path in pending_shards(directory):
         if not any(fp[:16] in path.name for fp in submitted):
-            path.unlink()
-            Path(str(path) + MANIFEST_SUFFIX).unlink(missing_ok=True)
+            store.remove(path)
+            store.remove(Path(str(path) + MANIFEST_SUFFIX))
+
+
+def publish_shards(settings: Settings, shards: list[Shard]) -> None:
+    """Make freshly written shards and their manifests readable where the batches live."""
+    settings.batch_store.publish(*(p for s in shards for p in (s.path, s.manifest_path)))
 
 
 def build_stage_input(
@@ -120,7 +123,9 @@ def build_stage_input(
     summary.dead_lettered = sum(p.disposition == "dead_lettered" for p in postings)
     sending = {fingerprints[job["id"]] for job in to_send}
     directory = stage_dir(settings, stage.task, day) / "input"
-    _clear_unsubmitted_shards(directory, submitted_fingerprints(con, stage.task, day))
+    store = settings.batch_store
+    store.fetch(directory)
+    _clear_unsubmitted_shards(store, directory, submitted_fingerprints(con, stage.task, day))
     unrun = [r for r in unrun_requests(con, stage.task, day) if r.request_fingerprint in sending]
     retried = {r.request_fingerprint for r in unrun}
     summary.build = build_shards(
@@ -136,6 +141,7 @@ def build_stage_input(
         prefix=shard_prefix(stage.task, day),
     )
     summary.build.shards += followup_shards(directory, unrun, task, stage.model)
+    publish_shards(settings, summary.build.shards)
     with transaction(con):
         replace_stage_postings(con, stage.task, day, postings)
         record_coverage(con, stage.task, day, postings)
@@ -177,7 +183,9 @@ def queue_followups(
         resolve_answered_elsewhere(con, stage.task, day)
         unrun = unrun_requests(con, stage.task, day)
         directory = stage_dir(settings, stage.task, day) / "input"
+        settings.batch_store.fetch(directory)
         shards = followup_shards(directory, unrun, task, stage.model)
+        publish_shards(settings, shards)
         record_requests(con, stage.task, day, _request_rows(shards, stage))
     return shards
 

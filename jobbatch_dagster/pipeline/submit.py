@@ -26,7 +26,7 @@ import duckdb
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.batch.cost import CostBreakdown, guard_budget
 from jobbatch_dagster.batch.followup import followup_metadata
-from jobbatch_dagster.batch.shards import ManifestEntry, ShardWriter
+from jobbatch_dagster.batch.shards import ManifestEntry, Shard, ShardWriter
 from jobbatch_dagster.batch.submit import (
     RecentSubmissions,
     SubmissionRecord,
@@ -145,13 +145,14 @@ def adopt_unrecorded(
                 mark_submitted(con, stage.task, day, carried, status.id)
                 record_sent(con, status.id)  # the audit's provider-total link counts these sends
         if downloaded is not None:
-            _restore_shard(
+            restored = _restore_shard(
                 downloaded,
                 status,
                 batch_requests_of(con, status.id),
                 directory / "input",
                 shard_prefix(stage.task, day),
             )
+            settings.batch_store.publish(restored.path, restored.manifest_path)
         adopted.append(status.id)
     return adopted
 
@@ -167,7 +168,7 @@ def _restore_shard(
     carried: list[LedgerRequest],
     directory: Path,
     prefix: str,
-) -> None:
+) -> Shard:
     """An adopted batch's input file as a shard of the day's folder, its manifest from the ledger:
     the same bytes, so the same input fingerprint and the name a follow-up looks for."""
     attempt = (submission_key(status.metadata) or ("", 1))[1]
@@ -184,7 +185,7 @@ def _restore_shard(
             (request.job_id, request.request_fingerprint) if request else (None, "")
         )
         writer.add(line, ManifestEntry(custom_id, job_id, n, fingerprint, 0))
-    writer.close(prefix, status.metadata.get("task", ""), status.metadata.get("model", ""))
+    return writer.close(prefix, status.metadata.get("task", ""), status.metadata.get("model", ""))
 
 
 def _adopted_row(
