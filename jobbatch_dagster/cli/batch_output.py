@@ -30,6 +30,7 @@ def user_errors(command: F) -> F:
         from jobbatch_dagster.batch.client import BatchWaitTimeout
         from jobbatch_dagster.batch.cost import BudgetExceededError
         from jobbatch_dagster.batch.harvest import ResultsNotReadyError
+        from jobbatch_dagster.warehouse.connect import WarehouseError
 
         try:
             return command(*args, **kwargs)
@@ -51,6 +52,7 @@ def user_errors(command: F) -> F:
             BatchWaitTimeout,
             ConfigError,
             ValueError,
+            WarehouseError,  # the DuckLake's catalog, extensions or writer lock
         ) as exc:
             raise click.ClickException(str(exc)) from None
 

@@ -29,7 +29,8 @@ def to_lake(source: Path | None) -> None:
       PGPASSWORD=... jobbatch warehouse to-lake --from data/warehouse.duckdb
     """
     from jobbatch_dagster.settings import load_settings
-    from jobbatch_dagster.warehouse.move import move_to_lake
+    from jobbatch_dagster.warehouse.connect import WarehouseError
+    from jobbatch_dagster.warehouse.move import LakeNotEmptyError, move_to_lake
 
     settings = load_settings()
     if settings.lake is None:
@@ -40,7 +41,7 @@ def to_lake(source: Path | None) -> None:
     path = source or settings.warehouse_path
     try:
         moved = move_to_lake(path, settings.lake)
-    except (FileNotFoundError, RuntimeError) as exc:  # no file, a filled lake, no catalog server
+    except (FileNotFoundError, LakeNotEmptyError, WarehouseError) as exc:
         raise click.ClickException(str(exc)) from exc
     for table in moved:
         click.echo(f"{table.table:<20} {table.rows:>9,} rows")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -121,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     days = args.days or sample_days()
     started = time.monotonic()
+    # `kill` as Ctrl-C: unwind, so every service started below is stopped
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(128 + signal.SIGTERM))
     os.environ.pop("OPENAI_API_KEY", None)  # the emulator answers; nothing is spent
     with contextlib.ExitStack() as services:
         postgres = services.enter_context(LocalPostgres(data_dir=ROOT / "postgres"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import dagster as dg
 
@@ -25,10 +26,15 @@ class NightFailed(RuntimeError):
     """The night's nightly run failed, or the night did not settle in time."""
 
 
-def day_runs(instance: dg.DagsterInstance, day: str) -> list[dg.DagsterRun]:
-    """Every run of the day's partition, oldest first."""
-    runs = instance.get_runs(filters=dg.RunsFilter(tags={PARTITION_TAG: day}))
-    return list(reversed(runs))
+def day_runs(
+    instance: dg.DagsterInstance, day: str, since: datetime | None = None
+) -> list[dg.DagsterRun]:
+    """The runs of the day's partition (created at or after ``since``), oldest first."""
+    records = instance.get_run_records(filters=dg.RunsFilter(tags={PARTITION_TAG: day}))
+    # filtered here: the storage's ``created_after`` is strict, and would leave out ``since``'s run
+    return [
+        r.dagster_run for r in reversed(records) if since is None or r.create_timestamp >= since
+    ]
 
 
 def _sensor_settled(instance: dg.DagsterInstance, day: str, after: float) -> bool:
@@ -51,13 +57,18 @@ def wait_for_night(
     timeout_seconds: float,
     on_run: Callable[[dg.DagsterRun], None] = lambda _run: None,
 ) -> list[dg.DagsterRun]:
-    """Block until ``day``'s night is settled (see the module docstring); its runs, oldest first.
+    """Block until ``day``'s night is settled (see the module docstring); its runs (the nightly
+    run and those after it), oldest first.
 
     ``on_run`` is called once for every run of the day as it ends."""
     deadline = time.monotonic() + timeout_seconds
+    nightly_record = instance.get_run_record_by_id(nightly_run_id)
+    if nightly_record is None:
+        raise NightFailed(f"{day}: no run {nightly_run_id} on this instance")
+    since = nightly_record.create_timestamp  # earlier nights of the same day are not this one
     reported: set[str] = set()
     while True:
-        runs = day_runs(instance, day)
+        runs = day_runs(instance, day, since)
         for run in runs:
             if run.status in ENDED and run.run_id not in reported:
                 reported.add(run.run_id)

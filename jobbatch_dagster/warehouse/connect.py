@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from jobbatch_dagster.warehouse.lake_lock import LakeWriterLock
+from jobbatch_dagster.warehouse.lake_lock import LakeWriterLock, WarehouseError
 
 LAKE_ALIAS: Final = "lake"
 # (extension name DuckDB loads it under, the wheel's package, the file name inside the wheel)
@@ -49,10 +49,6 @@ LAKE_EXTENSIONS: Final = (
 )
 # Nothing is fetched at run time: extensions come from the wheels, or the connection fails.
 OFFLINE_CONFIG: Final = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-
-
-class WarehouseError(RuntimeError):
-    """The warehouse cannot be opened; the message says what is missing and what to do."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +109,7 @@ def open_warehouse(
     with contextlib.ExitStack() as stack:
         if not read_only:
             stack.enter_context(LakeWriterLock.for_catalog(lake.catalog))
-        cursor = _lake_database(lake, read_only).cursor()
+        cursor = _lake_cursor(lake, read_only)
         stack.callback(cursor.close)
         cursor.execute(f"USE {LAKE_ALIAS}")
         yield cursor
@@ -131,12 +127,13 @@ _databases: dict[tuple[Lake, bool], duckdb.DuckDBPyConnection] = {}
 _databases_lock = threading.Lock()
 
 
-def _lake_database(lake: Lake, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """This process's DuckDB database with the lake attached (made on first use)."""
+def _lake_cursor(lake: Lake, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A new connection to this process's DuckDB database with the lake attached (the database
+    made on first use; one thread at a time touches it)."""
     with _databases_lock:
         if (lake, read_only) not in _databases:
             _databases[(lake, read_only)] = _attach(lake, read_only)
-        return _databases[(lake, read_only)]
+        return _databases[(lake, read_only)].cursor()
 
 
 def close_lakes() -> None:

@@ -22,6 +22,10 @@ WAIT_SECONDS: Final = 600
 CATALOG_PREFIX: Final = "postgres:"
 
 
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be opened; the message says what is missing and what to do."""
+
+
 class LakeWriterLock:
     """The writer's turn of one catalog, reentrant within the process (see the module doc)."""
 
@@ -65,7 +69,7 @@ def _take_turn(catalog: str) -> Any:
         import psycopg2
         import psycopg2.errors
     except ImportError as exc:
-        raise RuntimeError(
+        raise WarehouseError(
             "the DuckLake warehouse needs psycopg2 for its writer lock: run `make install` "
             "(the cluster extra) or `pip install psycopg2-binary`"
         ) from exc
@@ -74,7 +78,7 @@ def _take_turn(catalog: str) -> Any:
     try:
         session = psycopg2.connect(dsn, application_name="jobbatch warehouse writer")
     except psycopg2.OperationalError as exc:
-        raise RuntimeError(
+        raise WarehouseError(
             f"cannot reach the DuckLake catalog ({shown}) for the writer lock: {exc}. Check "
             "[warehouse] catalog in jobbatch.toml, that the server is up, and PGPASSWORD"
         ) from exc
@@ -85,7 +89,7 @@ def _take_turn(catalog: str) -> Any:
             cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
     except psycopg2.errors.LockNotAvailable as exc:
         session.close()
-        raise RuntimeError(
+        raise WarehouseError(
             f"another process has been writing the DuckLake warehouse for {WAIT_SECONDS} s "
             f"(catalog {shown}): wait for its run to end, or end it"
         ) from exc
