@@ -16,13 +16,18 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.cli import main
 from jobbatch_dagster.cluster.services import LocalPostgres, LocalS3
 from jobbatch_dagster.defs import build_defs
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG
 from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY
 from jobbatch_dagster.emulator.process import EmulatorProcess
+from jobbatch_dagster.pipeline.harvest import harvest_stage
 from jobbatch_dagster.pipeline.ingest import ingest_day
+from jobbatch_dagster.pipeline.inputs import build_stage_input
+from jobbatch_dagster.pipeline.results import load_results
+from jobbatch_dagster.pipeline.submit import submit_stage
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.warehouse import ensure_schema
 from jobbatch_dagster.warehouse.connect import (
@@ -37,7 +42,15 @@ from jobbatch_dagster.warehouse.connect import (
 )
 from jobbatch_dagster.warehouse.move import MOVED_TABLES
 from tests.cluster.conftest import new_database
-from tests.pipeline.nights import DAY1, DAY2, FIRST_DAY, SAMPLE, SUBSET, night_without_dagster
+from tests.pipeline.nights import (
+    DAY1,
+    DAY2,
+    FIRST_DAY,
+    REPO,
+    SAMPLE,
+    SUBSET,
+    night_without_dagster,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -159,7 +172,11 @@ WRITER = textwrap.dedent(
     import dataclasses, sys
     from datetime import date
     from pathlib import Path
-    from jobbatch_dagster.pipeline.ingest import ingest_day
+    from jobbatch_dagster.pipeline.harvest import harvest_stage
+from jobbatch_dagster.pipeline.ingest import ingest_day
+from jobbatch_dagster.pipeline.inputs import build_stage_input
+from jobbatch_dagster.pipeline.results import load_results
+from jobbatch_dagster.pipeline.submit import submit_stage
     from jobbatch_dagster.settings import Settings
     from jobbatch_dagster.warehouse import ensure_schema
     from jobbatch_dagster.warehouse.connect import Lake, open_warehouse
@@ -208,6 +225,100 @@ def test_two_processes_writing_one_lake_at_once_give_exact_counts(
     days = "SELECT scrape_date, count(*) FROM job_sightings GROUP BY ALL ORDER BY ALL"
     assert read(warehouse, days) == expected["days"]
     assert expected["jobs"] > 40
+
+
+HARVESTER = textwrap.dedent(
+    """
+    import dataclasses, sys
+    from datetime import date
+    from pathlib import Path
+    from jobbatch_dagster.batch.client import BatchClient
+    from jobbatch_dagster.pipeline.harvest import harvest_stage
+    from jobbatch_dagster.pipeline.results import load_results
+    from jobbatch_dagster.warehouse.connect import Lake, open_warehouse
+    from tests.pipeline.nights import shipped_settings
+
+    folder, catalog, data_path, api_key, base_url, day = sys.argv[1:]
+    settings = dataclasses.replace(shipped_settings(Path(folder)), lake=Lake(catalog, data_path))
+    client = BatchClient(api_key=api_key, base_url=base_url)
+    for _ in range(2):  # the sensor may ask for the same harvest again
+        with open_warehouse(settings.warehouse) as con:
+            harvest_stage(con, client, settings, settings.stage("qualify"), date.fromisoformat(day))
+            load_results(con, "qualify", date.fromisoformat(day))
+    """
+)
+# What each harvested request leaves behind, per day: one row each, however many harvests ran.
+HARVESTED = {
+    "answered": "SELECT scrape_date, count(*) FROM batch_requests WHERE state = 'answered' "
+    "GROUP BY ALL ORDER BY ALL",
+    "raw_outputs": "SELECT scrape_date, count(*), count(DISTINCT custom_id) FROM raw_outputs "
+    "GROUP BY ALL ORDER BY ALL",
+    "qualifications": "SELECT scrape_date, count(*), count(DISTINCT job_id) FROM qualifications "
+    "GROUP BY ALL ORDER BY ALL",
+    "costs": "SELECT scrape_date, count(*), sum(requests) FROM costs GROUP BY ALL ORDER BY ALL",
+    "spend_events": "SELECT scrape_date, count(*), sum(requests) FROM spend_events "
+    "GROUP BY ALL ORDER BY ALL",
+    "request_events": "SELECT scrape_date, event, count(*) FROM request_events "
+    "GROUP BY ALL ORDER BY ALL",
+}
+
+
+def test_harvests_writing_one_lake_from_several_processes_load_each_answer_once(
+    settings: Settings, lake: Lake, tmp_path: Path, fresh_emulator: EmulatorProcess
+) -> None:
+    lake_settings = in_lake(settings, lake)
+    client = BatchClient(api_key=fresh_emulator.api_key, base_url=fresh_emulator.base_url)
+    qualify = lake_settings.stage("qualify")
+    sent: dict[str, int] = {}
+    with open_warehouse(lake_settings.warehouse) as con:
+        ensure_schema(con)
+        for day in (DAY1, DAY2):
+            drop_day(lake_settings, day)
+            ingest_day(lake_settings, con, date.fromisoformat(day))
+            build_stage_input(con, lake_settings, qualify, date.fromisoformat(day))
+            submitted = submit_stage(con, client, lake_settings, qualify, date.fromisoformat(day))
+            sent[day] = sum(batch.request_total or 0 for batch in submitted.batches)
+            for batch in submitted.batches:
+                client.wait(batch.batch_id, interval=0.05, timeout=60)
+    # every day's harvest at once, and the first day's twice (two hosts took the same request)
+    arguments = [
+        str(tmp_path),
+        lake.catalog,
+        lake.data_path,
+        fresh_emulator.api_key,
+        fresh_emulator.base_url,
+    ]
+    harvesters = [
+        subprocess.Popen(
+            [sys.executable, "-c", HARVESTER, *arguments, day],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for day in (DAY1, DAY2, DAY1)
+    ]
+    for harvester in harvesters:
+        _, err = harvester.communicate(timeout=180)
+        assert harvester.returncode == 0, err
+    found = {name: read(lake_settings.warehouse, sql) for name, sql in HARVESTED.items()}
+    days = [date.fromisoformat(day) for day in (DAY1, DAY2)]
+    expected = [(d, sent[d.isoformat()]) for d in days]
+    assert found["answered"] == expected
+    assert found["raw_outputs"] == [(d, n, n) for d, n in expected]
+    assert [(d, n, n) for d, n, _ in found["qualifications"]] == found["qualifications"]
+    assert all(n >= sent[d.isoformat()] for d, n, _ in found["qualifications"])  # and reposts
+    assert found["costs"] == [(d, 1, n) for d, n in expected]
+    assert found["spend_events"] == [(d, 1, n) for d, n in expected]
+    assert found["request_events"] == [
+        (d, event, n) for d, n in expected for event in ("answered", "sent")
+    ]
+    assert all(n > 20 for _, n in expected)
+    with open_warehouse(lake_settings.warehouse) as con:  # and once more: nothing changes
+        for day in days:
+            harvest_stage(con, client, lake_settings, qualify, day)
+            load_results(con, "qualify", day)
+    assert {name: read(lake_settings.warehouse, sql) for name, sql in HARVESTED.items()} == found
 
 
 def test_a_lake_with_its_data_on_s3_loads_and_reads_back(
