@@ -3,7 +3,9 @@
 Starts, all on loopback and all stopped again at the end (also on Ctrl-C or an error):
 
 1. a real PostgreSQL server (data in ``data/cluster/postgres``) holding the Dagster instance;
-2. ``moto_server`` as the S3 endpoint (its variables in every process's environment);
+2. ``moto_server`` as the S3 endpoint (its variables in every process's environment), holding the
+   batch files (``[paths] batches = "s3://jobbatch-cluster/batches"``: shard inputs, manifests,
+   output and error files), its objects kept in ``data/cluster/s3`` between runs;
 3. the offline Batch API emulator (state in ``data/cluster/emulator``);
 4. the code location's gRPC server, ``dagster-daemon`` and ``dagster-webserver``.
 
@@ -51,6 +53,11 @@ LAKE_DATABASE = "jobbatch_lake"  # the warehouse's DuckLake catalog, beside the 
 # The lake's Parquet files stay on disk: moto keeps nothing once it stops, and the catalog in
 # data/cluster/postgres outlives each run, so a second run reuses the first one's answers.
 LAKE_DATA = ROOT / "lake"
+# Shard inputs, manifests, output and error files go to S3 (moto), where a run on any host finds
+# them; moto's objects are kept in S3_KEPT between runs.
+BUCKET = "jobbatch-cluster"
+BATCHES_URI = f"s3://{BUCKET}/batches"
+S3_KEPT = ROOT / "s3"
 # The emulator finishes a batch in about a second, so the sensor looks every 2 s instead of 60;
 # a killed worker's slot comes back within 5 s.
 SENSOR_INTERVAL_SECONDS = 2
@@ -78,7 +85,7 @@ def write_cluster_config(postgres: LocalPostgres) -> Settings:
         CONFIG,
         Path(DEFAULT_CONFIG_FILE),
         {
-            "paths": {"incoming": str(ROOT / "incoming"), "batches": str(ROOT / "batches")},
+            "paths": {"incoming": str(ROOT / "incoming"), "batches": BATCHES_URI},
             "warehouse": {
                 "catalog": f"postgres:{postgres.libpq(LAKE_DATABASE)}",
                 "data_path": f"{LAKE_DATA}/",
@@ -129,12 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         postgres = services.enter_context(LocalPostgres(data_dir=ROOT / "postgres"))
         postgres.create_database(INSTANCE_DATABASE)
         postgres.create_database(LAKE_DATABASE)
-        s3 = services.enter_context(LocalS3(log_path=ROOT / "s3.log"))
+        s3 = services.enter_context(LocalS3(log_path=ROOT / "s3.log", keep_in=S3_KEPT))
+        s3.create_bucket(BUCKET)
         emulator = services.enter_context(
             EmulatorProcess(data_dir=ROOT / "emulator", latency=args.latency)
         )
-        settings = write_cluster_config(postgres)
-        stage_incoming(settings, days)
         os.environ.update(
             {
                 CONFIG_ENV: str(CONFIG),
@@ -146,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 **s3.env(),
             }
         )
+        settings = write_cluster_config(postgres)  # read with the S3 variables set
+        stage_incoming(settings, days)
         os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(settings=settings))
         with open_warehouse(settings.warehouse) as con:  # a new lake is created by a writer
             ensure_schema(con)
@@ -161,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         morning(settings.warehouse, before, None)
         print(
             f"\ncluster-demo: {len(days)} nights in {time.monotonic() - started:.0f} s. The "
-            f"warehouse is a DuckLake: catalog in PostgreSQL, data in {LAKE_DATA}/. While the "
+            f"warehouse is a DuckLake: catalog in PostgreSQL, data in {LAKE_DATA}/; batch files "
+            f"in {BATCHES_URI} (kept in {S3_KEPT}/ between runs). While the "
             f'services run (--keep-running): JOBBATCH_CONFIG={CONFIG} jobbatch query "SELECT * '
             'FROM top_leads"'
         )

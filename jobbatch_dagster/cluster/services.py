@@ -7,6 +7,9 @@ same kinds of servers, all on loopback:
   listening on a free loopback port. PostgreSQL refuses to run as root; when this process is root,
   the server runs as the ``postgres`` system user (``runuser``) in a folder that user owns.
 - :class:`LocalS3` runs ``moto_server`` (the ``moto[server]`` package), an S3-compatible endpoint.
+  moto keeps its objects in memory only; with ``keep_in`` they are written to a folder before the
+  server stops and put back when it starts, so a second ``make cluster-demo`` finds the first
+  one's files.
 
 Both are context managers and stop every process they started.
 """
@@ -24,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -187,9 +190,12 @@ class LocalS3:
     and our object store read.
     """
 
-    def __init__(self, log_path: Path | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, log_path: Path | None = None, port: int | None = None, keep_in: Path | None = None
+    ) -> None:
         self.port = port or free_port()
         self.log_path = log_path
+        self.keep_in = keep_in  # <keep_in>/<bucket>/<key>: the objects between two runs
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -225,12 +231,62 @@ class LocalS3:
                 raise ServiceError(f"moto_server exited at startup (log: {self.log_path})")
             with contextlib.suppress(httpx.HTTPError):
                 httpx.get(self.endpoint_url, timeout=1)
+                self._restore()
                 return self
             time.sleep(0.1)
         raise ServiceError(f"moto_server not answering after {STARTUP_TIMEOUT_SECONDS:.0f} s")
 
+    def client(self) -> Any:
+        """A boto3 S3 client of this endpoint."""
+        import boto3
+
+        env = self.env()
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            region_name=env["AWS_DEFAULT_REGION"],
+        )
+
+    def create_bucket(self, bucket: str) -> None:
+        """Make ``bucket`` (nothing if it is there)."""
+        client = self.client()
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+            client.create_bucket(Bucket=bucket)
+
+    def _restore(self) -> None:
+        """Put the objects kept in ``keep_in`` back into the new server."""
+        if self.keep_in is None or not self.keep_in.is_dir():
+            return
+        client = self.client()
+        for folder in sorted(p for p in self.keep_in.iterdir() if p.is_dir()):
+            self.create_bucket(folder.name)
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                client.upload_file(str(path), folder.name, path.relative_to(folder).as_posix())
+
+    def _keep(self) -> None:
+        """Write every object to ``keep_in`` (replacing what was there) before the server stops."""
+        if self.keep_in is None:
+            return
+        client = self.client()
+        kept = self.keep_in.with_name(self.keep_in.name + ".new")
+        shutil.rmtree(kept, ignore_errors=True)
+        for bucket in client.list_buckets().get("Buckets", []):
+            name = bucket["Name"]
+            (kept / name).mkdir(parents=True)  # an empty bucket is kept too
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
+                for item in page.get("Contents", []):
+                    target = kept / name / item["Key"]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    client.download_file(name, item["Key"], str(target))
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.keep_in, ignore_errors=True)
+        kept.rename(self.keep_in)  # the old copy goes only once the new one is complete
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
+            self._keep()
             self._process.terminate()
             try:
                 self._process.wait(timeout=10)
