@@ -388,7 +388,7 @@ def test_shards_over_the_enqueued_token_limit_wait_queued_and_the_sensor_sends_t
 ) -> None:
     stage = pipeline.settings.stage("qualify")
     settings = dataclasses.replace(
-        pipeline.settings, max_requests_per_batch=10, enqueued_token_limits={stage.model: 1}
+        pipeline.settings, max_requests_per_batch=20, enqueued_token_limits={stage.model: 1}
     )
     tight = Pipeline(settings, build_defs(settings), pipeline.instance, pipeline.emulator)
     tight.drop(DAY1)
