@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import os
 import pwd
 import shutil
@@ -34,6 +35,9 @@ import httpx
 from jobbatch_dagster.emulator.process import free_port
 
 POSTGRES_SYSTEM_USER = "postgres"
+# Where a root-run server keeps its data when the postgres user cannot reach the folder asked
+# for: kept across reboots, unlike /tmp.
+SERVER_USER_ROOT = "/var/tmp"
 STARTUP_TIMEOUT_SECONDS = 30.0
 
 
@@ -67,6 +71,31 @@ def _as_server_user() -> list[str]:
             "(Debian's postgresql package does) or run as an ordinary user"
         ) from exc
     return ["runuser", "-u", POSTGRES_SYSTEM_USER, "--"]
+
+
+def _reachable_by_server_user(data_dir: Path) -> Path:
+    """Where the server's files go when it runs as the ``postgres`` user: ``data_dir`` if that
+    user can reach it; else (a clone in root's private home, a 0700 temporary folder) a folder of
+    the same name under /var/tmp that it can, with ``data_dir`` a symbolic link to it."""
+    parent = data_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    reachable = subprocess.run(
+        [*_as_server_user(), "test", "-x", str(parent), "-a", "-r", str(parent)], check=False
+    )
+    if reachable.returncode == 0:
+        return data_dir
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
+    outside = Path(SERVER_USER_ROOT) / f"jobbatch-pg-{data_dir.name}-{digest}"
+    outside.mkdir(mode=0o700, exist_ok=True)
+    if not data_dir.is_symlink():
+        if data_dir.exists():
+            raise ServiceError(
+                f"the {POSTGRES_SYSTEM_USER} user cannot reach {data_dir} (a folder above it is "
+                f"private to root): move it to {outside} and leave a symbolic link, or run as an "
+                "ordinary user"
+            )
+        data_dir.symlink_to(outside, target_is_directory=True)
+    return outside
 
 
 class LocalPostgres:
@@ -105,16 +134,23 @@ class LocalPostgres:
             return self
         bindir = postgres_bindir()
         prefix = _as_server_user()
+        if prefix and not self._owns_dir:
+            self.data_dir = _reachable_by_server_user(self.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if prefix:
             shutil.chown(self.data_dir, user=POSTGRES_SYSTEM_USER, group=POSTGRES_SYSTEM_USER)
         self.data_dir.chmod(0o700)
         if not (self.data_dir / "PG_VERSION").exists():
-            subprocess.run(
+            made = subprocess.run(
                 [*prefix, str(bindir / "initdb"), "-D", str(self.data_dir), "-U", self.user,
                  "--auth=trust", "--encoding=UTF8", "--no-instructions"],
-                check=True, capture_output=True,
+                check=False, capture_output=True, text=True,
             )  # fmt: skip
+            if made.returncode != 0:
+                raise ServiceError(
+                    f"initdb could not make a PostgreSQL data folder in {self.data_dir}: "
+                    f"{made.stderr.strip() or made.stdout.strip()}"
+                )
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(
             [*prefix, str(bindir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),

@@ -1,12 +1,14 @@
-"""The local S3 endpoint keeps its objects between two runs of `make cluster-demo`."""
+"""The local services of `make cluster-demo`: S3 keeps its objects between two runs, and
+PostgreSQL starts wherever the project was cloned."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from jobbatch_dagster.cluster.services import LocalS3
+from jobbatch_dagster.cluster.services import LocalPostgres, LocalS3
 
 pytestmark = pytest.mark.integration
 
@@ -26,3 +28,21 @@ def test_objects_kept_when_the_server_stops_are_back_when_a_new_one_starts(
     # what the second run deleted stays deleted; its bucket is still there
     assert [p.name for p in kept.iterdir()] == ["nights"]
     assert not list((kept / "nights").rglob("*.jsonl"))
+
+
+def test_a_server_asked_for_a_folder_private_to_root_still_starts_and_says_where(
+    tmp_path: Path,
+) -> None:
+    # a clone in root's home, or in a 0700 temporary folder: the postgres user cannot enter it
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    asked = private / "cluster" / "postgres"
+    server = LocalPostgres(data_dir=asked)
+    try:
+        server.start()
+        server.create_database("nights")
+        if os.geteuid() == 0:  # only root hands the server to the postgres user
+            assert asked.is_symlink() and asked.resolve() == server.data_dir
+        assert (asked / "PG_VERSION").exists()
+    finally:
+        server.stop(remove=True)
