@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from jobbatch_dagster.batch.brief import brief_description
+from jobbatch_dagster.batch.brief import BRIEF_LEAVES_OUT, brief_description
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
 from jobbatch_dagster.sources.fields import REQUIRED_FIELDS
 from jobbatch_dagster.sources.text import normalize_whitespace, truncate
@@ -92,8 +92,9 @@ def prepare_posting(
 ) -> PreparedPosting:
     """Validate and normalise one job; raise ValueError/TypeError saying what is wrong.
 
-    ``description_chars`` (a cheap filter stage's) sends the brief description instead of the whole
-    one: boilerplate out, cut to that many characters (see :mod:`~jobbatch_dagster.batch.brief`).
+    ``description_chars`` (a cheap filter stage's) sends the brief posting instead of the whole
+    one: the description without boilerplate, cut to that many characters, and no posted date
+    (see :mod:`~jobbatch_dagster.batch.brief`).
 
     ``context_fields`` (a lead task's, e.g. ``analysis``) are kept beside the content fields as
     canonical JSON text, so they reach the request and its fingerprint; a missing one is ``null``.
@@ -115,6 +116,7 @@ def prepare_posting(
     )
     if description_chars:
         posting["description"] = brief_description(posting["description"], description_chars)
+        posting.pop(BRIEF_LEAVES_OUT, None)
     for key in context_fields:
         posting[key] = canonical_context(job.get(key), key)
     job_id = None if raw_id is None else str(raw_id).strip() or None

@@ -243,10 +243,8 @@ def expand_group(
         elif isinstance(answer, str):
             posting = replace(posting, success=False, error=RequestError("schema_mismatch", answer))
         else:
-            parsed = task.result_model.model_validate(answer).model_dump(mode="json")
-            posting = replace(
-                posting, content=json.dumps(parsed, ensure_ascii=False), parsed=parsed
-            )
+            content = json.dumps(answer, ensure_ascii=False)
+            posting = replace(posting, content=content, parsed=answer)
         expanded.append(posting)
     return expanded
 

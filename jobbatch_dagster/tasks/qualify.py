@@ -70,7 +70,7 @@ class Qualification(BaseModel):
 
     qualified: bool
     score: int = Field(ge=0, le=100)
-    confidence: Level | None  # None from the group form, which does not ask for it
+    confidence: Level
     reasons: list[str]
 
 
@@ -86,7 +86,8 @@ class Verdict(BaseModel):
 
 
 def verdict_answer(verdict: BaseModel) -> dict[str, object]:
-    """A group verdict as the answer ``qualify`` stores for its posting."""
+    """A group verdict as the answer ``qualify`` stores for its posting: a Qualification's fields,
+    confidence null (the group form does not ask for it) and the one reason as its reasons."""
     fields = verdict.model_dump()
     reason = str(fields["reason"]).strip()
     return {

@@ -103,7 +103,7 @@ def qualify_reason(evidence: Evidence) -> str:
     if not signals:
         return "emulator rule: no fit signal found"
     urgent = " plus urgency" if evidence.urgent else ""
-    return f"emulator rule: {signals} fit signal(s){urgent}, score {score(evidence)}"
+    return f"emulator rule: {signals} fit signal(s){urgent}"
 
 
 def _savings(evidence: Evidence) -> tuple[int | None, str]:
