@@ -50,9 +50,9 @@ OUTREACH_MIN_SCORE = 80
 # boilerplate removed (batch/brief.py); enough for the work and its urgency, a third of a long ad.
 QUALIFY_DESCRIPTION_CHARS = 800
 # The cheap filter judges this many postings per request: the ~600 tokens of instructions, profile
-# and schema are then paid once per 20 postings instead of once per posting (a tenth of a posting's
-# own ~170), while 20 short verdicts stay far from any model's output limit.
-QUALIFY_POSTINGS_PER_REQUEST = 20
+# and schema are then paid once per 25 postings instead of once per posting (~24 tokens a posting
+# beside its own ~160), while 25 short verdicts stay far from any model's output limit.
+QUALIFY_POSTINGS_PER_REQUEST = 25
 # At most this many postings per request: 100 verdicts at their 80-token ceiling fit the smallest
 # output limit of the structured models in pricing.json (16,384 tokens) with room to spare.
 MAX_POSTINGS_PER_REQUEST = 100
