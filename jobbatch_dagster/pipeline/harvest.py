@@ -36,6 +36,7 @@ from jobbatch_dagster.warehouse.ledger import (
     dead_letter_exhausted,
     queue_repairs,
     requests_waiting,
+    sent_line_members,
     set_request_states,
     stage_batches,
     upsert_batches,
@@ -200,7 +201,7 @@ def harvest_stage(
                     harvest.output_bytes += path.stat().st_size
         with transaction(con):
             carried = batch_requests_of(con, status.id)
-            groups = group_map((r.request_id, r.request_key, r.custom_id) for r in carried)
+            groups = group_map(sent_line_members(con, status.id))
             results: list[RequestResult] = []
             if downloaded is not None:
                 results = load_raw_outputs(

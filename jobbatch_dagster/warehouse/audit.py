@@ -46,11 +46,9 @@ class LedgerBatch:
 def ledger_batches(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[LedgerBatch]:
     found = con.execute(
         """
-        SELECT b.batch_id, b.status, count(DISTINCT coalesce(r.request_id, e.custom_id))
+        SELECT b.batch_id, b.status, count(DISTINCT coalesce(e.request_id, e.custom_id))
         FROM batches AS b
         LEFT JOIN request_events AS e ON e.batch_id = b.batch_id AND e.event = 'sent'
-        LEFT JOIN batch_requests AS r
-          ON r.stage = e.stage AND r.scrape_date = e.scrape_date AND r.custom_id = e.custom_id
         WHERE b.stage = ? AND b.scrape_date = ?
         GROUP BY b.batch_id, b.status, b.shard, b.attempt
         ORDER BY b.shard, b.attempt, b.batch_id

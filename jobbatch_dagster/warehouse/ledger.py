@@ -502,3 +502,22 @@ def batch_requests_of(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[Led
         [batch_id],
     ).fetchall()
     return [LedgerRequest(*row) for row in found]
+
+
+def sent_line_members(
+    con: duckdb.DuckDBPyConnection, batch_id: str
+) -> list[tuple[str, str | None, str]]:
+    """``(line custom id, posting id in the line, posting custom id)`` of every posting a batch
+    was sent in a line that judged several: what its output lines answer, read from the sends, so
+    a batch harvested again after its postings moved on to a follow-up still reads the same."""
+    return con.execute(
+        """
+        SELECT e.request_id, r.request_key, e.custom_id
+        FROM request_events AS e
+        JOIN batch_requests AS r
+          ON r.stage = e.stage AND r.scrape_date = e.scrape_date AND r.custom_id = e.custom_id
+        WHERE e.batch_id = ? AND e.event = 'sent' AND e.request_id IS NOT NULL
+        ORDER BY e.request_id, r.request_key
+        """,
+        [batch_id],
+    ).fetchall()

@@ -193,6 +193,7 @@ TABLE_DDL: Final[dict[str, str]] = {
             attempt INTEGER NOT NULL,
             error_code VARCHAR,
             recorded_at TIMESTAMP NOT NULL,
+            request_id VARCHAR,  -- the line's custom id when one line judged several postings
             PRIMARY KEY (batch_id, custom_id, event)
         )""",
     # A posting a stage covered on a day without a request of its own, as the first build that
@@ -231,6 +232,7 @@ MIGRATIONS: Final = (
     "ALTER TABLE qualified_leads ADD COLUMN IF NOT EXISTS outreach JSON",
     "ALTER TABLE batch_requests ADD COLUMN IF NOT EXISTS request_id VARCHAR",
     "ALTER TABLE batch_requests ADD COLUMN IF NOT EXISTS request_key VARCHAR",
+    "ALTER TABLE request_events ADD COLUMN IF NOT EXISTS request_id VARCHAR",
 )
 
 
