@@ -70,7 +70,8 @@ class Qualification(BaseModel):
 
     qualified: bool
     score: int = Field(ge=0, le=100)
-    confidence: Level
+    # None in an answer stored from the group form, which does not ask for a confidence
+    confidence: Level | None
     reasons: list[str]
 
 

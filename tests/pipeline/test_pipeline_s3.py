@@ -166,7 +166,8 @@ def test_a_harvest_on_another_host_finds_the_days_files_in_the_bucket(
         ensure_schema(con)
         ingest(con, settings)
         posting = read_day(settings.incoming_dir, DAY1).postings[0]
-        failing = base_custom_id(posting.job_id, posting.title)
+        # the day's first qualify line, which judges this posting and the next 24
+        failing = "req-" + base_custom_id(posting.job_id, posting.title).removeprefix("job-")
         fresh_emulator.inject(fail_lines={failing: {"status_code": 500}})
         build_stage_input(con, settings, stage, FIRST_DAY)
         submitted = submit_stage(con, BatchClient(), settings, stage, FIRST_DAY)
