@@ -209,6 +209,15 @@ def _usages(usage: Usage, parts: int) -> list[Usage]:
     ]
 
 
+def _unusable_code(content: str | None) -> str:
+    """Why a whole answer is unusable: not JSON at all, or JSON of the wrong shape."""
+    try:
+        json.loads(content or "")
+    except json.JSONDecodeError:
+        return "invalid_json_content"
+    return "schema_mismatch"
+
+
 def expand_group(
     result: RequestResult, task: Task, members: Mapping[str, str]
 ) -> list[RequestResult]:
@@ -225,8 +234,7 @@ def expand_group(
     try:
         answers = task.grouped().split(result.content, keys)
     except TaskResultError as exc:
-        code = "schema_mismatch" if "schema" in str(exc) else "invalid_json_content"
-        error = RequestError(code, str(exc))
+        error = RequestError(_unusable_code(result.content), str(exc))
         return [
             replace(result, custom_id=members[k], usage=u, success=False, error=error, **line)
             for k, u in zip(keys, usages, strict=True)

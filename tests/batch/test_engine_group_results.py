@@ -87,3 +87,25 @@ def test_a_follow_up_rebuilds_the_line_with_only_the_postings_still_owed(tmp_pat
     assert [p["title"] for p in postings] == ["Clerk 2", "Clerk 3"]
     assert [e.custom_id for e in followup.manifest()] == owed
     assert followup.request_count == 1
+
+
+def test_a_whole_answer_that_is_unusable_fails_each_posting_of_its_line(tmp_path: Path) -> None:
+    built = build_shards(JOBS[:4], QUALIFY, "gpt-4.1-nano", tmp_path, postings_per_request=2)
+    (shard,) = built.shards
+    entries = list(shard.manifest())
+    groups = group_map((e.request_id, e.key, e.custom_id) for e in entries)
+    first, second = groups
+    output = tmp_path / "out.jsonl"
+    lines = [output_line(first, [], (10, 0, 4)), output_line(second, [], (10, 0, 4))]
+    # the first answer is not JSON at all, the second is JSON without the verdicts list
+    broken = [json.loads(line) for line in lines]
+    broken[0]["response"]["body"]["choices"][0]["message"]["content"] = '{"verdicts": [{"id"'
+    broken[1]["response"]["body"]["choices"][0]["message"]["content"] = '{"answers": []}'
+    output.write_text("".join(json.dumps(line) + "\n" for line in broken))
+
+    codes = {r.custom_id: r.error.code for r in ResultFile(output, QUALIFY, groups)}
+
+    assert codes == {
+        **dict.fromkeys(groups[first].values(), "invalid_json_content"),
+        **dict.fromkeys(groups[second].values(), "schema_mismatch"),
+    }
