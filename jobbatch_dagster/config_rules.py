@@ -18,7 +18,7 @@ from jobbatch_dagster.tasks import TASK_NAMES, TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
 
 LAKE_CATALOG_PREFIX = "postgres:"
-STAGE_KEYS = ("model", "after", "threshold", "top", "description_chars")
+STAGE_KEYS = ("model", "after", "threshold", "top", "description_chars", "postings_per_request")
 PROFILE_TEXT_KEYS = ("name", "offer", "ideal_customer")
 PROFILE_LIST_KEYS = ("fit_signals", "disqualifiers")
 PROFILE_KEYS = (*PROFILE_TEXT_KEYS, *PROFILE_LIST_KEYS, "average_deal_value_usd")

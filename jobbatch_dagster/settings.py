@@ -35,6 +35,7 @@ from jobbatch_dagster.contract import (
     USAGE_TIERS,
 )
 from jobbatch_dagster.sources.fields import FieldMap
+from jobbatch_dagster.tasks import TASKS
 from jobbatch_dagster.tasks.profile import LeadProfile
 from jobbatch_dagster.warehouse.connect import Lake, Warehouse
 
@@ -48,6 +49,13 @@ OUTREACH_MIN_SCORE = 80
 # The cheap filter reads the title, company, pay, location and this much of the description,
 # boilerplate removed (batch/brief.py); enough for the work and its urgency, a third of a long ad.
 QUALIFY_DESCRIPTION_CHARS = 800
+# The cheap filter judges this many postings per request: the ~600 tokens of instructions, profile
+# and schema are then paid once per 25 postings instead of once per posting (~24 tokens a posting
+# beside its own ~160), while 25 short verdicts stay far from any model's output limit.
+QUALIFY_POSTINGS_PER_REQUEST = 25
+# At most this many postings per request: 100 verdicts at their 80-token ceiling fit the smallest
+# output limit of the structured models in pricing.json (16,384 tokens) with room to spare.
+MAX_POSTINGS_PER_REQUEST = 100
 
 __all__ = [
     "ConfigError",
@@ -74,6 +82,8 @@ class StageConfig:
     top: int | None = None
     # A cheap filter reads only this much of the description, boilerplate removed; None: all of it.
     description_chars: int | None = None
+    # A task with a group form (qualify) judges this many postings per request; 1: one each.
+    postings_per_request: int = 1
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,7 @@ class Settings:
             "qualify",
             model=cheapest_structured_model(),
             description_chars=QUALIFY_DESCRIPTION_CHARS,
+            postings_per_request=QUALIFY_POSTINGS_PER_REQUEST,
         ),
         StageConfig("analyze", after="qualify"),
         StageConfig("parse", after="qualify"),
@@ -203,11 +214,25 @@ def _stages(sections: Mapping[str, Section], base: Settings) -> tuple[StageConfi
             threshold=table.integer("threshold", StageConfig.threshold, low=0, high=100),
             top=table.integer("top", 0, low=1) or None,
             description_chars=table.integer("description_chars", 0, low=0) or None,
+            postings_per_request=_postings_per_request(name, table),
         )
         for name, table in sections["stages"].subtables().items()
     )
     check_stage_plan(sections["stages"], [(s.task, s.after) for s in stages])
     return stages
+
+
+def _postings_per_request(name: str, table: Section) -> int:
+    """``postings_per_request`` of a stage: for a task with a group form (qualify) the default
+    QUALIFY_POSTINGS_PER_REQUEST, for any other task 1 (the only value it takes)."""
+    default = QUALIFY_POSTINGS_PER_REQUEST if TASKS[name].group else 1
+    value = table.integer("postings_per_request", default, low=1, high=MAX_POSTINGS_PER_REQUEST)
+    if value > 1 and TASKS[name].group is None:
+        raise ConfigError(
+            f"{table.where}: postings_per_request = {value}, but {name} answers one posting per "
+            "request; only [stages.qualify] takes it (remove the key or set it to 1)"
+        )
+    return value
 
 
 def settings_from_mapping(data: Mapping[str, Any], source: Path | None = None) -> Settings:

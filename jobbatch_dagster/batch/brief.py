@@ -10,6 +10,9 @@ tells a filter nothing about fit but is paid for on every posting. A stage with
 2. cut to ``description_chars`` characters at the last sentence or line end before the limit (at a
    word when there is none in the second half), with a marker saying how much was left out.
 
+The posted date is left out too: when a posting was published says nothing about whether the
+business fits (the later stages, which read the whole posting, still see it).
+
 What the stage reads is what its request fingerprint covers, so changing the cut makes new
 requests; the other stages still read the whole (``[limits] max_description_chars``) description.
 """
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+# The posting field a brief posting does not carry (the module doc says why).
+BRIEF_LEAVES_OUT = "posted_date"
 # Paragraphs that say nothing about the work itself, in the words job boards use for them.
 BOILERPLATE = re.compile(
     r"equal opportunity|without regard to (?:race|age|religion)|reasonable accommodation"

@@ -8,7 +8,9 @@ Estimate (before submission, from the request bodies alone, offline):
   needs before it caches a prompt; a profile long enough to be cached makes the estimate high, the
   safe side for a budget;
 - output tokens: the task's ``typical_output_tokens`` per request (a realistic compact answer plus
-  10%, see ``Task.expected_output_tokens``), never more than the body's ``max_completion_tokens``.
+  10%, see ``Task.expected_output_tokens``), never more than the body's ``max_completion_tokens``;
+  a request that judges several postings (the task's group form) expects one typical verdict per
+  posting it holds.
 Tolerance: the input rule is within about 15% of a real tokenizer for English text; answer sizes
 vary per posting, but a batch's mean stays within about 25% of the expected size. A batch's
 estimated total is therefore good to +/-25% (``ESTIMATE_TOLERANCE``); single requests vary more.
@@ -27,6 +29,7 @@ from typing import Any
 
 from jobbatch_dagster.batch.pricing import price_for
 from jobbatch_dagster.tasks import Task
+from jobbatch_dagster.tasks.base import decode_postings
 from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens
 
 ESTIMATE_TOLERANCE = 0.25
@@ -125,8 +128,21 @@ def _body(request: Mapping[str, Any]) -> Mapping[str, Any]:
     return body if isinstance(body, Mapping) and "messages" not in request else request
 
 
+def _group_size(body: Mapping[str, Any], task: Task) -> int | None:
+    """How many postings a body judges, when it is the task's group form (else None)."""
+    spec = (body.get("response_format") or {}).get("json_schema") or {}
+    if task.group is None or spec.get("name") != task.grouped().schema_name:
+        return None
+    users = [m for m in body.get("messages") or () if m.get("role") == "user"]
+    content = users[0].get("content") if users else None
+    return len(decode_postings(content)) if isinstance(content, str) else 0
+
+
 def _tokens(body: Mapping[str, Any], task: Task) -> tuple[int, int]:
-    output = task.typical_output_tokens
+    size = _group_size(body, task)
+    output = (
+        task.typical_output_tokens if size is None else task.grouped().expected_output_tokens(size)
+    )
     ceiling = body.get("max_completion_tokens") or body.get("max_tokens")
     if isinstance(ceiling, int) and ceiling > 0:
         output = min(output, ceiling)

@@ -27,6 +27,9 @@ RETRYABLE_CODES = frozenset(
         "http_408",
         "http_409",
         "http_429",
+        # a line that judged several postings gave no verdict for this one: it goes again in a
+        # follow-up line of its own postings (the answered ones are never resent)
+        "missing_verdict",
     }
 )
 RETRYABLE_STATUSES = frozenset({408, 409, 429})

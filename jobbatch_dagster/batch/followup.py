@@ -7,6 +7,10 @@ results of every attempt join the same manifest entries. The follow-up's own con
 makes its submit idempotent like any other shard's, and ``followup_metadata`` records the parent
 batch and the attempt on the provider's side too. The pipeline's retries
 (:func:`jobbatch_dagster.pipeline.inputs.followup_shards`) go through these same two functions.
+
+A line that judged several postings is copied whole when all of them are to be sent again; when
+only some are (one verdict was missing or garbled), the line is rebuilt with just those postings,
+under the same line custom id and posting ids, so the answered ones are never paid for twice.
 """
 
 from __future__ import annotations
@@ -16,8 +20,21 @@ import json
 import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
-from jobbatch_dagster.batch.shards import SHARD_NAME, Shard, ShardWriter, read_manifest
+from jobbatch_dagster.batch.shards import (
+    SHARD_NAME,
+    ManifestEntry,
+    Shard,
+    ShardWriter,
+    read_manifest,
+)
+from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.tasks.base import decode_postings
+
+
+def _dumps_line(request: dict[str, Any]) -> bytes:
+    return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
 def followup_metadata(parent_batch_id: str, attempt: int) -> dict[str, str]:
@@ -38,7 +55,21 @@ def repair_line(line: bytes, error: str) -> bytes:
             ),
         },
     ]
-    return json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return _dumps_line(request)
+
+
+def subset_line(line: bytes, task: str, keys: Collection[str]) -> bytes:
+    """A line that judged several postings, with only the postings whose id is in ``keys``,
+    encoded as the task's group form encodes them (so each reads what it read before)."""
+    request = json.loads(line)
+    user = next(m for m in request["body"]["messages"] if m.get("role") == "user")
+    kept = [
+        (posting.pop("id"), posting)
+        for posting in decode_postings(user["content"])
+        if posting.get("id") in keys
+    ]
+    user["content"] = get_task(task).grouped().user_message(kept)
+    return _dumps_line(request)
 
 
 def build_followup_shard(
@@ -69,14 +100,29 @@ def build_followup_shard(
     directory.mkdir(parents=True, exist_ok=True)
     writer = ShardWriter(directory, prefix, parent.index)
     found: set[str] = set()
+    by_line: dict[int, list[ManifestEntry]] = {}
+    for entry in read_manifest(parent.manifest_path):
+        by_line.setdefault(entry.line, []).append(entry)
     try:
         with open(parent.path, "rb") as lines:
-            for entry, line in zip(read_manifest(parent.manifest_path), lines, strict=True):
-                if entry.custom_id in wanted:
-                    error = (repairs or {}).get(entry.custom_id)
-                    sent = line if error is None else repair_line(line, error)
-                    writer.add(sent, dataclasses.replace(entry, line=0))
-                    found.add(entry.custom_id)
+            for number, line in enumerate((raw for raw in lines if raw.strip()), start=1):
+                entries = by_line.get(number, [])
+                chosen = [e for e in entries if e.custom_id in wanted]
+                if not chosen:
+                    continue
+                errors = [(repairs or {}).get(e.custom_id) for e in chosen]
+                error = next((e for e in errors if e is not None), None)
+                sent = line
+                if any(e.request_id for e in chosen) and len(chosen) < len(entries):
+                    sent = subset_line(line, parent.task, {e.key for e in chosen})
+                if error is not None:
+                    sent = repair_line(sent, error)
+                kept = [dataclasses.replace(e, line=0) for e in chosen]
+                if len(kept) == 1 and not kept[0].request_id:
+                    writer.add(sent, kept[0])
+                else:
+                    writer.add_group(sent, kept)
+                found.update(e.custom_id for e in chosen)
         missing = wanted - found
         if missing:
             raise ValueError(

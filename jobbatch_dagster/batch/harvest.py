@@ -17,7 +17,7 @@ from pathlib import Path
 
 from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.batch.failures import batch_failure
-from jobbatch_dagster.batch.results import CorruptLine, RequestResult, ResultFile
+from jobbatch_dagster.batch.results import CorruptLine, Groups, RequestResult, ResultFile
 from jobbatch_dagster.tasks import get_task
 from jobbatch_dagster.tasks.base import Task
 
@@ -57,13 +57,16 @@ class DownloadedResults:
         except ValueError:
             return None
 
-    def results(self, task: Task | None = None) -> Iterator[RequestResult]:
-        """Output lines, then error lines, streamed; unreadable lines collect in ``corrupt``."""
+    def results(
+        self, task: Task | None = None, groups: Groups | None = None
+    ) -> Iterator[RequestResult]:
+        """Output lines, then error lines, streamed; unreadable lines collect in ``corrupt``.
+        ``groups`` names the lines that judged several postings (one result per posting)."""
         task = task or self.task
         self.corrupt = []
         for path in (self.output_path, self.error_path):
             if path is not None and path.is_file():
-                file = ResultFile(path, task)
+                file = ResultFile(path, task, groups)
                 yield from file
                 self.corrupt.extend(file.corrupt)
 

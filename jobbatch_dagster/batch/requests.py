@@ -7,6 +7,10 @@ with task, prompt version and model, is the request fingerprint. Two postings wi
 fingerprint get the same answer, so an answered fingerprint is never sent again ("never pay twice"),
 whatever its id, URL or scrape day. A job that cannot be used becomes a :class:`JobRejection` with
 its index and the reason; it never stops the others.
+
+A stage that judges several postings per request (``postings_per_request`` above 1) still
+fingerprints each posting on its own, under the grouped prompt's version: one line then carries
+several fingerprints, each answered, retried and reused by itself.
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ from typing import Any
 
 import orjson
 
-from jobbatch_dagster.batch.brief import brief_description
+from jobbatch_dagster.batch.brief import BRIEF_LEAVES_OUT, brief_description
 from jobbatch_dagster.contract import CHAT_COMPLETIONS_ENDPOINT
 from jobbatch_dagster.sources.fields import REQUIRED_FIELDS
 from jobbatch_dagster.sources.text import normalize_whitespace, truncate
-from jobbatch_dagster.tasks.base import Task, canonical_context
+from jobbatch_dagster.tasks.base import GroupedTask, Task, canonical_context
 from jobbatch_dagster.tasks.profile import LeadProfile
 from jobbatch_dagster.tasks.tokens import estimate_body_prompt_tokens, estimate_text_tokens
 
@@ -88,8 +92,9 @@ def prepare_posting(
 ) -> PreparedPosting:
     """Validate and normalise one job; raise ValueError/TypeError saying what is wrong.
 
-    ``description_chars`` (a cheap filter stage's) sends the brief description instead of the whole
-    one: boilerplate out, cut to that many characters (see :mod:`~jobbatch_dagster.batch.brief`).
+    ``description_chars`` (a cheap filter stage's) sends the brief posting instead of the whole
+    one: the description without boilerplate, cut to that many characters, and no posted date
+    (see :mod:`~jobbatch_dagster.batch.brief`).
 
     ``context_fields`` (a lead task's, e.g. ``analysis``) are kept beside the content fields as
     canonical JSON text, so they reach the request and its fingerprint; a missing one is ``null``.
@@ -111,6 +116,7 @@ def prepare_posting(
     )
     if description_chars:
         posting["description"] = brief_description(posting["description"], description_chars)
+        posting.pop(BRIEF_LEAVES_OUT, None)
     for key in context_fields:
         posting[key] = canonical_context(job.get(key), key)
     job_id = None if raw_id is None else str(raw_id).strip() or None
@@ -129,6 +135,13 @@ def request_fingerprint(
     return hashlib.sha256(f"{task.name}\0{prompt_version}\0{model}{fields}".encode()).hexdigest()
 
 
+def prompt_version_of(task: Task, profile: LeadProfile, postings_per_request: int = 1) -> str:
+    """The prompt version a stage's fingerprints carry: the grouped prompt's above 1."""
+    if postings_per_request > 1:
+        return task.grouped().prompt_version(profile)
+    return task.prompt_version(profile)
+
+
 def posting_fingerprint(
     job: Mapping[str, Any],
     task: Task,
@@ -136,12 +149,14 @@ def posting_fingerprint(
     profile: LeadProfile,
     max_description_chars: int,
     description_chars: int | None = None,
+    postings_per_request: int = 1,
 ) -> str:
     """The request fingerprint a job would get, without building anything (for skip lists)."""
     prepared = prepare_posting(
         job, 0, max_description_chars, task.context_fields, description_chars
     )
-    return request_fingerprint(task, task.prompt_version(profile), model, prepared.posting)
+    version = prompt_version_of(task, profile, postings_per_request)
+    return request_fingerprint(task, version, model, prepared.posting)
 
 
 @dataclass(frozen=True)
@@ -165,11 +180,15 @@ class RequestEncoder:
     ``build_body``'s request (the task alone decides the body).
     """
 
-    def __init__(self, task: Task, model: str, profile: LeadProfile) -> None:
+    def __init__(
+        self, task: Task, model: str, profile: LeadProfile, postings_per_request: int = 1
+    ) -> None:
         self.task = task
         self.model = model
         self.profile = profile
-        self.prompt_version = task.prompt_version(profile)
+        self.postings_per_request = postings_per_request
+        self.group: GroupedTask | None = task.grouped() if postings_per_request > 1 else None
+        self.prompt_version = prompt_version_of(task, profile, postings_per_request)
         template = task.build_body(_TEMPLATE_POSTING, model, profile)
         self._slot = next(i for i, m in enumerate(template["messages"]) if m["role"] == "user")
         template_user = template["messages"][self._slot]["content"]
@@ -207,6 +226,16 @@ class RequestEncoder:
         head, middle, tail = self._parts
         line = b"".join((head, orjson.dumps(custom_id), middle, orjson.dumps(user), tail))
         return EncodedRequest(custom_id, line, self._static_tokens + estimate_text_tokens(user))
+
+    def encode_group(
+        self, custom_id: str, postings: list[tuple[str, Mapping[str, str]]]
+    ) -> EncodedRequest:
+        """One line judging several ``(id, posting)`` pairs (a stage with a group form)."""
+        if self.group is None:
+            raise ValueError(f"{self.task.name} is built one posting per request")
+        body = self.group.build_body(postings, self.model, self.profile)
+        line = _dumps(_request(custom_id, body)).encode() + b"\n"
+        return EncodedRequest(custom_id, line, estimate_body_prompt_tokens(body))
 
 
 _TEMPLATE_POSTING = {"title": "\x00title", "description": "\x00description"}

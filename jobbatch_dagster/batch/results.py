@@ -5,13 +5,20 @@ not JSON, or not the task's schema, is an error on that request (``invalid_json_
 ``schema_mismatch``), never an exception for the file; a line of the file itself that cannot be read
 is a :class:`CorruptLine` with its line number. Files are read line by line, so a 200 MB output
 file costs one line of memory.
+
+A line that judged several postings (its custom id among ``groups``, from the manifest or the
+ledger) becomes one result per posting, under the posting's own custom id with the line's in
+``request_id``: its verdict as the task's answer, or why there is none (``missing_verdict``, which is
+retried; ``schema_mismatch`` for a garbled verdict, which gets a repair resend). The line's usage is
+shared out in whole tokens that add up to it, so costs summed over postings are the line's.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -19,6 +26,19 @@ from pydantic import ValidationError
 
 from jobbatch_dagster.batch.failures import is_retryable
 from jobbatch_dagster.tasks.base import Task, TaskResultError
+
+# A group line's custom id -> {posting id in the line: the posting's own custom id}.
+Groups = Mapping[str, Mapping[str, str]]
+
+
+def group_map(members: Iterable[tuple[str | None, str | None, str]]) -> dict[str, dict[str, str]]:
+    """Groups from ``(line custom id, posting id, posting custom id)``; a request of its own (no
+    line id) is left out."""
+    groups: dict[str, dict[str, str]] = {}
+    for line_id, key, custom_id in members:
+        if line_id:
+            groups.setdefault(line_id, {})[key or ""] = custom_id
+    return groups
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,7 @@ class RequestResult:
     batch_request_id: str | None = None
     model: str | None = None
     line: int = 0  # 1-based line in the file it came from
+    request_id: str | None = None  # the line's custom id, when the line judged several postings
 
     def as_dict(self) -> dict[str, Any]:
         """The seed's result shape (custom_id, success, content, error, parsed) and the rest,
@@ -70,6 +91,7 @@ class RequestResult:
             "batch_request_id": self.batch_request_id,
             "model": self.model,
             "line": self.line,
+            "request_id": self.request_id,
             "retryable": error is not None and is_retryable(error.code, self.status_code),
         }
 
@@ -168,12 +190,96 @@ def parse_result_line(raw: bytes | str, task: Task | None, lineno: int = 0) -> R
     )
 
 
-class ResultFile:
-    """Iterate the results in an output or error file; unreadable lines collect in ``corrupt``."""
+def split_evenly(total: int, parts: int) -> list[int]:
+    """``total`` in ``parts`` whole shares that add up to it exactly, the larger ones first."""
+    base, extra = divmod(total, parts)
+    return [base + (n < extra) for n in range(parts)]
 
-    def __init__(self, path: str | os.PathLike[str], task: Task | None = None) -> None:
+
+def _usages(usage: Usage, parts: int) -> list[Usage]:
+    """A line's usage shared out over its postings, each count adding up to the line's."""
+    return [
+        Usage(*shares)
+        for shares in zip(
+            split_evenly(usage.prompt_tokens, parts),
+            split_evenly(usage.cached_tokens, parts),
+            split_evenly(usage.completion_tokens, parts),
+            strict=True,
+        )
+    ]
+
+
+def _unusable_code(content: str | None) -> str:
+    """Why a whole answer is unusable: not JSON at all, or JSON of the wrong shape."""
+    try:
+        json.loads(content or "")
+    except json.JSONDecodeError:
+        return "invalid_json_content"
+    return "schema_mismatch"
+
+
+def expand_group(
+    result: RequestResult, task: Task, members: Mapping[str, str]
+) -> list[RequestResult]:
+    """One result per posting of a line that judged several (module doc); ``result`` is the line
+    read without a task, so its content is the answer as it came."""
+    keys = list(members)
+    usages = _usages(result.usage, len(keys))
+    line = {"request_id": result.custom_id}
+    if not result.success:
+        return [
+            replace(result, custom_id=members[k], usage=u, **line)
+            for k, u in zip(keys, usages, strict=True)
+        ]
+    try:
+        answers = task.grouped().split(result.content, keys)
+    except TaskResultError as exc:
+        error = RequestError(_unusable_code(result.content), str(exc))
+        return [
+            replace(result, custom_id=members[k], usage=u, success=False, error=error, **line)
+            for k, u in zip(keys, usages, strict=True)
+        ]
+    expanded = []
+    for key, usage in zip(keys, usages, strict=True):
+        answer = answers.get(key)
+        posting = replace(result, custom_id=members[key], usage=usage, content=None, **line)
+        if answer is None:
+            message = f"the answer to line {result.custom_id} has no verdict for posting id {key!r}"
+            posting = replace(
+                posting, success=False, error=RequestError("missing_verdict", message)
+            )
+        elif isinstance(answer, str):
+            posting = replace(posting, success=False, error=RequestError("schema_mismatch", answer))
+        else:
+            content = json.dumps(answer, ensure_ascii=False)
+            posting = replace(posting, content=content, parsed=answer)
+        expanded.append(posting)
+    return expanded
+
+
+def parse_result_lines(
+    raw: bytes | str, task: Task | None, lineno: int = 0, groups: Groups | None = None
+) -> list[RequestResult]:
+    """The results of one output or error line: one, or one per posting of a group line."""
+    if not groups or task is None:
+        return [parse_result_line(raw, task, lineno)]
+    result = parse_result_line(raw, None, lineno)
+    members = groups.get(result.custom_id)
+    if members is None:
+        return [parse_result_line(raw, task, lineno)]
+    return expand_group(result, task, members)
+
+
+class ResultFile:
+    """Iterate the results in an output or error file; unreadable lines collect in ``corrupt``.
+    With ``groups``, a group line gives one result per posting (module doc)."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], task: Task | None = None, groups: Groups | None = None
+    ) -> None:
         self.path = str(path)
         self.task = task
+        self.groups = groups
         self.corrupt: list[CorruptLine] = []
 
     def __iter__(self) -> Iterator[RequestResult]:
@@ -183,6 +289,6 @@ class ResultFile:
                 if not raw.strip():
                     continue
                 try:
-                    yield parse_result_line(raw, self.task, lineno)
+                    yield from parse_result_lines(raw, self.task, lineno, self.groups)
                 except ValueError as exc:
                     self.corrupt.append(CorruptLine(self.path, lineno, str(exc)))

@@ -7,6 +7,10 @@ When a shard is closed it is renamed to ``<prefix>-<index>-<fingerprint[:16]>.js
 then says what is inside, which lets a retried upload recognise the file it already sent.
 The manifest (``<shard>.manifest.jsonl``) ties every custom id to its job and request fingerprint,
 so results can be joined back to postings long after this process is gone.
+
+With ``postings_per_request`` above 1 a line judges several postings: each keeps its own custom id,
+fingerprint and manifest entry, which names the line's custom id (``request_id``, ``req-...``) and
+the posting's id within it (``key``). Limits count lines and bytes as the provider does.
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ import orjson
 
 from jobbatch_dagster.batch.cost import CostBreakdown, estimate_cost
 from jobbatch_dagster.batch.custom_ids import CustomIdAllocator
-from jobbatch_dagster.batch.requests import JobRejection, RequestEncoder, prepare_posting
+from jobbatch_dagster.batch.requests import (
+    JobRejection,
+    PreparedPosting,
+    RequestEncoder,
+    prepare_posting,
+)
+from jobbatch_dagster.batch.results import split_evenly
 from jobbatch_dagster.contract import MAX_BATCH_FILE_BYTES, MAX_REQUESTS_PER_BATCH
 from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.tasks.base import Task
@@ -49,6 +59,13 @@ class ManifestEntry:
     line: int
     truncated: bool = False
     prompt_tokens: int = 0  # estimated, as counted into the shard's estimated_prompt_tokens
+    request_id: str = ""  # the line's custom id when it judges several postings, else ""
+    key: str = ""  # the posting's id within that line
+
+    @property
+    def line_id(self) -> str:
+        """The custom id of the line this posting rides in."""
+        return self.request_id or self.custom_id
 
 
 @dataclass(frozen=True)
@@ -122,7 +139,7 @@ def read_shard(path: Path, task: Task, model: str) -> tuple[Shard, CostBreakdown
         index=int(match.group("index")),
         task=task.name,
         model=model,
-        request_count=sum(1 for _ in read_manifest(manifest)),
+        request_count=len({entry.line for entry in read_manifest(manifest)}),
         bytes=path.stat().st_size,
         input_fingerprint=digest.hexdigest(),
         estimated_prompt_tokens=estimate.input_tokens,
@@ -168,6 +185,16 @@ class ShardWriter:
         record = {**vars(entry), "line": self.count}
         self.manifest.write(orjson.dumps(record) + b"\n")
 
+    def add_group(self, line: bytes, entries: list[ManifestEntry]) -> None:
+        """Append one line that judges several postings, one manifest entry each."""
+        self.out.write(line)
+        self.digest.update(line)
+        self.count += 1
+        self.bytes += len(line)
+        for entry in entries:
+            self.tokens += entry.prompt_tokens
+            self.manifest.write(orjson.dumps({**vars(entry), "line": self.count}) + b"\n")
+
     def close(self, prefix: str, task: str, model: str) -> Shard:
         self.out.close()
         self.manifest.close()
@@ -208,12 +235,14 @@ def build_shards(
     description_chars: int | None = None,
     prefix: str | None = None,
     skip_fingerprints: Collection[str] = (),
+    postings_per_request: int = 1,
 ) -> BuildResult:
     """Turn jobs into as few shards as the limits allow; invalid jobs become rejections.
 
     ``skip_fingerprints`` holds request fingerprints that already have an answer: those postings
     are listed in ``BuildResult.skipped`` and not sent again. ``description_chars`` sends the brief
-    description a cheap filter reads (``StageConfig.description_chars``).
+    description a cheap filter reads (``StageConfig.description_chars``); ``postings_per_request``
+    above 1 puts that many postings in each line (the task's group form, module doc).
     """
     if not (0 < max_requests <= MAX_REQUESTS_PER_BATCH and 0 < max_bytes <= MAX_BATCH_FILE_BYTES):
         raise ValueError(
@@ -222,11 +251,17 @@ def build_shards(
         )
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    prefix = _safe_name(prefix or f"{task.name}-{model}")
-    encoder = RequestEncoder(task, model, profile or LeadProfile())
+    builder = _Builder(
+        directory,
+        _safe_name(prefix or f"{task.name}-{model}"),
+        task,
+        model,
+        RequestEncoder(task, model, profile or LeadProfile(), postings_per_request),
+        max_requests,
+        max_bytes,
+    )
     ids = CustomIdAllocator()
-    result = BuildResult()
-    current: ShardWriter | None = None
+    waiting: list[_Waiting] = []
     try:
         for index, job in enumerate(jobs):
             try:
@@ -235,44 +270,133 @@ def build_shards(
                 )
             except (TypeError, ValueError) as exc:
                 job_id = job.get("id") if isinstance(job, dict) else None
-                result.rejections.append(JobRejection(index, str(exc), _str_or_none(job_id)))
+                builder.result.rejections.append(
+                    JobRejection(index, str(exc), _str_or_none(job_id))
+                )
                 continue
-            fingerprint = encoder.fingerprint(prepared.posting)
-            title = prepared.posting["title"]
+            fingerprint = builder.encoder.fingerprint(prepared.posting)
             if fingerprint in skip_fingerprints:
                 entry = ManifestEntry(
                     "", prepared.job_id, index, fingerprint, 0, prepared.truncated
                 )
-                result.skipped.append(entry)
+                builder.result.skipped.append(entry)
                 continue
-            custom_id = ids.allocate(prepared.job_id or str(index), title)
-            request = encoder.encode(custom_id, prepared.posting)
-            if len(request.line) > max_bytes:
-                reason = f"its request is {len(request.line)} bytes, over the {max_bytes}-byte file limit"
-                result.rejections.append(JobRejection(index, reason, prepared.job_id))
+            custom_id = ids.allocate(prepared.job_id or str(index), prepared.posting["title"])
+            if postings_per_request == 1:
+                builder.add_single(custom_id, fingerprint, prepared)
                 continue
-            if current is None or not current.fits(len(request.line), max_requests, max_bytes):
-                if current is not None:
-                    result.shards.append(current.close(prefix, task.name, model))
-                current = ShardWriter(directory, prefix, len(result.shards))
-            entry = ManifestEntry(
-                custom_id,
-                prepared.job_id,
-                index,
-                fingerprint,
-                0,
-                prepared.truncated,
-                request.prompt_tokens,
-            )
-            current.add(request.line, entry)
-            result.truncated += prepared.truncated
-        if current is not None:
-            result.shards.append(current.close(prefix, task.name, model))
-            current = None
+            waiting.append(_Waiting(custom_id, fingerprint, prepared))
+            if len(waiting) == postings_per_request:
+                builder.add_group(waiting)
+                waiting = []
+        if waiting:
+            builder.add_group(waiting)
+        return builder.finish()
     finally:
-        if current is not None:
-            current.discard()
-    return result
+        builder.discard()
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """A posting waiting for its group line to fill."""
+
+    custom_id: str
+    fingerprint: str
+    prepared: PreparedPosting
+
+
+class _Builder:
+    """The shards of one build as they fill: a line goes into the current shard while it fits."""
+
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str,
+        task: Task,
+        model: str,
+        encoder: RequestEncoder,
+        max_requests: int,
+        max_bytes: int,
+    ) -> None:
+        self.directory, self.prefix, self.task, self.model = directory, prefix, task, model
+        self.encoder = encoder
+        self.max_requests, self.max_bytes = max_requests, max_bytes
+        self.result = BuildResult()
+        self.current: ShardWriter | None = None
+
+    def _room(self, size: int) -> ShardWriter:
+        if self.current is None or not self.current.fits(size, self.max_requests, self.max_bytes):
+            if self.current is not None:
+                self.result.shards.append(
+                    self.current.close(self.prefix, self.task.name, self.model)
+                )
+            self.current = ShardWriter(self.directory, self.prefix, len(self.result.shards))
+        return self.current
+
+    def _too_big(self, size: int, prepared: PreparedPosting) -> bool:
+        if size <= self.max_bytes:
+            return False
+        reason = f"its request is {size} bytes, over the {self.max_bytes}-byte file limit"
+        self.result.rejections.append(JobRejection(prepared.index, reason, prepared.job_id))
+        return True
+
+    def add_single(self, custom_id: str, fingerprint: str, prepared: PreparedPosting) -> None:
+        request = self.encoder.encode(custom_id, prepared.posting)
+        if self._too_big(len(request.line), prepared):
+            return
+        entry = ManifestEntry(
+            custom_id,
+            prepared.job_id,
+            prepared.index,
+            fingerprint,
+            0,
+            prepared.truncated,
+            request.prompt_tokens,
+        )
+        self._room(len(request.line)).add(request.line, entry)
+        self.result.truncated += prepared.truncated
+
+    def add_group(self, group: list[_Waiting]) -> None:
+        """One line for the group, its id ``req-`` and its first posting's; a line over the byte
+        limit is split in halves until each fits (a single posting over it is rejected)."""
+        line_id = "req-" + group[0].custom_id.removeprefix("job-")
+        pairs = [(str(n), w.prepared.posting) for n, w in enumerate(group, start=1)]
+        request = self.encoder.encode_group(line_id, pairs)
+        if len(request.line) > self.max_bytes and len(group) > 1:
+            half = len(group) // 2
+            self.add_group(group[:half])
+            self.add_group(group[half:])
+            return
+        if self._too_big(len(request.line), group[0].prepared):
+            return
+        shares = split_evenly(request.prompt_tokens, len(group))
+        entries = [
+            ManifestEntry(
+                w.custom_id,
+                w.prepared.job_id,
+                w.prepared.index,
+                w.fingerprint,
+                0,
+                w.prepared.truncated,
+                share,
+                request_id=line_id,
+                key=key,
+            )
+            for w, (key, _), share in zip(group, pairs, shares, strict=True)
+        ]
+        self._room(len(request.line)).add_group(request.line, entries)
+        self.result.truncated += sum(w.prepared.truncated for w in group)
+
+    def finish(self) -> BuildResult:
+        if self.current is not None:
+            self.result.shards.append(self.current.close(self.prefix, self.task.name, self.model))
+            self.current = None
+        return self.result
+
+    def discard(self) -> None:
+        if self.current is not None:
+            self.current.discard()
+            self.current = None
 
 
 def _str_or_none(value: object) -> str | None:

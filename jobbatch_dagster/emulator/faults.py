@@ -3,8 +3,9 @@
 Three kinds, chosen so tests are deterministic:
 - one-shot batch faults (``expire_after_requests``, ``token_limit_exceeded``, ``stall_finalizing``,
   ``cancel_delay_seconds``) attach to the NEXT batch created, then are gone;
-- per-line faults (``fail_lines``, ``malformed_json``, ``schema_invalid``), keyed by custom_id,
-  attach to every batch created while they are set, until ``/_emulator/reset``;
+- per-line faults (``fail_lines``, ``malformed_json``, ``schema_invalid``, ``missing_verdict``:
+  a line that judges several postings answers all but its last), keyed by custom_id, attach to
+  every batch created while they are set, until ``/_emulator/reset``;
 - ``http_errors`` answers the next ``count`` ``/v1`` calls with 429 or a 5xx;
 - ``accept_missing_input_file`` makes a create with an unknown input file succeed and the batch
   fail in validation (an older behaviour of the service), until reset.
@@ -28,7 +29,7 @@ _ONE_SHOT = (
     "stall_finalizing",
     "cancel_delay_seconds",
 )
-_PER_LINE = ("fail_lines", "malformed_json", "schema_invalid")
+_PER_LINE = ("fail_lines", "malformed_json", "schema_invalid", "missing_verdict")
 # Changes how the server answers (not one batch) until reset.
 _SERVER_MODES = ("accept_missing_input_file",)
 
@@ -74,6 +75,7 @@ class FaultPlan(BaseModel):
     fail_lines: dict[str, LineFailure] | None = None
     malformed_json: list[str] | None = None
     schema_invalid: list[str] | None = None
+    missing_verdict: list[str] | None = None
     http_errors: HttpErrorBurst | None = None
     accept_missing_input_file: bool | None = None
 

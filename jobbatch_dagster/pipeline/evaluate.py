@@ -18,6 +18,7 @@ from jobbatch_dagster.batch.client import BatchClient
 from jobbatch_dagster.batch.cost import CostBreakdown, actual_cost, guard_budget
 from jobbatch_dagster.batch.estimate import estimate_shards_cost
 from jobbatch_dagster.batch.harvest import download_results
+from jobbatch_dagster.batch.results import group_map
 from jobbatch_dagster.batch.shards import build_shards
 from jobbatch_dagster.batch.submit import submit_shard
 from jobbatch_dagster.settings import Settings, StageConfig
@@ -107,6 +108,7 @@ def evaluate(
         max_description_chars=settings.max_description_chars,
         description_chars=stage.description_chars,
         prefix=f"eval-{stage.task}",
+        postings_per_request=stage.postings_per_request,
     )
     guard_budget(estimate_shards_cost(built.shards), settings.max_usd_per_submission)
     scores: dict[int, int] = {}
@@ -114,8 +116,11 @@ def evaluate(
     for shard in built.shards:
         record = submit_shard(client, shard, description=f"jobbatch eval {stage.task}")
         status = client.wait(record.batch_id, interval=poll_seconds)
-        where = {entry.custom_id: entry.index for entry in shard.manifest()}
-        for result in download_results(client, status, work_dir / "output").results(task):
+        entries = list(shard.manifest())
+        where = {entry.custom_id: entry.index for entry in entries}
+        groups = group_map((e.request_id, e.key, e.custom_id) for e in entries)
+        downloaded = download_results(client, status, work_dir / "output")
+        for result in downloaded.results(task, groups):
             usage[0] += result.usage.prompt_tokens
             usage[1] += result.usage.cached_tokens
             usage[2] += result.usage.completion_tokens

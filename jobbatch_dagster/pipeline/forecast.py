@@ -11,8 +11,11 @@ Per stage, in config order (``jobbatch estimate`` prints it):
   known yet; a lead stage adds the earlier answer it reads at that stage's answer size; cached:
   when the static system prompt reaches the 1,024 tokens the service caches, every request after
   the first finds it cached (in 128-token steps);
-- output tokens: the mean answer this stage's model gave in this warehouse (the ledger), else the
-  task's typical answer (``Task.typical_output_tokens``).
+- output tokens: the mean answer per posting this stage's model gave in this warehouse (the
+  ledger), else the task's typical answer (``Task.typical_output_tokens``);
+- a stage judging several postings per request (``postings_per_request``) builds its very group
+  bodies (the instructions paid once per line) and sends one line per that many postings; its
+  typical answer is one verdict per posting.
 
 So the forecast of a first night rests on the task's typical sizes and a guessed lead share; once
 the ledger has a night it rests on what was measured here.
@@ -28,7 +31,7 @@ from typing import Any
 import duckdb
 
 from jobbatch_dagster.batch.cost import CostBreakdown, priced
-from jobbatch_dagster.batch.requests import prepare_posting, request_fingerprint
+from jobbatch_dagster.batch.requests import prepare_posting, prompt_version_of, request_fingerprint
 from jobbatch_dagster.pipeline.day import stages_in_order
 from jobbatch_dagster.settings import Settings, StageConfig
 from jobbatch_dagster.tasks import get_task
@@ -37,7 +40,7 @@ from jobbatch_dagster.tasks.tokens import (
     estimate_body_prompt_tokens,
     estimate_prompt_tokens,
 )
-from jobbatch_dagster.warehouse.lead_costs import output_tokens_per_request, share_at_or_above
+from jobbatch_dagster.warehouse.lead_costs import output_tokens_per_posting, share_at_or_above
 from jobbatch_dagster.warehouse.ledger import blocked_fingerprints
 
 # Before any night, the share of postings taken to qualify: about a quarter of the sample data's
@@ -57,7 +60,7 @@ class History:
     def read(cls, con: duckdb.DuckDBPyConnection, settings: Settings) -> History:
         thresholds = {_threshold(settings, s) for s in settings.stages if s.after}
         shares = {t: share for t in thresholds if (share := share_at_or_above(con, t)) is not None}
-        return cls(output_tokens_per_request(con), shares)
+        return cls(output_tokens_per_posting(con), shares)
 
 
 @dataclass(frozen=True)
@@ -96,39 +99,62 @@ def _cached_prefix(body: Mapping[str, Any]) -> int:
     return tokens // CACHE_STEP_TOKENS * CACHE_STEP_TOKENS if tokens >= CACHE_MIN_TOKENS else 0
 
 
+def _bodies(
+    jobs: list[Mapping[str, Any]], settings: Settings, stage: StageConfig
+) -> list[dict[str, Any]]:
+    """The bodies the stage would send for these jobs: one each, or one per group of them."""
+    task = get_task(stage.task)
+    limit = settings.max_description_chars
+    postings = [
+        prepare_posting(job, i, limit, task.context_fields, stage.description_chars).posting
+        for i, job in enumerate(jobs)
+    ]
+    profile = settings.lead_profile
+    size = stage.postings_per_request
+    if size == 1:
+        return [task.build_body(p, stage.model, profile) for p in postings]
+    group = task.grouped()
+    return [
+        group.build_body(
+            [(str(n), p) for n, p in enumerate(postings[i : i + size], 1)], stage.model, profile
+        )
+        for i in range(0, len(postings), size)
+    ]
+
+
 def _stage_forecast(
     jobs: list[Mapping[str, Any]],
-    requests: int,
+    postings: int,
     settings: Settings,
     stage: StageConfig,
     history: History,
 ) -> StageForecast:
+    """The stage's cost for ``postings`` of these jobs (all, or the share expected to pass)."""
     task = get_task(stage.task)
-    limit = settings.max_description_chars
-    bodies = [
-        task.build_body(
-            prepare_posting(job, i, limit, task.context_fields, stage.description_chars).posting,
-            stage.model,
-            settings.lead_profile,
-        )
-        for i, job in enumerate(jobs)
-    ]
-    mean_input = sum(map(estimate_body_prompt_tokens, bodies)) / len(bodies) if bodies else 0.0
+    bodies = _bodies(jobs, settings, stage)
+    mean_input = sum(map(estimate_body_prompt_tokens, bodies)) / len(jobs) if jobs else 0.0
     if task.context_fields and stage.after:  # the earlier answer it reads, at its size here
         after = settings.stage(stage.after)
         mean_input += history.output_tokens.get(
             (after.task, after.model), get_task(after.task).typical_output_tokens
         )
+    size = stage.postings_per_request
+    typical = (
+        task.typical_output_tokens
+        if size == 1
+        else task.grouped().expected_output_tokens(size) / size
+    )
     measured = (stage.task, stage.model) in history.output_tokens
-    output = history.output_tokens.get((stage.task, stage.model), task.typical_output_tokens)
+    output = history.output_tokens.get((stage.task, stage.model), typical)
     output = min(output, task.max_output_tokens)
+    requests = -(-postings // size)  # lines: a group line holds up to `size` postings
     prefix = _cached_prefix(bodies[0]) if bodies else 0
     cost = priced(
         stage.model,
         requests=requests,
-        input_tokens=round(mean_input * requests),
+        input_tokens=round(mean_input * postings),
         cached_tokens=prefix * max(requests - 1, 0),
-        output_tokens=round(output * requests),
+        output_tokens=round(output * postings),
     )
     return StageForecast(stage.task, stage.model, cost, measured)
 
@@ -144,7 +170,7 @@ def forecast_night(
     stages = stages_in_order(settings)
     history = History.read(con, settings) if con is not None else History()
     first = get_task(stages[0].task)
-    version = first.prompt_version(settings.lead_profile)
+    version = prompt_version_of(first, settings.lead_profile, stages[0].postings_per_request)
     by_fingerprint: dict[str, Mapping[str, Any]] = {}
     postings = 0
     for i, job in enumerate(jobs):

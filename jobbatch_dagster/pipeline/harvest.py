@@ -25,7 +25,7 @@ from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.batch.cost import actual_cost
 from jobbatch_dagster.batch.failures import batch_failure, unrun_reason
 from jobbatch_dagster.batch.harvest import download_results
-from jobbatch_dagster.batch.results import RequestResult
+from jobbatch_dagster.batch.results import RequestResult, group_map
 from jobbatch_dagster.pipeline.inputs import stage_dir
 from jobbatch_dagster.pipeline.submit import utc_datetime
 from jobbatch_dagster.settings import Settings, StageConfig
@@ -36,6 +36,7 @@ from jobbatch_dagster.warehouse.ledger import (
     dead_letter_exhausted,
     queue_repairs,
     requests_waiting,
+    sent_line_members,
     set_request_states,
     stage_batches,
     upsert_batches,
@@ -150,7 +151,8 @@ def _cost_row(batch: BatchRow, results: Sequence[RequestResult]) -> CostRow:
         input_tokens=sum(r.usage.prompt_tokens for r in results),
         cached_tokens=sum(r.usage.cached_tokens for r in results),
         output_tokens=sum(r.usage.completion_tokens for r in results),
-        requests=len(results),
+        # lines, as the provider counts them: a line that judged several postings is one
+        requests=len({r.request_id or r.custom_id for r in results}),
     )
     return CostRow(
         batch_id=batch.batch_id,
@@ -198,15 +200,15 @@ def harvest_stage(
                     harvest.files.append(store.uri(path))
                     harvest.output_bytes += path.stat().st_size
         with transaction(con):
+            carried = batch_requests_of(con, status.id)
+            groups = group_map(sent_line_members(con, status.id))
             results: list[RequestResult] = []
             if downloaded is not None:
                 results = load_raw_outputs(
-                    con, downloaded.results(task), status.id, stage.task, day
+                    con, downloaded.results(task, groups), status.id, stage.task, day
                 )
                 harvest.corrupt_lines += len(downloaded.corrupt)
-            accounting = classify_requests(
-                batch_requests_of(con, status.id), results, batch_failure(status)
-            )
+            accounting = classify_requests(carried, results, batch_failure(status))
             states = [_state_row(o, status) for o in accounting.outcomes]
             for row in states:
                 harvest.states[row.state] += 1

@@ -112,6 +112,7 @@ def build_stage_input(
                 profile,
                 settings.max_description_chars,
                 stage.description_chars,
+                stage.postings_per_request,
             )
         except (TypeError, ValueError) as exc:
             summary.invalid.append(f"{job.get('id')}: {exc}")
@@ -139,6 +140,7 @@ def build_stage_input(
         max_description_chars=settings.max_description_chars,
         description_chars=stage.description_chars,
         prefix=shard_prefix(stage.task, day),
+        postings_per_request=stage.postings_per_request,
     )
     summary.build.shards += followup_shards(directory, unrun, task, stage.model)
     publish_shards(settings, summary.build.shards)
@@ -233,7 +235,15 @@ def _shard_file(directory: Path, batch_id: str, fingerprint: str | None) -> Path
 
 def _request_rows(shards: list[Shard], stage: StageConfig) -> list[NewRequestRow]:
     return [
-        NewRequestRow(entry.custom_id, entry.job_id, entry.fingerprint, stage.model, shard.index)
+        NewRequestRow(
+            entry.custom_id,
+            entry.job_id,
+            entry.fingerprint,
+            stage.model,
+            shard.index,
+            request_id=entry.request_id or None,
+            request_key=entry.key or None,
+        )
         for shard in shards
         for entry in shard.manifest()
     ]

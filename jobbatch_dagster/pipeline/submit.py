@@ -175,11 +175,33 @@ def _restore_shard(
     if attempt > 1:
         prefix += f"-a{attempt}"
     by_id = {r.custom_id: r for r in carried}
+    by_line: dict[str, list[LedgerRequest]] = {}
+    for request in carried:
+        if request.request_id:
+            by_line.setdefault(request.request_id, []).append(request)
     directory.mkdir(parents=True, exist_ok=True)
     shard = status.metadata.get("shard", "0")
     writer = ShardWriter(directory, prefix, int(shard) if shard.isdigit() else 0)
     for n, line in enumerate(_lines(downloaded)):
         custom_id = json.loads(line)["custom_id"]
+        if custom_id in by_line:  # a line that judges several postings: one entry each
+            members = by_line[custom_id]
+            writer.add_group(
+                line,
+                [
+                    ManifestEntry(
+                        r.custom_id,
+                        r.job_id,
+                        n,
+                        r.request_fingerprint,
+                        0,
+                        request_id=custom_id,
+                        key=r.request_key or "",
+                    )
+                    for r in members
+                ],
+            )
+            continue
         request = by_id.get(custom_id)
         job_id, fingerprint = (
             (request.job_id, request.request_fingerprint) if request else (None, "")

@@ -35,7 +35,8 @@ def ledger_entries(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> dic
 
 @dataclass(frozen=True)
 class LedgerBatch:
-    """A ``batches`` row of a (stage, day) and the requests recorded as sent in it."""
+    """A ``batches`` row of a (stage, day) and the request lines recorded as sent in it (a line
+    that judged several postings counts once, as the provider counts it)."""
 
     batch_id: str
     status: str
@@ -45,7 +46,7 @@ class LedgerBatch:
 def ledger_batches(con: duckdb.DuckDBPyConnection, stage: str, day: date) -> list[LedgerBatch]:
     found = con.execute(
         """
-        SELECT b.batch_id, b.status, count(e.custom_id)
+        SELECT b.batch_id, b.status, count(DISTINCT coalesce(e.request_id, e.custom_id))
         FROM batches AS b
         LEFT JOIN request_events AS e ON e.batch_id = b.batch_id AND e.event = 'sent'
         WHERE b.stage = ? AND b.scrape_date = ?

@@ -22,7 +22,7 @@ from jobbatch_dagster.warehouse.rows import CostRow, StagePostingRow
 _REQUEST_EVENT = Upsert(("batch_id", "custom_id", "event"))
 _REQUEST_EVENT_COLUMNS = (
     "batch_id", "custom_id", "event", "stage", "scrape_date", "job_id", "request_fingerprint",
-    "attempt", "error_code", "recorded_at",
+    "attempt", "error_code", "recorded_at", "request_id",
 )  # fmt: skip
 
 
@@ -69,7 +69,7 @@ def record_sent(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
         """
         SELECT batch_id, custom_id, 'sent' AS event, stage, scrape_date, job_id,
                request_fingerprint, attempt, CAST(NULL AS VARCHAR) AS error_code,
-               now() AS recorded_at
+               now() AS recorded_at, request_id
         FROM batch_requests WHERE batch_id = ?
         """,
         batch_id,
@@ -89,7 +89,7 @@ def record_harvest(con: duckdb.DuckDBPyConnection, cost: CostRow) -> None:
                CASE state WHEN 'answered' THEN 'answered'
                           WHEN 'dead_lettered' THEN 'dead_lettered' ELSE 'unrun' END AS event,
                stage, scrape_date, job_id, request_fingerprint, attempt, error_code,
-               now() AS recorded_at
+               now() AS recorded_at, request_id
         FROM batch_requests WHERE batch_id = ? AND state <> 'submitted'
         """,
         cost.batch_id,

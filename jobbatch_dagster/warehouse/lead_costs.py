@@ -72,12 +72,18 @@ def fit_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in rows}
 
 
-def output_tokens_per_request(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], float]:
-    """The mean answer size each stage's model has given here, per (stage, model): what the
-    ledger says, the estimate's best guess for the next night."""
+def output_tokens_per_posting(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], float]:
+    """The mean answer size per posting each stage's model has given here, per (stage, model):
+    what the ledger says, the estimate's best guess for the next night. A posting is a line of
+    ``raw_outputs``: one per request, or one per posting of a line that judged several."""
     rows = con.execute(
-        "SELECT stage, model, sum(output_tokens) / sum(requests) FROM costs "
-        "WHERE requests > 0 GROUP BY stage, model"
+        """
+        SELECT c.stage, c.model, sum(c.output_tokens) / sum(o.postings)
+        FROM costs AS c
+        JOIN (SELECT batch_id, count(*) AS postings FROM raw_outputs GROUP BY batch_id) AS o
+          USING (batch_id)
+        GROUP BY c.stage, c.model
+        """
     ).fetchall()
     return {(stage, model): float(mean) for stage, model, mean in rows}
 

@@ -96,7 +96,8 @@ _NEXT_ATTEMPT = Upsert(
         batch_id = NULL, state = 'pending',
         error_code = NULL, error_message = NULL, job_id = excluded.job_id,
         request_fingerprint = excluded.request_fingerprint, model = excluded.model,
-        shard = excluded.shard, updated_at = excluded.updated_at
+        shard = excluded.shard, request_id = excluded.request_id,
+        request_key = excluded.request_key, updated_at = excluded.updated_at
     """,
     when="batch_requests.state = 'pending' AND batch_requests.error_code IS NOT NULL",
 )
@@ -386,12 +387,14 @@ def shard_lineage(
 def mark_submitted(
     con: duckdb.DuckDBPyConnection, stage: str, day: date, custom_ids: Sequence[str], batch_id: str
 ) -> int:
-    """Attach the shard's unsubmitted requests to the batch that now carries them."""
+    """Attach the shard's unsubmitted requests to the batch that now carries them; a line's
+    custom id that judges several postings attaches each of its postings."""
     con.execute(
         """
-        UPDATE batch_requests SET batch_id = ?, state = 'submitted', updated_at = now()
-        WHERE stage = ? AND scrape_date = ? AND batch_id IS NULL
-          AND custom_id IN (SELECT unnest(?::VARCHAR[]))
+        UPDATE batch_requests SET batch_id = $1, state = 'submitted', updated_at = now()
+        WHERE stage = $2 AND scrape_date = $3 AND batch_id IS NULL
+          AND (custom_id IN (SELECT unnest($4::VARCHAR[]))
+               OR request_id IN (SELECT unnest($4::VARCHAR[])))
         """,
         [batch_id, stage, day, list(custom_ids)],
     )
@@ -494,7 +497,27 @@ def submitted_fingerprints(con: duckdb.DuckDBPyConnection, stage: str, day: date
 def batch_requests_of(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[LedgerRequest]:
     """The requests the ledger says a batch carries."""
     found = con.execute(
-        "SELECT custom_id, job_id, request_fingerprint FROM batch_requests WHERE batch_id = ?",
+        "SELECT custom_id, job_id, request_fingerprint, request_id, request_key "
+        "FROM batch_requests WHERE batch_id = ?",
         [batch_id],
     ).fetchall()
     return [LedgerRequest(*row) for row in found]
+
+
+def sent_line_members(
+    con: duckdb.DuckDBPyConnection, batch_id: str
+) -> list[tuple[str, str | None, str]]:
+    """``(line custom id, posting id in the line, posting custom id)`` of every posting a batch
+    was sent in a line that judged several: what its output lines answer, read from the sends, so
+    a batch harvested again after its postings moved on to a follow-up still reads the same."""
+    return con.execute(
+        """
+        SELECT e.request_id, r.request_key, e.custom_id
+        FROM request_events AS e
+        JOIN batch_requests AS r
+          ON r.stage = e.stage AND r.scrape_date = e.scrape_date AND r.custom_id = e.custom_id
+        WHERE e.batch_id = ? AND e.event = 'sent' AND e.request_id IS NOT NULL
+        ORDER BY e.request_id, r.request_key
+        """,
+        [batch_id],
+    ).fetchall()

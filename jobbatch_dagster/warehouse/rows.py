@@ -40,6 +40,8 @@ class NewRequestRow:
     model: str
     shard: int
     attempt: int = 1
+    request_id: str | None = None  # the line's custom id, when it judges several postings
+    request_key: str | None = None  # the posting's id within that line
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class LedgerRequest:
     custom_id: str
     job_id: str
     request_fingerprint: str
+    request_id: str | None = None  # the line's custom id, when it judges several postings
+    request_key: str | None = None  # the posting's id within that line
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,8 @@ TABLE_DDL: Final[dict[str, str]] = {
             attempt INTEGER NOT NULL DEFAULT 1,
             previous_batch_id VARCHAR,  -- the batch of the previous attempt, which never ran it
             updated_at TIMESTAMP NOT NULL,
+            request_id VARCHAR,  -- the line's custom id when one line judges several postings
+            request_key VARCHAR,  -- this posting's id within that line
             PRIMARY KEY (stage, scrape_date, custom_id)
         )""",
     "raw_outputs": """
@@ -191,6 +193,7 @@ TABLE_DDL: Final[dict[str, str]] = {
             attempt INTEGER NOT NULL,
             error_code VARCHAR,
             recorded_at TIMESTAMP NOT NULL,
+            request_id VARCHAR,  -- the line's custom id when one line judged several postings
             PRIMARY KEY (batch_id, custom_id, event)
         )""",
     # A posting a stage covered on a day without a request of its own, as the first build that
@@ -227,6 +230,9 @@ MIGRATIONS: Final = (
     "ALTER TABLE rejected_jobs ADD COLUMN IF NOT EXISTS reason_code VARCHAR",
     "ALTER TABLE rejected_jobs ADD COLUMN IF NOT EXISTS byte_offset BIGINT",
     "ALTER TABLE qualified_leads ADD COLUMN IF NOT EXISTS outreach JSON",
+    "ALTER TABLE batch_requests ADD COLUMN IF NOT EXISTS request_id VARCHAR",
+    "ALTER TABLE batch_requests ADD COLUMN IF NOT EXISTS request_key VARCHAR",
+    "ALTER TABLE request_events ADD COLUMN IF NOT EXISTS request_id VARCHAR",
 )
 
 

@@ -57,7 +57,8 @@ def test_a_small_benchmark_run_prints_writes_and_draws_every_case(tmp_path: Path
     # the cost benchmark: both nights per stage, the share, the leads compared, the estimate's error
     nights = {line.split("|")[1].strip() for line in costs.splitlines() if line.startswith("| ")}
     assert nights == {"night", "default", "analyze-all"}
-    assert "default night = " in costs and "of analyze-all" in costs
+    assert "finding the leads (qualify + analyze) = " in costs and "of analyze-all" in costs
+    assert "the whole night (with parse and outreach) = " in costs
     assert "leads: default " in costs and "estimate error" in costs
     assert "rehearsal: the default night on 400 postings" in costs
     cells = [line.split("|")[1:3] for line in timing.splitlines() if line.startswith("| ")]

@@ -71,6 +71,15 @@ def test_a_typo_is_an_error_naming_the_key_and_the_nearest_valid_name(
             "[stages.qualify]\nmodel = 'gpt-4.1-nano'\ndescription_chars = -5\n",
             "description_chars must be >= 0",
         ),
+        (
+            "[stages.qualify]\nmodel = 'gpt-4.1-nano'\npostings_per_request = 101\n",
+            "postings_per_request must be between 1 and 100",
+        ),
+        (
+            STAGES + '[stages.analyze]\nmodel = "m"\nafter = "qualify"\npostings_per_request = 5\n',
+            "postings_per_request = 5, but analyze answers one posting per request; only "
+            "[stages.qualify] takes it",
+        ),
         ("[retries]\nmax_attempts = 0\n", "max_attempts must be between 1 and 10"),
         ("[retries]\nbackoff_seconds = -1\n", "backoff_seconds must be between 0 and 3600"),
         ("[quota]\nusage_tier = 6\n", "usage_tier must be one of 1, 2, 3, 4, 5"),
@@ -128,6 +137,16 @@ def test_a_zero_budget_means_no_limit_as_the_shipped_file_says(tmp_path: Path) -
 def test_a_zero_description_cut_sends_the_whole_description(tmp_path: Path) -> None:
     settings = load(tmp_path, "[stages.qualify]\nmodel = 'gpt-4.1-nano'\ndescription_chars = 0\n")
     assert settings.stage("qualify").description_chars is None
+
+
+def test_qualify_judges_25_postings_per_request_unless_told_otherwise(tmp_path: Path) -> None:
+    assert (
+        load(tmp_path, "[stages.qualify]\nmodel = 'm'\n").stage("qualify").postings_per_request
+        == 25
+    )
+    one = load(tmp_path, "[stages.qualify]\nmodel = 'm'\npostings_per_request = 1\n")
+    assert one.stage("qualify").postings_per_request == 1
+    assert load(tmp_path, "").stage("analyze").postings_per_request == 1
 
 
 def test_retries_default_to_three_attempts_with_exponential_backoff(tmp_path: Path) -> None:

@@ -58,6 +58,17 @@ def shipped_settings(folder: Path) -> Settings:
     )
 
 
+def one_posting_per_request(settings: Settings) -> Settings:
+    """The settings with qualify sending one posting per request: for tests whose faults are keyed
+    by a posting's own custom id, which is its request's only when it rides alone (the grouped
+    request's faults are tested in test_pipeline_grouped_qualify.py)."""
+    stages = tuple(
+        dataclasses.replace(s, postings_per_request=1) if s.task == "qualify" else s
+        for s in settings.stages
+    )
+    return dataclasses.replace(settings, stages=stages)
+
+
 @dataclass
 class Pipeline:
     settings: Settings

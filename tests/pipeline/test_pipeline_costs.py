@@ -56,7 +56,8 @@ def test_a_cached_prefix_is_billed_at_the_cached_rate_and_reported_as_a_share(
     settings = dataclasses.replace(
         settings,
         lead_profile=LeadProfile(offer=LONG_OFFER),
-        stages=(settings.stage("qualify"),),
+        # one posting per request: the long prefix is then most of every request's input
+        stages=(dataclasses.replace(settings.stage("qualify"), postings_per_request=1),),
     )
     night(con, settings, fresh_emulator)
 

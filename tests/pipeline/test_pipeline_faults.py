@@ -6,6 +6,7 @@ slot in force)."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -22,11 +23,19 @@ from jobbatch_dagster.defs.stages.keys import (
 )
 from jobbatch_dagster.pipeline.inputs import pending_shards, stage_dir
 from jobbatch_dagster.pipeline.shard_files import load_shard
+from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.tasks import get_task
-from tests.pipeline.nights import DAY1, Pipeline
+from tests.pipeline.nights import DAY1, Pipeline, one_posting_per_request, shipped_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.pooled_instance]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The shipped configuration, qualify one posting per request: the faults here are keyed by
+    a posting's custom id and count requests per posting (see one_posting_per_request)."""
+    return one_posting_per_request(shipped_settings(tmp_path))
 
 
 def check_results(pipeline: Pipeline, report: NightReport) -> dict[tuple[str, str], bool]:

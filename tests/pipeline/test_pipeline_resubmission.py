@@ -33,6 +33,7 @@ from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.pipeline.inputs import build_stage_input, pending_shards, stage_dir
 from jobbatch_dagster.pipeline.shard_files import load_shard
 from jobbatch_dagster.pipeline.submit import submit_stage
+from jobbatch_dagster.settings import Settings
 from jobbatch_dagster.sources import read_day
 from jobbatch_dagster.tasks import get_task
 from tests.pipeline.nights import (
@@ -45,9 +46,18 @@ from tests.pipeline.nights import (
     duckdb_pool_slots,
     ingest,
     night_without_dagster,
+    one_posting_per_request,
+    shipped_settings,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.pooled_instance]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The shipped configuration, qualify one posting per request: the faults here are keyed by
+    a posting's custom id (see one_posting_per_request)."""
+    return one_posting_per_request(shipped_settings(tmp_path))
 
 
 @pytest.fixture

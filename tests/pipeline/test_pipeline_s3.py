@@ -166,7 +166,8 @@ def test_a_harvest_on_another_host_finds_the_days_files_in_the_bucket(
         ensure_schema(con)
         ingest(con, settings)
         posting = read_day(settings.incoming_dir, DAY1).postings[0]
-        failing = base_custom_id(posting.job_id, posting.title)
+        # the day's first qualify line, which judges this posting and the next 24
+        failing = "req-" + base_custom_id(posting.job_id, posting.title).removeprefix("job-")
         fresh_emulator.inject(fail_lines={failing: {"status_code": 500}})
         build_stage_input(con, settings, stage, FIRST_DAY)
         submitted = submit_stage(con, BatchClient(), settings, stage, FIRST_DAY)
@@ -193,7 +194,11 @@ def test_a_harvest_on_another_host_finds_the_days_files_in_the_bucket(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.splitlines()[-1])
 
-    assert report["to_send"] == 1 and report["followups"] == 1 and report["left"] == 0
+    assert (
+        report["to_send"] == stage.postings_per_request
+        and report["followups"] == 1
+        and report["left"] == 0
+    )
     assert report["manifests"] > 0 and not report["problems"]
     assert not str(report["staging"]).startswith(str(morning))
     assert sorted(p.name for p in morning.iterdir()) == ["jobbatch.toml"]
@@ -203,7 +208,7 @@ def test_a_harvest_on_another_host_finds_the_days_files_in_the_bucket(
     assert any("-a2-" in k for k in stored)  # the follow-up shard, built on the morning host
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         (failing_state,) = con.execute(
-            "SELECT state FROM batch_requests WHERE custom_id = ? ORDER BY attempt DESC LIMIT 1",
+            "SELECT state FROM batch_requests WHERE request_id = ? ORDER BY attempt DESC LIMIT 1",
             [failing],
         ).fetchone()
         (pending,) = con.execute(

@@ -124,3 +124,14 @@ MODEL_ANSWERS: dict[str, dict[str, Any]] = {
         "posted_date": "2026-11-20",
     },
 }
+
+# One posting's verdict in a request that judged several (qualify's group form), for the same
+# posting: it calibrates GroupForm.expected_output_tokens the same way.
+GROUP_VERDICTS: dict[str, dict[str, Any]] = {
+    "qualify": {
+        "id": "12",
+        "qualified": True,
+        "score": 88,
+        "reason": "Re-types 200+ Excel orders a day by hand, ASAP",
+    },
+}

@@ -24,7 +24,7 @@ from jobbatch_dagster.tasks.tokens import (
     estimate_prompt_tokens,
     estimate_text_tokens,
 )
-from tests.tasks.model_answers import MODEL_ANSWERS
+from tests.tasks.model_answers import GROUP_VERDICTS, MODEL_ANSWERS
 from tests.tasks.postings import ALL_POSTINGS, EXCEL_ASAP
 
 
@@ -145,6 +145,18 @@ def test_expected_answer_size_matches_a_realistic_answer(name: str) -> None:
     realistic = estimate_text_tokens(json.dumps(MODEL_ANSWERS[name], separators=(",", ":")))
     assert task.expected_output_tokens == pytest.approx(realistic, rel=0.15)
     assert task.expected_output_tokens < task.max_output_tokens
+
+
+@pytest.mark.parametrize("name", sorted(GROUP_VERDICTS))
+def test_expected_verdict_size_of_a_group_form_matches_a_realistic_verdict(name: str) -> None:
+    """The same method for one posting's verdict in a request that judged several."""
+    group = TASKS[name].grouped()
+    verdict = GROUP_VERDICTS[name]
+    answers = group.split(json.dumps({"verdicts": [verdict]}), {verdict["id"]})
+    assert isinstance(answers[verdict["id"]], dict)  # the calibration verdict is itself valid
+    realistic = estimate_text_tokens(json.dumps(verdict, separators=(",", ":")))
+    assert group.form.expected_output_tokens == pytest.approx(realistic, rel=0.15)
+    assert group.form.expected_output_tokens < group.form.max_output_tokens
 
 
 def test_estimated_prompt_size_of_real_postings_is_plausible() -> None:

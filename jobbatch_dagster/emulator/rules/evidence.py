@@ -181,18 +181,31 @@ def system_prompt(messages: Sequence[Mapping[str, Any]]) -> str:
 
 def gather_evidence(messages: Sequence[Mapping[str, Any]]) -> Evidence:
     posting, context = user_posting(messages)
-    profile = profile_rules(system_prompt(messages))
+    return posting_evidence(posting, system_prompt(messages), context)
+
+
+def user_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    """The newest user message's text."""
+    users = [_content_text(m) for m in messages if m.get("role") == "user"]
+    return users[-1] if users else ""
+
+
+def posting_evidence(
+    posting: Mapping[str, Any], prompt: str, context: Mapping[str, Any] | None = None
+) -> Evidence:
+    """The evidence of one posting under the lead profile in ``prompt`` (a system message)."""
+    profile = profile_rules(prompt)
     fields = {
         name: (value, value.lower())
         for name in FIELDS
         if isinstance(value := posting.get(name), str) and value
     }
     return Evidence(
-        posting=posting,
+        posting=dict(posting),
         fit=_find(profile.fit_pattern, fields),
         disqualifiers=_find(profile.disqualifier_pattern, fields),
         urgent=_find(_URGENT, fields),
         soon=_find(_SOON, fields),
         profile=profile,
-        context=context,
+        context=dict(context or {}),
     )

@@ -95,6 +95,17 @@ def qualify_answer(evidence: Evidence) -> dict[str, Any]:
     }
 
 
+def qualify_reason(evidence: Evidence) -> str:
+    """The group form's one short reason: the rule that decided the score, in a few words."""
+    if evidence.disqualifiers:
+        return f"emulator rule: disqualifier '{evidence.disqualifiers[0].phrase}'"
+    signals = min(len(evidence.fit), _MAX_SIGNALS)
+    if not signals:
+        return "emulator rule: no fit signal found"
+    urgent = " plus urgency" if evidence.urgent else ""
+    return f"emulator rule: {signals} fit signal(s){urgent}"
+
+
 def _savings(evidence: Evidence) -> tuple[int | None, str]:
     pay = posting_pay(evidence)
     if pay is None:

@@ -168,10 +168,15 @@ class ChatAnswerer:
         self.cache = cache
 
     def complete(
-        self, body: Mapping[str, Any], *, malformed: bool = False, schema_invalid: bool = False
+        self,
+        body: Mapping[str, Any],
+        *,
+        malformed: bool = False,
+        schema_invalid: bool = False,
+        missing_verdict: bool = False,
     ) -> Completion:
         messages: list[Mapping[str, Any]] = body["messages"]
-        content = answer_content(body, messages, schema_invalid)
+        content = answer_content(body, messages, schema_invalid, missing_verdict)
         if malformed:
             content = content[: len(content) // 2] or "{"  # truncated JSON, never parseable
         prompt = estimate_body_prompt_tokens(body)  # a json_schema is billed as prompt, too
@@ -228,6 +233,7 @@ class Responder:
         }
         self.malformed = set(faults.get("malformed_json", []))
         self.schema_invalid = set(faults.get("schema_invalid", []))
+        self.missing_verdict = set(faults.get("missing_verdict", []))
         self.answerer = ChatAnswerer(self.clock, PromptCache(self.clock))
 
     def answer(self, custom_id: str, body: Mapping[str, Any]) -> Outcome:
@@ -252,6 +258,7 @@ class Responder:
             body,
             malformed=custom_id in self.malformed,
             schema_invalid=custom_id in self.schema_invalid,
+            missing_verdict=custom_id in self.missing_verdict,
         )
         return Outcome(
             _response_line(custom_id, 200, completion.body),
@@ -263,9 +270,13 @@ class Responder:
 
 
 def answer_content(
-    body: Mapping[str, Any], messages: list[Mapping[str, Any]], schema_invalid: bool = False
+    body: Mapping[str, Any],
+    messages: list[Mapping[str, Any]],
+    schema_invalid: bool = False,
+    missing_verdict: bool = False,
 ) -> str:
-    """The assistant's content: schema-valid JSON for a json_schema format, else labelled text."""
+    """The assistant's content: schema-valid JSON for a json_schema format, else labelled text.
+    ``missing_verdict`` leaves the last posting's verdict out of a group answer."""
     response_format = body.get("response_format") or {}
     kind = response_format.get("type") if isinstance(response_format, Mapping) else None
     if kind == "json_schema":
@@ -273,6 +284,12 @@ def answer_content(
         answer = _schema_answer(spec.get("name", ""), spec.get("schema") or {}, messages)
         if schema_invalid:
             answer = break_schema(answer)
+        if (
+            missing_verdict
+            and isinstance(answer, dict)
+            and isinstance(answer.get("verdicts"), list)
+        ):
+            answer = {**answer, "verdicts": answer["verdicts"][:-1]}
         return json.dumps(answer, ensure_ascii=False)
     if kind == "json_object":
         return json.dumps({"answer": chat_answer(messages)}, ensure_ascii=False)
