@@ -54,7 +54,9 @@ def content_fingerprint(
 
     URL, id and dates are left out on purpose: they change on a repost while the answer would not.
     """
-    return _digest(*(fold(v) for v in (title, company, location, compensation, description)))
+    return _digest(
+        fold(title), fold(company), fold(location), fold(compensation), fold(description)
+    )
 
 
 def stable_job_id(

@@ -138,7 +138,10 @@ def normalize_posting(
     if not raw:
         raise InvalidPosting("empty_row", "empty row (no fields)")
     found, extra = fields.split(raw)
-    values = {name: _value(name, key, value) for name, (key, value) in found.items()}
+    values = {
+        name: value if type(value) is str else _value(name, key, value)
+        for name, (key, value) in found.items()
+    }
 
     def text(name: str, *, multiline: bool = False) -> str | None:
         value = values.get(name)

@@ -223,6 +223,17 @@ def html_to_text(html: str) -> str:
 
 def clean_text(value: str, *, multiline: bool) -> str:
     """The stored form of a text field: HTML converted when present, whitespace normalised."""
+    # Most fields are one clean line of plain ASCII: already their stored form, found by C-speed
+    # scans without the calls below (no "<" or "&", so no HTML; nothing to collapse).
+    if (
+        value.isascii()
+        and value.isprintable()
+        and "<" not in value
+        and "&" not in value
+        and "  " not in value
+        and value == value.strip()
+    ):
+        return value
     if not looks_like_html(value):
         return normalize_whitespace(value, keep_newlines=multiline)
     text = html_to_text(value)

@@ -127,12 +127,13 @@ class ScrapeDayLoad:
 
 def job_row(posting: Mapping[str, Any], job: Mapping[str, Any], day: date) -> JobRow:
     """A ``jobs`` row from a posting's fields and the job dict the engine reads."""
+    # Positional, in JobRow's field order: this runs for every posting of a day.
     return JobRow(
-        **{c: posting.get(c) for c in _CONTENT_COLUMNS if c != "job_json"},
-        job_id=posting["job_id"],
-        first_seen=day,
-        last_seen=day,
-        job_json=_job_json(dict(job)),
+        posting["job_id"],
+        *map(posting.get, _CONTENT_COLUMNS[:-1]),
+        day,
+        day,
+        _job_json(dict(job)),
     )
 
 
