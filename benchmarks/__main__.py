@@ -99,7 +99,7 @@ GROUPS: dict[str, Group] = {
             "byte copy": ingest.byte_copy,
         },
         "ingest_rows",
-        {},
+        {"pipeline": Target(min_x_naive=1, max_peak_mb=600)},
     ),
 }
 
