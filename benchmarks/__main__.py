@@ -57,7 +57,7 @@ class Group:
     targets: dict[str, Target]
 
 
-BASELINES = ("naive", "byte copy")
+BASELINES = ("naive", "warehouse floor", "byte copy")
 SHARD_TARGET = Target(min_x_naive=3, max_x_copy=5, max_peak_mb=150)
 GROUPS: dict[str, Group] = {
     "shard build": Group(
@@ -96,6 +96,7 @@ GROUPS: dict[str, Group] = {
         {
             "pipeline": ingest.pipeline_ingest,
             "naive": ingest.naive_load,
+            "warehouse floor": ingest.warehouse_floor,
             "byte copy": ingest.byte_copy,
         },
         "ingest_rows",

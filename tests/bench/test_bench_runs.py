@@ -53,7 +53,7 @@ def test_a_small_benchmark_run_prints_writes_and_draws_every_case(tmp_path: Path
         (group, case)
         for group, subjects in SUBJECTS.items()
         for case in (*subjects, "naive", "byte copy")
-    }
+    } | {("ingest", "warehouse floor")}
     # the cost benchmark: both nights per stage, the share, the leads compared, the estimate's error
     nights = {line.split("|")[1].strip() for line in costs.splitlines() if line.startswith("| ")}
     assert nights == {"night", "default", "analyze-all"}
