@@ -30,6 +30,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -111,10 +112,26 @@ def stage_incoming(settings: Settings, days: Sequence[str]) -> None:
         shutil.copytree(SAMPLE_DIR / day, settings.incoming_dir / day, dirs_exist_ok=True)
 
 
+# Where a service is reached is not an input of a night: the cluster demo's PostgreSQL gets a new
+# port on every start, and its nights should still be recognised as unchanged.
+_ENDPOINT = re.compile(r"\b(?:host|port)=\S+\s*")
+
+
+def _without_endpoints(settings: Settings) -> Settings:
+    lake, instance = settings.lake, settings.instance
+    if lake is not None:
+        lake = dataclasses.replace(lake, catalog=_ENDPOINT.sub("", lake.catalog))
+    if instance.postgres is not None:
+        postgres = dataclasses.replace(instance.postgres, host="", port=0)
+        instance = dataclasses.replace(instance, postgres=postgres)
+    return dataclasses.replace(settings, lake=lake, instance=instance)
+
+
 def day_inputs_fingerprint(settings: Settings, day: str) -> str:
     """sha256 of everything a night reads besides the warehouse: the day's incoming files (names
-    and bytes), the configuration, and each stage's prompt version."""
-    digest = hashlib.sha256(repr(settings).encode())
+    and bytes), the configuration (but not the hosts and ports of its services), and each stage's
+    prompt version."""
+    digest = hashlib.sha256(repr(_without_endpoints(settings)).encode())
     for stage in settings.stages:
         digest.update(get_task(stage.task).prompt_version(settings.lead_profile).encode())
     folder = settings.incoming_dir / day
@@ -124,9 +141,41 @@ def day_inputs_fingerprint(settings: Settings, day: str) -> str:
     return digest.hexdigest()
 
 
-def _settled_days(home: Path) -> dict[str, str]:
-    path = home / SETTLED_DAYS_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+class SettledNights:
+    """The days a demo ran to the end, each with the fingerprint of its inputs then, kept in
+    :data:`SETTLED_DAYS_FILE` beside the Dagster instance (see the module docstring).
+
+    Days are asked about in order: once one is not skipped, no later day is either, since its
+    results may depend on the earlier ones. ``enabled`` False (a faults file to play) skips none.
+    """
+
+    def __init__(self, home: Path, settings: Settings, *, enabled: bool = True) -> None:
+        self._path = home / SETTLED_DAYS_FILE
+        self._settings = settings
+        known = enabled and settings.warehouse.exists() and self._path.is_file()
+        self._days: dict[str, str] = (
+            json.loads(self._path.read_text(encoding="utf-8")) if known else {}
+        )
+        self._skipping = enabled
+        self._running: dict[str, str] = {}
+
+    def skip(self, day: str) -> bool:
+        """Whether ``day`` need not run: it and every day asked before are unchanged since they
+        settled. A day that must run is forgotten until :meth:`settled` says it settled again."""
+        fingerprint = day_inputs_fingerprint(self._settings, day)
+        self._skipping = self._skipping and self._days.get(day) == fingerprint
+        if not self._skipping:
+            self._days.pop(day, None)
+            self._running[day] = fingerprint
+        return self._skipping
+
+    def settled(self, day: str) -> None:
+        """``day`` ran to the end: remember the inputs it ran on."""
+        self._days[day] = self._running.pop(day)
+        self._path.write_text(json.dumps(self._days, indent=1), encoding="utf-8")
+
+
+SKIPPED = "{day}: inputs unchanged since its last settled night; not run again"
 
 
 def run_demo(
@@ -150,17 +199,12 @@ def run_demo(
         run_config=QUIET_RUN_CONFIG,
         on_event=on_event,
     )
-    home = Path(os.environ["DAGSTER_HOME"])
-    settled = _settled_days(home) if settings.warehouse.exists() else {}
-    skipping = faults is None
+    settled = SettledNights(Path(os.environ["DAGSTER_HOME"]), settings, enabled=faults is None)
     cursor = None
     for number, day in enumerate(days, start=1):
-        fingerprint = day_inputs_fingerprint(settings, day)
-        skipping = skipping and settled.get(day) == fingerprint
-        if skipping:
-            on_event(f"{day}: inputs unchanged since its last settled night; not run again")
+        if settled.skip(day):
+            on_event(SKIPPED.format(day=day))
             continue
-        settled.pop(day, None)
         started = time.monotonic()
         report = NightReport(day, cursor=cursor)
         _play(faults, number, day, "submit", on_event)
@@ -184,8 +228,7 @@ def run_demo(
             f"{time.monotonic() - started:.1f} s"
             + (f", {healed} failed run(s) retried successfully" if healed else "")
         )
-        settled[day] = fingerprint
-        (home / SETTLED_DAYS_FILE).write_text(json.dumps(settled, indent=1), encoding="utf-8")
+        settled.settled(day)
     return settings.warehouse
 
 

@@ -15,8 +15,10 @@ The warehouse is a DuckLake: its catalog a database of the same PostgreSQL, its 
 ``data/cluster/lake/``. Each sample
 night's nightly run is submitted to the queue (``dagster job launch``); the daemon launches it in
 a process of its own, ``batch_status_sensor`` in the daemon requests the harvests, and the daemon
-launches those too. Then it prints the funnel, ledger and leads as `make demo` does.
-``--keep-running`` leaves every service up to explore the UI until Ctrl-C.
+launches those too. Then it prints the funnel, ledger and leads as `make demo` does. As there,
+a night whose inputs are unchanged since it last settled is not launched again (the record is
+``data/cluster/dagster_home/demo_settled_days.json``), so a second run only starts and stops the
+services. ``--keep-running`` leaves every service up to explore the UI until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -38,7 +40,14 @@ from jobbatch_dagster.cluster.services import LocalPostgres, LocalS3
 from jobbatch_dagster.cluster.stack import DagsterStack
 from jobbatch_dagster.defs.driver import QUIET_RUN_CONFIG
 from jobbatch_dagster.defs.jobs import NIGHTLY_JOB
-from jobbatch_dagster.demo import DEMO_LATENCY_SECONDS, morning, sample_days, stage_incoming
+from jobbatch_dagster.demo import (
+    DEMO_LATENCY_SECONDS,
+    SKIPPED,
+    SettledNights,
+    morning,
+    sample_days,
+    stage_incoming,
+)
 from jobbatch_dagster.emulator.process import EmulatorProcess
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import CONFIG_ENV, DEFAULT_CONFIG_FILE, Settings, load_settings
@@ -103,11 +112,16 @@ def write_cluster_config(postgres: LocalPostgres) -> Settings:
     return load_settings(CONFIG)
 
 
-def run_nights(stack: DagsterStack, days: Sequence[str]) -> None:
+def run_nights(stack: DagsterStack, settings: Settings, days: Sequence[str]) -> None:
     """Each night through the queue and the daemon, one after another (later nights reuse the
-    earlier nights' answers, as on the single machine)."""
+    earlier nights' answers, as on the single machine); as `make demo` does, days unchanged since
+    their last settled night are not launched again."""
+    settled = SettledNights(Path(os.environ["DAGSTER_HOME"]), settings)
     with dg.DagsterInstance.get() as instance:
         for day in days:
+            if settled.skip(day):
+                print(SKIPPED.format(day=day), flush=True)
+                continue
             started = time.monotonic()
             run_id = stack.launch(NIGHTLY_JOB, {"dagster/partition": day}, QUIET_RUN_CONFIG)
             print(f"{day}: nightly run {run_id} queued", flush=True)
@@ -123,6 +137,7 @@ def run_nights(stack: DagsterStack, days: Sequence[str]) -> None:
                 f"{time.monotonic() - started:.1f} s",
                 flush=True,
             )
+            settled.settled(day)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{stack.ui_url}; logs in {ROOT / 'logs'}",
             flush=True,
         )
-        run_nights(stack, days)
+        run_nights(stack, settings, days)
         morning(settings.warehouse, before, None)
         print(
             f"\ncluster-demo: {len(days)} nights in {time.monotonic() - started:.0f} s. The "

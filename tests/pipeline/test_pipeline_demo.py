@@ -10,8 +10,9 @@ import pytest
 
 from jobbatch_dagster import demo
 from jobbatch_dagster.chaos import FaultsFileError, load_faults
-from jobbatch_dagster.settings import Settings
-from tests.pipeline.nights import DAY1, REPO, SAMPLE, SUBSET
+from jobbatch_dagster.settings import InstanceSettings, PostgresTarget, Settings
+from jobbatch_dagster.warehouse.connect import Lake
+from tests.pipeline.nights import DAY1, DAY2, REPO, SAMPLE, SUBSET
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +121,50 @@ def test_a_days_inputs_fingerprint_changes_with_its_files_and_only_then(tmp_path
     assert len({first, edited, added}) == 3
     other = Settings(incoming_dir=tmp_path / "incoming", max_description_chars=10)
     assert demo.day_inputs_fingerprint(other, DAY1) != added
+
+
+def test_a_cluster_night_is_unchanged_when_only_its_services_ports_changed(tmp_path: Path) -> None:
+    """`make cluster-demo` starts PostgreSQL on a new port each time: a second run must still
+    recognise its settled nights, and still run one whose database or data folder changed."""
+    folder = tmp_path / "incoming" / DAY1
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_text('{"title": "Clerk"}\n', encoding="utf-8")
+
+    def cluster(port: int, dbname: str = "jobbatch_lake", data: str = "lake/") -> Settings:
+        where = f"host=127.0.0.1 port={port} user=postgres"
+        return Settings(
+            incoming_dir=tmp_path / "incoming",
+            lake=Lake(f"{where} dbname={dbname}", data),
+            instance=InstanceSettings(postgres=PostgresTarget("127.0.0.1", port, "postgres", "d")),
+        )
+
+    first = demo.day_inputs_fingerprint(cluster(40001), DAY1)
+    assert demo.day_inputs_fingerprint(cluster(40002), DAY1) == first
+    assert demo.day_inputs_fingerprint(cluster(40002, dbname="other_lake"), DAY1) != first
+    assert demo.day_inputs_fingerprint(cluster(40002, data="elsewhere/"), DAY1) != first
+
+
+def test_settled_nights_skip_unchanged_days_until_one_must_run(tmp_path: Path) -> None:
+    incoming = tmp_path / "incoming"
+    for day in (DAY1, DAY2):
+        (incoming / day).mkdir(parents=True)
+        (incoming / day / "a.jsonl").write_text(f'{{"title": "{day}"}}\n', encoding="utf-8")
+    settings = Settings(incoming_dir=incoming, warehouse_path=tmp_path / "warehouse.duckdb")
+    settings.warehouse_path.write_bytes(b"")  # the warehouse the settled nights wrote is there
+    home = tmp_path / "home"
+    home.mkdir()
+
+    first = demo.SettledNights(home, settings)
+    assert not first.skip(DAY1) and not first.skip(DAY2)  # nothing settled yet
+    first.settled(DAY1)
+    first.settled(DAY2)
+    again = demo.SettledNights(home, settings)
+    assert again.skip(DAY1) and again.skip(DAY2)
+    (incoming / DAY1 / "b.csv").write_text("title\nClerk\n", encoding="utf-8")
+    edited = demo.SettledNights(home, settings)
+    # the edited day runs, and so does every later one: its results may depend on the earlier
+    assert not edited.skip(DAY1) and not edited.skip(DAY2)
+    assert not demo.SettledNights(home, settings, enabled=False).skip(DAY1)
+    settings.warehouse_path.unlink()  # a warehouse made anew has none of those nights
+    (incoming / DAY1 / "b.csv").unlink()
+    assert not demo.SettledNights(home, settings).skip(DAY1)
