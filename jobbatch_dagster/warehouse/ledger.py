@@ -19,6 +19,7 @@ import duckdb
 from jobbatch_dagster.batch.failures import REPAIR_CODE, REPAIRABLE_CODES
 from jobbatch_dagster.contract import TERMINAL_STATUSES
 from jobbatch_dagster.warehouse.frames import (
+    KeepOne,
     Upsert,
     insert_json_records,
     insert_rows,
@@ -422,11 +423,10 @@ def upsert_batches(
     return _upsert_stamped(con, "batches", rows)
 
 
-def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[RawOutputRow]) -> int:
-    """Insert or replace downloaded lines by (batch_id, custom_id); an answered line is never
-    replaced by a failed one for the same request."""
-    if not rows:
-        return 0
+def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Iterable[RawOutputRow]) -> int:
+    """Insert or replace downloaded lines by (batch_id, custom_id), in one statement however many
+    stream in; returns the lines read. An answered line is never replaced by a failed one for the
+    same request: among lines repeating a request, the last answer wins, else the first failure."""
     changing = [f.name for f in fields(RawOutputRow) if f.name not in ("batch_id", "custom_id")]
     return insert_json_records(
         con,
@@ -436,6 +436,10 @@ def upsert_raw_outputs(con: duckdb.DuckDBPyConnection, rows: Sequence[RawOutputR
             ("batch_id", "custom_id"),
             update_set(changing),
             when="(excluded.kind = 'answered' OR raw_outputs.kind <> 'answered')",
+        ),
+        keep_one=KeepOne(
+            ("batch_id", "custom_id"),
+            "kind = 'answered' DESC, CASE WHEN kind = 'answered' THEN -_arrival ELSE _arrival END",
         ),
     )
 

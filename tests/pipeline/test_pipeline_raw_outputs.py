@@ -1,4 +1,4 @@
-"""Loading a batch's lines into raw_outputs in chunks: every line once, an answer never lost."""
+"""Loading a batch's lines into raw_outputs: every line once, an answer never lost."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from jobbatch_dagster.batch.results import RequestError, RequestResult, Usage
 from jobbatch_dagster.pipeline import harvest
@@ -27,12 +26,8 @@ def failed(custom_id: str) -> RequestResult:
     )
 
 
-@pytest.mark.parametrize("chunk", [2, 3, 1000])
-def test_chunks_keep_every_line_and_prefer_the_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
-) -> None:
-    monkeypatch.setattr(harvest, "RAW_OUTPUT_CHUNK", chunk)
-    # req-1 is answered, then reported again as failed in a later chunk; req-4 fails, then answers.
+def test_repeated_lines_keep_every_request_once_and_prefer_the_answer(tmp_path: Path) -> None:
+    # req-1 is answered, then reported again as failed; req-4 fails, then answers.
     lines = [answered("req-1"), answered("req-2"), failed("req-3"), failed("req-4")]
     lines += [failed("req-1"), answered("req-4"), answered("req-5")]
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
