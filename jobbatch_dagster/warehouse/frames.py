@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import operator
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -205,6 +205,17 @@ def _stage_records(
             seen.add(key)
     staged.flush()
     return names, repeated, arrival + 1
+
+
+@contextlib.contextmanager
+def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """Run the block under DuckDB's ``memory_limit`` = ``limit``, then restore the one before."""
+    (previous,) = con.execute("SELECT current_setting('memory_limit')").fetchone()  # type: ignore[misc]
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{previous}'")
 
 
 def update_set(columns: Sequence[str]) -> str:
