@@ -70,6 +70,25 @@ class RequestResult:
     line: int = 0  # 1-based line in the file it came from
     request_id: str | None = None  # the line's custom id, when the line judged several postings
 
+    def without_answer(self) -> RequestResult:
+        """This result without its content and parsed answer (all the accounting needs).
+
+        Built field by field: ``dataclasses.replace`` re-reads every field by name and was a
+        tenth of a 50,000-line load's time."""
+        return RequestResult(
+            self.custom_id,
+            self.success,
+            None,
+            None,
+            self.error,
+            self.status_code,
+            self.usage,
+            self.batch_request_id,
+            self.model,
+            self.line,
+            self.request_id,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """The seed's result shape (custom_id, success, content, error, parsed) and the rest,
         with ``retryable``: whether a failed request may succeed if sent again (failures.py)."""

@@ -13,8 +13,8 @@ sensor whether the day needs another submission (follow-ups, shards queued under
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -53,8 +53,6 @@ from jobbatch_dagster.warehouse.rows import (
 from jobbatch_dagster.warehouse.transaction import transaction
 
 _LEDGER_STATE = {"answered": "answered", "failed": "dead_lettered", "pending": "pending"}
-# Lines upserted into raw_outputs per statement: bounds the harvest's memory whatever the file size.
-RAW_OUTPUT_CHUNK = 5_000
 
 
 @dataclass
@@ -124,24 +122,20 @@ def load_raw_outputs(
     stage: str,
     day: date,
 ) -> list[RequestResult]:
-    """Upsert every line into ``raw_outputs`` while the file is read, RAW_OUTPUT_CHUNK at a time.
+    """Upsert every line into ``raw_outputs`` while the file is read, in one statement.
 
     Returns the results without their content and parsed answer — all that the accounting and the
     cost need — so a 50,000-line output is never held whole. A custom id reported twice keeps its
-    answer, within a chunk here and across chunks in the upsert.
+    answer (see ``upsert_raw_outputs``).
     """
     compact: list[RequestResult] = []
-    chunk: dict[str, RequestResult] = {}
-    for result in results:
-        if result.success or result.custom_id not in chunk:
-            chunk[result.custom_id] = result
-        compact.append(replace(result, content=None, parsed=None))
-        if len(chunk) >= RAW_OUTPUT_CHUNK:
-            upsert_raw_outputs(
-                con, [raw_output_row(r, batch_id, stage, day) for r in chunk.values()]
-            )
-            chunk.clear()
-    upsert_raw_outputs(con, [raw_output_row(r, batch_id, stage, day) for r in chunk.values()])
+
+    def rows() -> Iterator[RawOutputRow]:
+        for result in results:
+            compact.append(result.without_answer())
+            yield raw_output_row(result, batch_id, stage, day)
+
+    upsert_raw_outputs(con, rows())
     return compact
 
 

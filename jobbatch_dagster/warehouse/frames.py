@@ -15,9 +15,9 @@ import contextlib
 import dataclasses
 import operator
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import duckdb
 import orjson
@@ -128,35 +128,94 @@ def insert_records(
     return _insert_frame(con, table, frame, upsert)
 
 
+@dataclass(frozen=True)
+class KeepOne:
+    """Which of several incoming rows with the same ``keys`` a load keeps: the first in
+    ``order``, an ORDER BY over the row's columns and ``_arrival`` (its place in the input)."""
+
+    keys: tuple[str, ...]
+    order: str
+
+
 def insert_json_records(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    records: Sequence[Any],
+    records: Iterable[Any],
     *,
     upsert: Upsert | None = None,
+    keep_one: KeepOne | None = None,
 ) -> int:
-    """Insert (or upsert) dataclass rows by writing them as JSON lines that DuckDB reads itself.
+    """Insert (or upsert) dataclass rows by writing them as JSON lines that DuckDB reads itself,
+    in one statement however many rows come. Returns the rows read.
 
     For rows of long text (a downloaded answer and its line), this is several times faster than a
     pandas frame of Python objects, which DuckDB scans value by value: orjson encodes each row in
-    C and ``read_json`` parses the file with the table's own column types.
+    C and ``read_json`` parses the file with the table's own column types. The rows stream to the
+    file, so an iterator of 50,000 rows is never held whole. With ``keep_one``, rows repeating a
+    key are narrowed to one before the write (a MERGE must not see a key twice).
     """
-    if not records:
-        return 0
     types = column_types(con, table)
-    names = [f.name for f in dataclasses.fields(records[0]) if f.name in types]
-    # JSON columns arrive as the text of the JSON (a string in the file), cast on the way in.
-    read_types = {name: "VARCHAR" if types[name] == "JSON" else types[name] for name in names}
-    spec = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in read_types.items()) + "}"
-    select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in names)
     with tempfile.NamedTemporaryFile(suffix=".jsonl") as staged:
-        staged.write(b"\n".join(orjson.dumps(record) for record in records))
-        staged.flush()
+        names, repeated, count = _stage_records(staged.file, records, keep_one)
+        if not count:
+            return 0
+        names = [name for name in names if name in types]
+        # JSON columns arrive as the text of the JSON (a string in the file), cast on the way in.
+        read_types = {name: "VARCHAR" if types[name] == "JSON" else types[name] for name in names}
+        read_types["_arrival"] = "BIGINT"
+        spec = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in read_types.items()) + "}"
+        select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in names)
         source = (
             f"SELECT {select} FROM read_json(?, format = 'newline_delimited', columns = {spec})"
         )
+        # The window costs a sort of every row, so it runs only when a key did repeat.
+        if repeated and keep_one is not None:
+            partition = ", ".join(f'"{k}"' for k in keep_one.keys)
+            order = keep_one.order
+            source += f" QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {order}) = 1"
         _write(con, table, names, source, upsert, [staged.name])
-    return len(records)
+    return count
+
+
+def _stage_records(
+    staged: IO[bytes], records: Iterable[Any], keep_one: KeepOne | None
+) -> tuple[list[str], bool, int]:
+    """Write each dataclass row as one JSON line, numbered in ``_arrival``; returns the field
+    names, whether a ``keep_one`` key repeated, and how many rows were written."""
+    names: list[str] = []
+    getter: Callable[[Any], tuple[Any, ...]] = tuple
+    key_of: Callable[[Any], Any] = id
+    seen: set[Any] = set()
+    repeated = False
+    arrival = -1
+    write = staged.write
+    for arrival, record in enumerate(records):
+        if not names:
+            names = [f.name for f in dataclasses.fields(record)]
+            getter = operator.attrgetter(*names)  # one C call per record instead of one per field
+            if keep_one is not None:
+                key_of = operator.attrgetter(*keep_one.keys)
+        values = getter(record) if len(names) > 1 else (getter(record),)
+        row = dict(zip(names, values, strict=True))
+        row["_arrival"] = arrival
+        write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
+        if keep_one is not None and not repeated:
+            key = key_of(record)
+            repeated = key in seen
+            seen.add(key)
+    staged.flush()
+    return names, repeated, arrival + 1
+
+
+@contextlib.contextmanager
+def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """Run the block under DuckDB's ``memory_limit`` = ``limit``, then restore the one before."""
+    (previous,) = con.execute("SELECT current_setting('memory_limit')").fetchone()  # type: ignore[misc]
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{previous}'")
 
 
 def update_set(columns: Sequence[str]) -> str:
