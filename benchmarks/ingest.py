@@ -72,10 +72,10 @@ def naive_load(count: int, work: Path) -> int:
     return _day_file(work).stat().st_size
 
 
-_FLOOR_COLUMNS = {
-    name: "VARCHAR"
-    for name in ("id", "title", "company", "location", "compensation", "posted_date", "url")
-} | {"description": "VARCHAR"}
+_FLOOR_COLUMNS = dict.fromkeys(
+    ("id", "title", "company", "location", "compensation", "posted_date", "url", "description"),
+    "VARCHAR",
+)
 _FLOOR_JOBS = """
 INSERT INTO jobs
 SELECT 'bench:' || id, 'bench', id, url, title, company, location, compensation, description,

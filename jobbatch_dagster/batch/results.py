@@ -73,20 +73,20 @@ class RequestResult:
     def without_answer(self) -> RequestResult:
         """This result without its content and parsed answer (all the accounting needs).
 
-        Built field by field: ``dataclasses.replace`` re-reads every field by name and was a
+        Built directly: ``dataclasses.replace`` inspects every field on each call and was a
         tenth of a 50,000-line load's time."""
         return RequestResult(
-            self.custom_id,
-            self.success,
-            None,
-            None,
-            self.error,
-            self.status_code,
-            self.usage,
-            self.batch_request_id,
-            self.model,
-            self.line,
-            self.request_id,
+            custom_id=self.custom_id,
+            success=self.success,
+            content=None,
+            parsed=None,
+            error=self.error,
+            status_code=self.status_code,
+            usage=self.usage,
+            batch_request_id=self.batch_request_id,
+            model=self.model,
+            line=self.line,
+            request_id=self.request_id,
         )
 
     def as_dict(self) -> dict[str, Any]:

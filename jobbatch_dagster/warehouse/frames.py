@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import operator
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -182,29 +183,28 @@ def _stage_records(
 ) -> tuple[list[str], bool, int]:
     """Write each dataclass row as one JSON line, numbered in ``_arrival``; returns the field
     names, whether a ``keep_one`` key repeated, and how many rows were written."""
-    names: list[str] = []
-    getter: Callable[[Any], tuple[Any, ...]] = tuple
-    key_of: Callable[[Any], Any] = id
+    rows = iter(records)
+    first = next(rows, None)
+    if first is None:
+        return [], False, 0
+    names = [f.name for f in dataclasses.fields(first)]
+    getter = operator.attrgetter(*names)  # one C call per record instead of one per field
+    key_of = operator.attrgetter(*keep_one.keys) if keep_one is not None else None
     seen: set[Any] = set()
     repeated = False
-    arrival = -1
     write = staged.write
-    for arrival, record in enumerate(records):
-        if not names:
-            names = [f.name for f in dataclasses.fields(record)]
-            getter = operator.attrgetter(*names)  # one C call per record instead of one per field
-            if keep_one is not None:
-                key_of = operator.attrgetter(*keep_one.keys)
+    count = 0
+    for count, record in enumerate(itertools.chain([first], rows), start=1):
         values = getter(record) if len(names) > 1 else (getter(record),)
         row = dict(zip(names, values, strict=True))
-        row["_arrival"] = arrival
+        row["_arrival"] = count
         write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
-        if keep_one is not None and not repeated:
+        if key_of is not None and not repeated:
             key = key_of(record)
             repeated = key in seen
             seen.add(key)
     staged.flush()
-    return names, repeated, arrival + 1
+    return names, repeated, count
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import orjson
 
-from jobbatch_dagster.warehouse.frames import insert_records
+from jobbatch_dagster.warehouse.frames import insert_records, memory_limit
 from jobbatch_dagster.warehouse.transaction import transaction
 
 _CONTENT_COLUMNS = (
@@ -170,30 +170,28 @@ def load_scrape_day_chunks(
     ones inserted, and the day's sightings and rejections replaced. Until then the warehouse shows
     what it showed before, and a failed load leaves it so (re-running it is idempotent).
     """
-    (previous_limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()  # type: ignore[misc]
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
-    try:
-        for ddl in _STAGING_DDL:
-            con.execute(ddl)
-        for number, (jobs, rejections) in enumerate(chunks):
-            latest = list({row.job_id: row for row in jobs}.values())
-            insert_records(con, "_day_jobs", latest, constants={"chunk": number})
-            insert_records(con, "_day_rejections", rejections)
-        con.execute(_DAY_DUPLICATES)
-        with transaction(con):
-            con.execute(_JOBS_MERGE)
-            con.execute(_JOBS_NEW)
-            con.execute("DELETE FROM job_sightings WHERE scrape_date = ?", [day])
-            con.execute("DELETE FROM rejected_jobs WHERE scrape_date = ?", [day])
-            con.execute(
-                "INSERT INTO job_sightings SELECT ?, job_id, content_fingerprint FROM _day_jobs",
-                [day],
-            )
-            con.execute("INSERT INTO rejected_jobs BY NAME SELECT * FROM _day_rejections")
-    finally:
-        con.execute("DROP TABLE IF EXISTS _day_jobs")
-        con.execute("DROP TABLE IF EXISTS _day_rejections")
-        con.execute(f"SET memory_limit = '{previous_limit}'")
+    with memory_limit(con, LOAD_MEMORY_LIMIT):
+        try:
+            for ddl in _STAGING_DDL:
+                con.execute(ddl)
+            for number, (jobs, rejections) in enumerate(chunks):
+                latest = list({row.job_id: row for row in jobs}.values())
+                insert_records(con, "_day_jobs", latest, constants={"chunk": number})
+                insert_records(con, "_day_rejections", rejections)
+            con.execute(_DAY_DUPLICATES)
+            with transaction(con):
+                con.execute(_JOBS_MERGE)
+                con.execute(_JOBS_NEW)
+                con.execute("DELETE FROM job_sightings WHERE scrape_date = ?", [day])
+                con.execute("DELETE FROM rejected_jobs WHERE scrape_date = ?", [day])
+                con.execute(
+                    "INSERT INTO job_sightings SELECT ?, job_id, content_fingerprint FROM _day_jobs",
+                    [day],
+                )
+                con.execute("INSERT INTO rejected_jobs BY NAME SELECT * FROM _day_rejections")
+        finally:
+            con.execute("DROP TABLE IF EXISTS _day_jobs")
+            con.execute("DROP TABLE IF EXISTS _day_rejections")
     # new = first seen on this day, so re-reading a day reports the same numbers again
     postings, new = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE j.first_seen = ?) "
