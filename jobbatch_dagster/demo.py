@@ -35,9 +35,11 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from jobbatch_dagster.batch.cost import format_usd
 from jobbatch_dagster.chaos import (
@@ -59,8 +61,9 @@ from jobbatch_dagster.followup import ConversationalLeadAgent
 from jobbatch_dagster.home import prepare_dagster_home
 from jobbatch_dagster.settings import Settings, load_settings
 from jobbatch_dagster.tasks import get_task
-from jobbatch_dagster.warehouse.connect import Warehouse
+from jobbatch_dagster.warehouse.connect import Warehouse, open_warehouse
 from jobbatch_dagster.warehouse.leads import lead_record
+from jobbatch_dagster.warehouse.loads import scrape_day_quality
 from jobbatch_dagster.warehouse.reports import (
     batch_count,
     outreach_leads,
@@ -153,9 +156,8 @@ class SettledNights:
         self._path = home / SETTLED_DAYS_FILE
         self._settings = settings
         known = enabled and settings.warehouse.exists() and self._path.is_file()
-        self._days: dict[str, str] = (
-            json.loads(self._path.read_text(encoding="utf-8")) if known else {}
-        )
+        recorded = json.loads(self._path.read_text(encoding="utf-8")) if known else {}
+        self._days: dict[str, str] = _still_loaded(settings.warehouse, recorded)
         self._skipping = enabled
         self._running: dict[str, str] = {}
 
@@ -173,6 +175,22 @@ class SettledNights:
         """``day`` ran to the end: remember the inputs it ran on."""
         self._days[day] = self._running.pop(day)
         self._path.write_text(json.dumps(self._days, indent=1), encoding="utf-8")
+
+
+def _still_loaded(warehouse: Warehouse, recorded: dict[str, str]) -> dict[str, str]:
+    """The recorded days the warehouse still holds: a warehouse made anew (a deleted file, a lake
+    whose catalog database was lost) has none of the nights the record remembers."""
+    if not recorded:
+        return {}
+    with open_warehouse(warehouse, read_only=True) as con:
+        try:
+            return {
+                day: fingerprint
+                for day, fingerprint in recorded.items()
+                if scrape_day_quality(con, date.fromisoformat(day)).postings > 0
+            }
+        except duckdb.CatalogException:  # not even the tables: nothing was loaded into it
+            return {}
 
 
 SKIPPED = "{day}: inputs unchanged since its last settled night; not run again"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -10,8 +12,10 @@ import pytest
 
 from jobbatch_dagster import demo
 from jobbatch_dagster.chaos import FaultsFileError, load_faults
+from jobbatch_dagster.pipeline.ingest import ingest_day
 from jobbatch_dagster.settings import InstanceSettings, PostgresTarget, Settings
-from jobbatch_dagster.warehouse.connect import Lake
+from jobbatch_dagster.warehouse import ensure_schema
+from jobbatch_dagster.warehouse.connect import Lake, open_warehouse
 from tests.pipeline.nights import DAY1, DAY2, REPO, SAMPLE, SUBSET
 
 pytestmark = pytest.mark.integration
@@ -148,14 +152,20 @@ def test_settled_nights_skip_unchanged_days_until_one_must_run(tmp_path: Path) -
     incoming = tmp_path / "incoming"
     for day in (DAY1, DAY2):
         (incoming / day).mkdir(parents=True)
-        (incoming / day / "a.jsonl").write_text(f'{{"title": "{day}"}}\n', encoding="utf-8")
+        (incoming / day / "a.jsonl").write_text(
+            json.dumps({"title": f"Clerk {day}", "description": "Re-type orders."}) + "\n",
+            encoding="utf-8",
+        )
     settings = Settings(incoming_dir=incoming, warehouse_path=tmp_path / "warehouse.duckdb")
-    settings.warehouse_path.write_bytes(b"")  # the warehouse the settled nights wrote is there
     home = tmp_path / "home"
     home.mkdir()
 
     first = demo.SettledNights(home, settings)
     assert not first.skip(DAY1) and not first.skip(DAY2)  # nothing settled yet
+    with open_warehouse(settings.warehouse) as con:  # the nights load their days
+        ensure_schema(con)
+        for day in (DAY1, DAY2):
+            ingest_day(settings, con, date.fromisoformat(day))
     first.settled(DAY1)
     first.settled(DAY2)
     again = demo.SettledNights(home, settings)
@@ -165,6 +175,34 @@ def test_settled_nights_skip_unchanged_days_until_one_must_run(tmp_path: Path) -
     # the edited day runs, and so does every later one: its results may depend on the earlier
     assert not edited.skip(DAY1) and not edited.skip(DAY2)
     assert not demo.SettledNights(home, settings, enabled=False).skip(DAY1)
-    settings.warehouse_path.unlink()  # a warehouse made anew has none of those nights
     (incoming / DAY1 / "b.csv").unlink()
+    assert demo.SettledNights(home, settings).skip(DAY1)
+
+
+def test_a_warehouse_made_anew_runs_the_nights_the_record_remembers(tmp_path: Path) -> None:
+    """The record outlives its warehouse when the file is deleted, or when a lake's catalog
+    database is lost (the cluster demo's PostgreSQL folder under /var/tmp): a new, empty
+    warehouse must not be taken for one that holds those nights."""
+    incoming = tmp_path / "incoming"
+    (incoming / DAY1).mkdir(parents=True)
+    (incoming / DAY1 / "a.jsonl").write_text(
+        json.dumps({"title": "Clerk", "description": "Re-type orders."}) + "\n", encoding="utf-8"
+    )
+    settings = Settings(incoming_dir=incoming, warehouse_path=tmp_path / "warehouse.duckdb")
+    home = tmp_path / "home"
+    home.mkdir()
+    nights = demo.SettledNights(home, settings)
+    assert not nights.skip(DAY1)
+    with open_warehouse(settings.warehouse) as con:
+        ensure_schema(con)
+        ingest_day(settings, con, date.fromisoformat(DAY1))
+    nights.settled(DAY1)
+    assert demo.SettledNights(home, settings).skip(DAY1)
+
+    settings.warehouse_path.unlink()
+    with open_warehouse(settings.warehouse) as con:  # every table, no rows
+        ensure_schema(con)
+    assert not demo.SettledNights(home, settings).skip(DAY1)
+    settings.warehouse_path.unlink()
+    duckdb.connect(str(settings.warehouse_path)).close()  # not even the tables
     assert not demo.SettledNights(home, settings).skip(DAY1)
