@@ -16,9 +16,10 @@ lists for it are scheduled (see ``chaos.py`` and data/faults/storm.json), and th
 what it played and which failed runs the pipeline healed on its own.
 
 Running it again submits nothing: every posting already has its answer. A day whose inputs (its
-incoming files, the configuration and the prompts) are unchanged since its last settled night is
-not run again at all, so a second demo takes seconds; once a day does run, every later day runs
-too, since its results may depend on the earlier ones (a faults file runs every night). With
+incoming files, the configuration and the prompts) are unchanged since its last settled night, and
+which the warehouse still holds, is not run again at all, so a second demo takes seconds; once a
+day does run, every later day runs too, since its results may depend on the earlier ones (a
+faults file runs every night). With
 OPENAI_API_KEY set the demo still uses the emulator and spends nothing, unless ``--use-openai`` is
 given.
 """
