@@ -19,8 +19,9 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import orjson
 from pydantic import ValidationError
 
@@ -47,14 +48,17 @@ class RequestError:
     message: str
 
 
-@dataclass(frozen=True)
+# RequestResult and Usage are built once per line and never changed after; they are not
+# frozen because a frozen dataclass sets each field through object.__setattr__, which made
+# building them a fifth of reading a line.
+@dataclass(slots=True)
 class Usage:
     prompt_tokens: int = 0
     cached_tokens: int = 0
     completion_tokens: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RequestResult:
     """The outcome of one request as the provider reported it."""
 
@@ -163,7 +167,13 @@ def _answer_of(
         return None, None, RequestError("no_content", "the response has no message")
     if message.get("refusal"):
         return None, None, RequestError("refusal", str(message["refusal"]))
-    content = message.get("content")
+    return _checked_answer(message.get("content"), task)
+
+
+def _checked_answer(
+    content: Any, task: Task | None
+) -> tuple[str | None, dict | None, RequestError | None]:
+    """An answer's text, its parsed form, and what is wrong with it if anything."""
     if task is None:
         return content, None, None
     if not isinstance(content, str) or not content.strip():
@@ -181,8 +191,95 @@ def _answer_of(
     return content, parsed.model_dump(mode="json"), None
 
 
+# The shape of nearly every output line: an answered request (HTTP 200, a message, no error).
+# msgspec decodes a line straight into it, checking the shape as it goes and skipping the fields
+# nothing reads, in about half the time of building the line's dicts. A line of any other shape
+# fails that decode and is read field by field instead (parse_result_line), so the two ways agree
+# on every line: a type here is never looser than what the general way accepts, and token counts
+# stay within 64 bits, where orjson (the general way) still reads integers exactly.
+_Count = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+
+
+class _Message(msgspec.Struct):
+    content: str | None = None
+    refusal: None = None  # a refusal is read the general way
+
+
+class _Choice(msgspec.Struct):
+    message: _Message
+
+
+class _PromptDetails(msgspec.Struct):
+    cached_tokens: _Count | None = None
+
+
+class _Usage(msgspec.Struct):
+    prompt_tokens: _Count | None = None
+    completion_tokens: _Count | None = None
+    prompt_tokens_details: _PromptDetails | None = None
+
+
+class _Body(msgspec.Struct):
+    choices: list[_Choice]
+    model: str | None = None
+    usage: _Usage | None = None
+    error: None = None
+
+
+class _Response(msgspec.Struct):
+    status_code: int
+    body: _Body
+
+
+class _AnsweredLine(msgspec.Struct):
+    custom_id: str
+    response: _Response
+    id: str | None = None
+    error: None = None
+
+
+_decode_answered = msgspec.json.Decoder(_AnsweredLine).decode
+_NO_USAGE = _Usage()
+_NO_DETAILS = _PromptDetails()
+
+
+def _answered(raw: bytes | str, task: Task | None, lineno: int) -> RequestResult | None:
+    """The result of a line of the common shape (above), or None for any other line."""
+    try:
+        line = _decode_answered(raw)
+    except msgspec.DecodeError:  # not JSON, or not of this shape (ValidationError is a kind)
+        return None
+    response = line.response
+    body = response.body
+    if response.status_code != 200 or not body.choices:
+        return None
+    content, parsed, error = _checked_answer(body.choices[0].message.content, task)
+    usage = body.usage or _NO_USAGE
+    details = usage.prompt_tokens_details or _NO_DETAILS
+    return RequestResult(
+        custom_id=line.custom_id,
+        success=error is None,
+        content=content,
+        parsed=parsed,
+        error=error,
+        status_code=200,
+        usage=Usage(
+            usage.prompt_tokens or 0, details.cached_tokens or 0, usage.completion_tokens or 0
+        ),
+        batch_request_id=line.id,
+        model=body.model,
+        line=lineno,
+    )
+
+
 def parse_result_line(raw: bytes | str, task: Task | None, lineno: int = 0) -> RequestResult:
     """One output or error line; raise ValueError when the line itself is unreadable."""
+    answered = _answered(raw, task, lineno)
+    return answered if answered is not None else _read_field_by_field(raw, task, lineno)
+
+
+def _read_field_by_field(raw: bytes | str, task: Task | None, lineno: int) -> RequestResult:
+    """Any line, each field looked up and checked on its own: the general way."""
     try:
         line = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
