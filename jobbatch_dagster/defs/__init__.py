@@ -1,4 +1,4 @@
-"""The Dagster layer: assets, sensor, schedule, checks and resources, built from one Settings.
+"""The Dagster layer: assets (each with its checks), sensor, schedule and resources, from one Settings.
 
 Everything is built by :func:`build_defs` so tests can point the same definitions at temporary
 folders; ``jobbatch_dagster.definitions`` builds them from ``jobbatch.toml``.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from jobbatch_dagster.defs.checks import build_checks
 from jobbatch_dagster.defs.ingest.assets import build_scraped_jobs
 from jobbatch_dagster.defs.jobs import build_harvest_job, build_nightly_job, build_retry_job
 from jobbatch_dagster.defs.leads.assets import build_qualified_leads
@@ -33,7 +32,6 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     harvest = build_harvest_job()
     return dg.Definitions(
         assets=assets,
-        asset_checks=build_checks(settings, partitions),
         jobs=[nightly, harvest, build_retry_job(settings)],
         schedules=[build_nightly_schedule(settings, nightly)],
         sensors=[

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+
 import dagster as dg
 import duckdb
+import httpx
+import openai
 import pytest
 
+from jobbatch_dagster.defs.checks import AssetChecks, Check
+from jobbatch_dagster.defs.partitions import scrape_date_partitions
 from jobbatch_dagster.defs.stages.keys import SCRAPED_JOBS_KEY, raw_output_key, results_key
+from jobbatch_dagster.settings import Settings
 from tests.pipeline.nights import DAY1, Pipeline
 
 pytestmark = pytest.mark.integration
@@ -101,3 +108,33 @@ def test_ledger_links_fail_on_a_lost_request_record_and_a_batch_made_behind_thei
         if e.check_name == "provider_batches_on_ledger"
     ]
     assert rogue.id in behind.metadata["first_problems"].value
+
+
+def test_a_check_that_raises_fails_saying_why_and_a_transient_provider_error_is_retried() -> None:
+    def broken(con, client, day):
+        raise KeyError("a column this version does not know")
+
+    def fine(con, client, day):
+        return [dg.AssetCheckResult(check_name="fine", passed=True)]
+
+    def storm(con, client, day):
+        request = httpx.Request("GET", "http://127.0.0.1/v1/batches")
+        raise openai.InternalServerError(
+            "busy", response=httpx.Response(500, request=request), body=None
+        )
+
+    partitions = scrape_date_partitions(Settings())
+    day = datetime.date(2026, 11, 18)
+    checks = AssetChecks(
+        SCRAPED_JOBS_KEY,
+        (Check({"a": "", "b": ""}, broken), Check({"fine": ""}, fine)),
+        partitions,
+    )
+    found = {r.check_name: r for r in checks.evaluate(None, None, day)}
+    assert {name: r.passed for name, r in found.items()} == {"a": False, "b": False, "fine": True}
+    assert "KeyError" in found["a"].metadata["error"].value
+    assert [spec.name for spec in checks.specs] == ["a", "b", "fine"]
+    with pytest.raises(openai.InternalServerError):
+        AssetChecks(SCRAPED_JOBS_KEY, (Check({"c": ""}, storm),), partitions).evaluate(
+            None, None, day
+        )

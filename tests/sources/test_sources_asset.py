@@ -14,7 +14,6 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from jobbatch_dagster.defs.checks import build_rejection_rate_check
 from jobbatch_dagster.defs.ingest.assets import build_scraped_jobs
 from jobbatch_dagster.defs.partitions import scrape_date_partitions
 from jobbatch_dagster.settings import Settings
@@ -41,7 +40,6 @@ class Day:
         partitions = scrape_date_partitions(self.settings)
         self.defs = dg.Definitions(
             assets=[build_scraped_jobs(self.settings, partitions)],
-            asset_checks=[build_rejection_rate_check(self.settings, partitions)],
             resources={"duckdb": DuckDBResource(database=str(self.settings.warehouse_path))},
         )
         self.instance = instance

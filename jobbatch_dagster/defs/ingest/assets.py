@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from jobbatch_dagster.defs.checks import scraped_jobs_checks
 from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import warehouse_connection
@@ -16,12 +17,15 @@ _MAX_WARNINGS_SHOWN = 20
 def build_scraped_jobs(
     settings: Settings, partitions: dg.PartitionsDefinition
 ) -> dg.AssetsDefinition:
+    checks = scraped_jobs_checks(settings, partitions)
+
     @dg.asset(
         name="scraped_jobs",
         group_name="ingest",
         partitions_def=partitions,
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
+        check_specs=checks.specs,
     )
     def scraped_jobs(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource
@@ -34,8 +38,10 @@ def build_scraped_jobs(
         land in ``rejected_jobs`` with file, line, a stable ``reason_code`` and a reason, so a
         broken scraper is visible the morning after instead of silently shrinking the lead list.
         """
+        day = partition_day(context)
         with warehouse_connection(duckdb) as con:
-            result = ingest_day(settings, con, partition_day(context))
+            result = ingest_day(settings, con, day)
+            found = checks.evaluate(con, None, day)
         counts, load = result.counts, result.load
         return dg.MaterializeResult(
             metadata={
@@ -54,7 +60,8 @@ def build_scraped_jobs(
                 "files": dg.MetadataValue.json(counts.files),
                 "incoming_dir": str(settings.incoming_dir / context.partition_key),
                 "preview": markdown_table(*result.preview),
-            }
+            },
+            check_results=found,
         )
 
     return scraped_jobs

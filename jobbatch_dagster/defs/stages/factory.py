@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 from duckdb import DuckDBPyConnection
 
 from jobbatch_dagster.batch.client import BatchClient
+from jobbatch_dagster.defs.checks import AssetChecks, raw_output_checks, results_checks
 from jobbatch_dagster.defs.metadata import markdown_table
 from jobbatch_dagster.defs.partitions import partition_day
 from jobbatch_dagster.defs.resources import OpenAIBatchResource, warehouse_connection
@@ -52,17 +53,34 @@ ProviderStep = Callable[[DuckDBPyConnection, BatchClient, date], dict[str, Any]]
 
 
 def _provider_asset(
-    key: dg.AssetKey, dep: dg.AssetKey, description: str, step: ProviderStep, common: dict[str, Any]
+    key: dg.AssetKey,
+    dep: dg.AssetKey,
+    description: str,
+    step: ProviderStep,
+    common: dict[str, Any],
+    checks: AssetChecks | None = None,
 ) -> dg.AssetsDefinition:
-    """An asset that talks to the provider and records what it did in the warehouse."""
+    """An asset that talks to the provider and records what it did in the warehouse, then
+    evaluates its ``checks`` on the same connection."""
+    specs = checks.specs if checks is not None else None
 
-    @dg.asset(key=key, deps=[dep], kinds={"openai", "duckdb"}, description=description, **common)
+    @dg.asset(
+        key=key,
+        deps=[dep],
+        kinds={"openai", "duckdb"},
+        description=description,
+        check_specs=specs,
+        **common,
+    )
     def provider_asset(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource, openai_batch: OpenAIBatchResource
     ) -> dg.MaterializeResult:
+        day = partition_day(context)
         with retry_only_transient_errors(), warehouse_connection(duckdb) as con:
-            metadata = step(con, openai_batch.client(), partition_day(context))
-        return dg.MaterializeResult(metadata=metadata)
+            client = openai_batch.client()
+            metadata = step(con, client, day)
+            found = checks.evaluate(con, client, day) if checks is not None else []
+        return dg.MaterializeResult(metadata=metadata, check_results=found)
 
     return provider_asset
 
@@ -150,9 +168,11 @@ def build_stage_chain(
             harvest_stage(con, client, settings, stage, day), settings, name, day
         ),
         provider_common,
+        raw_output_checks(settings, name, partitions),
     )
 
     table = RESULT_TABLES[name]
+    checks = results_checks(name, partitions)
 
     @dg.asset(
         key=results_key(name),
@@ -162,17 +182,21 @@ def build_stage_chain(
             f"`{table}`: the typed, schema-valid `{name}` answer for every posting the stage "
             "covered that day, one column per answer field, whichever batch or day answered it."
         ),
+        check_specs=checks.specs,
         **common,
     )
     def results(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        day = partition_day(context)
         with warehouse_connection(duckdb) as con:
-            loaded = load_results(con, name, partition_day(context))
+            loaded = load_results(con, name, day)
+            found = checks.evaluate(con, None, day)
         return dg.MaterializeResult(
             metadata={
                 "rows": loaded.rows,
                 "table": loaded.table,
                 "preview": markdown_table(loaded.preview.columns, loaded.preview.rows),
-            }
+            },
+            check_results=found,
         )
 
     return [batch_input, batch, raw_output, results]
