@@ -48,7 +48,10 @@ class JobRejection:
         return {"index": self.index, "job_id": self.job_id, "reason": self.reason}
 
 
-@dataclass(frozen=True)
+# PreparedPosting and EncodedRequest are built once per posting of a build and never changed;
+# they are slotted, not frozen, since a frozen dataclass sets each field through
+# object.__setattr__.
+@dataclass(slots=True)
 class PreparedPosting:
     """A valid job: its identity (id, url) apart from the normalised content the model reads."""
 
@@ -159,7 +162,7 @@ def posting_fingerprint(
     return request_fingerprint(task, version, model, prepared.posting)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EncodedRequest:
     """One request line, encoded once: what is written is exactly what was counted."""
 

@@ -48,7 +48,9 @@ SHARD_NAME = re.compile(
 )
 
 
-@dataclass(frozen=True)
+# Built once per request of a build and never changed; not frozen (a frozen dataclass sets each
+# field through object.__setattr__), and not slotted, since the writer reads it with vars().
+@dataclass
 class ManifestEntry:
     """Where one request came from and where it sits in its shard (1-based line)."""
 

@@ -108,7 +108,10 @@ class BatchStatusRow:
     finished_at: datetime | None
 
 
-@dataclass(frozen=True)
+# The two rows built once per request of a harvest are slotted, not frozen: a frozen dataclass
+# sets each field through object.__setattr__, a third of building the row. Neither is changed
+# after it is built.
+@dataclass(slots=True)
 class RequestStateRow:
     """A request's harvested state (``batch_requests``): answered, dead_lettered or pending."""
 
@@ -118,7 +121,7 @@ class RequestStateRow:
     error_message: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RawOutputRow:
     """One downloaded line (``raw_outputs``)."""
 
