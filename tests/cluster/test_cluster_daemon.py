@@ -245,6 +245,14 @@ def test_every_run_executes_in_a_process_of_its_own(scenario: Scenario) -> None:
         assert jobs[0] == NIGHTLY_JOB and jobs.count(HARVEST_JOB) >= 3
 
 
+_HOLDS = (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_RESTARTED)
+_GIVES_BACK = (
+    dg.DagsterEventType.STEP_SUCCESS,
+    dg.DagsterEventType.STEP_FAILURE,
+    dg.DagsterEventType.STEP_UP_FOR_RETRY,
+)
+
+
 def test_runs_that_write_the_warehouse_never_write_at_once(scenario: Scenario) -> None:
     windows = []
     for day in (DAY1, DAY2):
@@ -258,12 +266,11 @@ def test_runs_that_write_the_warehouse_never_write_at_once(scenario: Scenario) -
                 event = entry.dagster_event
                 if event is None or event.step_key is None:
                     continue
-                if event.event_type == dg.DagsterEventType.STEP_START:
+                # A step holds the slot from its start to its end, and gives it back while it
+                # waits to be retried: a retry starts with STEP_RESTARTED, not STEP_START.
+                if event.event_type in _HOLDS:
                     starts[event.step_key] = entry.timestamp
-                elif event.event_type in (
-                    dg.DagsterEventType.STEP_SUCCESS,
-                    dg.DagsterEventType.STEP_FAILURE,
-                ):
+                elif event.event_type in _GIVES_BACK:
                     windows.append((starts.pop(event.step_key), entry.timestamp, run.run_id))
     windows.sort()
     for (_, end, run_a), (start, _, run_b) in itertools.pairwise(windows):
