@@ -27,7 +27,7 @@ def test_a_small_benchmark_run_prints_writes_and_draws_every_case(tmp_path: Path
             "-m",
             "benchmarks",
             *("--requests", "300", "--output-lines", "300", "--ingest-rows", "300"),
-            *("--rehearsal", "400"),
+            *("--rehearsal", "400", "--rounds", "2"),
             # The scaling points run in subprocesses that measure peak memory, so the per-case
             # memory pass (the same mechanism) is left out to keep the suite fast.
             "--no-memory",
@@ -68,6 +68,9 @@ def test_a_small_benchmark_run_prints_writes_and_draws_every_case(tmp_path: Path
     assert {(row["group"], row["case"]) for row in report["rows"]} == expected
     subjects = [row for row in report["rows"] if row["case"] in SUBJECTS[row["group"]]]
     assert all(row["x_naive"] > 0 for row in subjects)
+    # each case ran once per round, and its time is the median of its runs
+    assert report["rounds"] == 2 and all(len(row["runs"]) == 2 for row in report["rows"])
+    assert all(row["seconds"] == sum(row["runs"]) / 2 for row in report["rows"])
     assert sorted(p["postings"] for p in report["scaling"]) == [100, 100, 100]
     assert len({p["curve"] for p in report["scaling"]}) == 3
     assert all(p["peak_mb"] >= 0 and p["seconds"] > 0 for p in report["scaling"])
