@@ -188,7 +188,8 @@ def _checked_answer(
             message = f"the answer is not JSON: {cause.errors()[0]['msg']}"
             return content, None, RequestError("invalid_json_content", message)
         return content, None, RequestError("schema_mismatch", str(exc))
-    return content, parsed.model_dump(mode="json"), None
+    # The model's compiled serializer itself (model_dump(mode="json") without its wrapper).
+    return content, type(parsed).__pydantic_serializer__.to_python(parsed, mode="json"), None
 
 
 # The shape of nearly every output line: an answered request (HTTP 200, a message, no error).
