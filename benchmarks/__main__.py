@@ -116,9 +116,8 @@ class Measure:
     size: int
     seconds: float
     nbytes: int
-    runs: list[float] = field(
-        default_factory=list
-    )  # every round's seconds; ``seconds`` is their median
+    # every round's seconds; ``seconds`` is their median
+    runs: list[float] = field(default_factory=list)
     peak_mb: float | None = None
     x_naive: float | None = None
     x_copy: float | None = None
@@ -201,6 +200,13 @@ def judge(rows: list[Measure]) -> None:
         row.met = all(known) if known else None
 
 
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {number}")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -217,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         "--rehearsal", type=int, default=5000, help="postings of the cost benchmark's rehearsal"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="runs of each case; its time is their median"
+        "--rounds", type=_positive, default=3, help="runs of each case; its time is their median"
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory pass")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling chart")
@@ -239,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(
         f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}, "
-        f"median of {max(1, args.rounds)} rounds",
+        f"median of {args.rounds} rounds",
         flush=True,
     )
     rows: list[Measure] = []
@@ -250,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             group.prepare(size, work)
-            for measure in run_rounds(name, size, work, max(1, args.rounds)):
+            for measure in run_rounds(name, size, work, args.rounds):
                 # Peak memory is measured for the cases under test only: the baselines' would
                 # double the run (the naive output load alone takes a minute or more).
                 if not args.no_memory and measure.case not in BASELINES:
@@ -279,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     if rows:
         report = {
             "load_average": os.getloadavg()[0],
-            "rounds": max(1, args.rounds),
+            "rounds": args.rounds,
             "rows": [asdict(row) for row in rows],
             "sensor": [asdict(tick) for tick in ticks],
             "scaling": [asdict(point) for point in points],

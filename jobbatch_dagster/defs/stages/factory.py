@@ -58,18 +58,17 @@ def _provider_asset(
     description: str,
     step: ProviderStep,
     common: dict[str, Any],
-    checks: AssetChecks | None = None,
+    checks: AssetChecks,
 ) -> dg.AssetsDefinition:
     """An asset that talks to the provider and records what it did in the warehouse, then
     evaluates its ``checks`` on the same connection."""
-    specs = checks.specs if checks is not None else None
 
     @dg.asset(
         key=key,
         deps=[dep],
         kinds={"openai", "duckdb"},
         description=description,
-        check_specs=specs,
+        check_specs=checks.specs,
         **common,
     )
     def provider_asset(
@@ -79,7 +78,7 @@ def _provider_asset(
         with retry_only_transient_errors(), warehouse_connection(duckdb) as con:
             client = openai_batch.client()
             metadata = step(con, client, day)
-            found = checks.evaluate(con, client, day) if checks is not None else []
+            found = checks.evaluate(con, client, day)
         return dg.MaterializeResult(metadata=metadata, check_results=found)
 
     return provider_asset
