@@ -138,3 +138,29 @@ def test_a_check_that_raises_fails_saying_why_and_a_transient_provider_error_is_
         AssetChecks(SCRAPED_JOBS_KEY, (Check({"c": ""}, storm),), partitions).evaluate(
             None, None, day
         )
+
+
+@pytest.mark.pooled_instance
+def test_a_check_broken_by_a_hostile_folder_fails_saying_why_and_the_harvest_still_lands(
+    night: Pipeline,
+) -> None:
+    # someone turns the day's qualify manifest into a folder: the ledger links cannot read it
+    inputs = night.settings.batches_dir / "qualify" / DAY1 / "input"
+    manifest = next(inputs.glob("*.manifest.jsonl"))
+    manifest.unlink()
+    manifest.mkdir()
+    result = night.materialize(DAY1, raw_output_key("qualify"))
+    assert result.success
+    assert result.asset_materializations_for_node(raw_output_key("qualify").path[-1])
+    assert evaluations(result) == {**dict.fromkeys(LEDGER_LINKS, False), "batches_completed": True}
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.check_name in LEDGER_LINKS:
+            assert "IsADirectoryError" in evaluation.metadata["error"].value
+            assert "jobbatch audit" in evaluation.metadata["what_to_do"].value
+    # the instance keeps the failed evaluations for the day's partition, as the UI shows them
+    record = night.instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [dg.AssetCheckKey(raw_output_key("qualify"), "requests_accounted_for")]
+    )
+    [execution] = record.values()
+    assert execution.event.dagster_event.event_specific_data.partition == DAY1
+    assert not execution.event.dagster_event.event_specific_data.passed
