@@ -15,7 +15,7 @@ from jobbatch_dagster.batch.cost import CostBreakdown
 from jobbatch_dagster.batch.failures import batch_failure
 from jobbatch_dagster.batch.harvest import DownloadedResults
 from jobbatch_dagster.batch.origins import find_shard, request_origins
-from jobbatch_dagster.batch.results import CorruptLine
+from jobbatch_dagster.batch.results import CorruptLine, collector_paused
 from jobbatch_dagster.tasks.base import Task
 
 
@@ -80,15 +80,22 @@ def result_dicts(
     seed's own keys always win over an answer's or a posting's field of the same name.
     """
     task = task or downloaded.task
+    task_name = task.name if task else None
     shard = find_shard(downloaded.status, inputs_dir)
     origins = request_origins(shard) if shard is not None else {}
     rows = []
-    for result in downloaded.results(task):
-        row = result.as_dict()
-        origin = origins.get(result.custom_id)
-        job = origin.job() if origin is not None else {}
-        extra = {"task": task.name if task else None, "job_id": job.get("id"), "job": job or None}
-        rows.append({**job, **(result.parsed or {}), **extra, **row})
+    with collector_paused():
+        for result in downloaded.results(task):
+            origin = origins.get(result.custom_id) if origins else None
+            # the posting's fields, the answer's, then the seed's keys, which win (one dict built)
+            if origin is None:
+                row = {**(result.parsed or {}), "task": task_name, "job_id": None, "job": None}
+            else:
+                job = origin.job()
+                row = {**job, **(result.parsed or {})}
+                row.update(task=task_name, job_id=job.get("id"), job=job or None)
+            row.update(result.as_dict())
+            rows.append(row)
     return rows + [corrupt_dict(c) for c in downloaded.corrupt]
 
 

@@ -22,12 +22,15 @@ import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+import msgspec
 import orjson
 from pydantic import BaseModel, ValidationError
 
 from jobbatch_dagster.tasks.profile import LeadProfile
+from jobbatch_dagster.tasks.quick import quick_decoder
 
 POSTING_OPEN = "<posting>"
 POSTING_CLOSE = "</posting>"
@@ -240,6 +243,23 @@ class Task:
             for name in self.context_fields
         }
         return lead_message(fields, context)
+
+    @cached_property
+    def _quick_read(self) -> Callable[[str | bytes], dict[str, Any]] | None:
+        return quick_decoder(self.result_model)
+
+    def read_answer(self, content: str) -> dict[str, Any]:
+        """The answer as the dict its model validates it to (``model_dump(mode="json")``); raise
+        TaskResultError saying why not. The quick read (tasks/quick.py) takes what it can; pydantic
+        reads the rest and has the last word on what is wrong."""
+        quick = self._quick_read
+        if quick is not None:
+            try:
+                return quick(content)
+            except (msgspec.DecodeError, UnicodeEncodeError):
+                pass
+        model = self.parse_content(content)
+        return type(model).__pydantic_serializer__.to_python(model, mode="json")  # type: ignore[no-any-return]
 
     def parse_content(self, content: str | None) -> BaseModel:
         """Validate a model answer against the result model; raise TaskResultError saying why not."""
