@@ -76,32 +76,15 @@ class RequestResult:
     line: int = 0  # 1-based line in the file it came from
     request_id: str | None = None  # the line's custom id, when the line judged several postings
 
-    def without_answer(self) -> RequestResult:
-        """This result without its content and parsed answer (all the accounting needs).
-
-        Built directly: ``dataclasses.replace`` inspects every field on each call and was a
-        tenth of a 50,000-line load's time."""
-        return RequestResult(
-            custom_id=self.custom_id,
-            success=self.success,
-            content=None,
-            parsed=None,
-            error=self.error,
-            status_code=self.status_code,
-            usage=self.usage,
-            batch_request_id=self.batch_request_id,
-            model=self.model,
-            line=self.line,
-            request_id=self.request_id,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, after: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The seed's result shape (custom_id, success, content, error, parsed) and the rest,
-        with ``retryable``: whether a failed request may succeed if sent again (failures.py)."""
+        with ``retryable``: whether a failed request may succeed if sent again (failures.py).
+        With ``after``, its keys come first and these win over them (one dict built, not two)."""
         # Field by field, not dataclasses.asdict: asdict deep-copies the parsed answer and was
         # three quarters of parse_results' time.
         error = self.error
         return {
+            **(after or {}),
             "custom_id": self.custom_id,
             "success": self.success,
             "content": self.content,
@@ -422,14 +405,16 @@ class ResultFile:
     def __iter__(self) -> Iterator[RequestResult]:
         self.corrupt = []  # each pass reports what it found, once
         task, groups = self.task, self.groups
-        with open(self.path, "rb") as fh:
+        # Lines of a kilobyte or two each: a 1 MB buffer reads them in a third of the time.
+        with open(self.path, "rb", buffering=1 << 20) as fh:
             for lineno, raw in enumerate(fh, start=1):
                 if raw.isspace():  # a blank line (isspace copies nothing, strip copies the line)
                     continue
                 try:
                     if groups:
                         yield from parse_result_lines(raw, task, lineno, groups)
-                    else:
-                        yield parse_result_line(raw, task, lineno)
+                    else:  # parse_result_line, one call less a line
+                        answered = _answered(raw, task, lineno)
+                        yield answered or _read_field_by_field(raw, task, lineno)
                 except ValueError as exc:
                     self.corrupt.append(CorruptLine(self.path, lineno, str(exc)))

@@ -89,13 +89,12 @@ def result_dicts(
             origin = origins.get(result.custom_id) if origins else None
             # the posting's fields, the answer's, then the seed's keys, which win (one dict built)
             if origin is None:
-                row = {**(result.parsed or {}), "task": task_name, "job_id": None, "job": None}
+                first = {**(result.parsed or {}), "task": task_name, "job_id": None, "job": None}
             else:
                 job = origin.job()
-                row = {**job, **(result.parsed or {})}
-                row.update(task=task_name, job_id=job.get("id"), job=job or None)
-            row.update(result.as_dict())
-            rows.append(row)
+                first = {**job, **(result.parsed or {})}
+                first.update(task=task_name, job_id=job.get("id"), job=job or None)
+            rows.append(result.as_dict(after=first))
     return rows + [corrupt_dict(c) for c in downloaded.corrupt]
 
 

@@ -245,8 +245,9 @@ class Task:
         return lead_message(fields, context)
 
     @cached_property
-    def _quick_read(self) -> Callable[[str | bytes], dict[str, Any]] | None:
-        return quick_decoder(self.result_model)
+    def _quick_read(self) -> Callable[[str | bytes], Any] | None:
+        decoder = quick_decoder(self.result_model)
+        return decoder.decode if decoder is not None else None
 
     def read_answer(self, content: str) -> dict[str, Any]:
         """The answer as the dict its model validates it to (``model_dump(mode="json")``); raise
@@ -255,7 +256,7 @@ class Task:
         quick = self._quick_read
         if quick is not None:
             try:
-                return quick(content)
+                return msgspec.to_builtins(quick(content))  # type: ignore[no-any-return]
             except (msgspec.DecodeError, UnicodeEncodeError):
                 pass
         model = self.parse_content(content)

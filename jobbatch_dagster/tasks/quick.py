@@ -13,7 +13,6 @@ other unions) gets no quick read at all; tests hold both reads to the same dict 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
@@ -32,21 +31,15 @@ class Unmirrored(Exception):
     """The model uses something the quick read does not mirror exactly."""
 
 
-def quick_decoder(model: type[BaseModel]) -> Callable[[str | bytes], dict[str, Any]] | None:
-    """A function from an answer's JSON to the dict ``model`` validates it to, raising
-    ``msgspec.DecodeError`` (or ``UnicodeEncodeError``) where the answer needs pydantic's own read;
-    None when the model cannot be mirrored exactly."""
+def quick_decoder(model: type[BaseModel]) -> msgspec.json.Decoder[Any] | None:
+    """A decoder of an answer's JSON into structs mirroring ``model`` (``msgspec.to_builtins``
+    of them is the dict pydantic gives), raising ``msgspec.DecodeError`` (or
+    ``UnicodeEncodeError``) where the answer needs pydantic's own read; None when the model
+    cannot be mirrored exactly."""
     try:
-        struct = _struct(model, {})
+        return msgspec.json.Decoder(_struct(model, {}))
     except Unmirrored:
         return None
-    decode = msgspec.json.Decoder(struct).decode
-    to_builtins = msgspec.to_builtins
-
-    def read(content: str | bytes) -> dict[str, Any]:
-        return to_builtins(decode(content))  # type: ignore[no-any-return]
-
-    return read
 
 
 def _struct(model: type[BaseModel], made: dict[type, Any]) -> Any:

@@ -138,7 +138,7 @@ TABLE_DDL: Final[dict[str, str]] = {
             error_message VARCHAR,
             input_tokens BIGINT,
             output_tokens BIGINT,
-            line JSON,  -- the line as the engine read it: ids, status, content, error, usage
+            line JSON,  -- the rest of the line as read: ids, status, error, usage, model
             PRIMARY KEY (batch_id, custom_id)
         )""",
     "qualified_leads": """

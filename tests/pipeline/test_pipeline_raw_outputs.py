@@ -191,3 +191,24 @@ def test_the_one_statement_load_writes_the_rows_the_line_by_line_load_did(tmp_pa
     assert raw["req-twice"][0] == "answered"
     scores = {row[0]: row[1] for row in loaded["pipeline"][1]["qualifications"]}
     assert scores == {"req-0": 70, "req-1": 71, "req-2": 72, "req-3": 73, "req-twice": 80}
+
+
+def test_each_answer_is_stored_once_its_line_keeping_the_rest(tmp_path: Path) -> None:
+    output = mixed_output(tmp_path / "output.jsonl")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        ensure_schema(con)
+        harvest.load_raw_outputs(con, ResultFile(output, get_task("qualify")), "b", "qualify", DAY)
+        rows = con.execute(
+            "SELECT custom_id, content, line::VARCHAR FROM raw_outputs ORDER BY custom_id"
+        ).fetchall()
+    lines = {custom_id: (content, json.loads(line)) for custom_id, content, line in rows}
+    content, line = lines["req-1"]
+    assert json.loads(content)["score"] == 71
+    assert "content" not in line and "parsed" not in line
+    assert line["usage"] == {"prompt_tokens": 90, "cached_tokens": 10, "completion_tokens": 12}
+    assert (line["batch_request_id"], line["model"], line["success"]) == (
+        "br_req-1",
+        "gpt-4o-mini",
+        True,
+    )
+    assert lines["req-http"][1]["error"]["code"] == "server_error"
