@@ -6,8 +6,9 @@ order, same bounds, no unknown field) and turns them into the same dict pydantic
 serializer give, in about half their time. It is only ever narrower: whatever it does not accept
 (anything it finds wrong, and anything pydantic's lax mode would still coerce, such as ``"5"`` or
 ``5.0`` for an integer) goes to pydantic, whose verdict and message stand. A model using anything
-mirrored here without being sure of it (defaults, aliases, validators, patterns, length bounds,
-other unions) gets no quick read at all; tests hold both reads to the same dict on odd answers.
+not mirrored exactly (any setting but ``extra``, defaults, aliases, validators, serializers,
+patterns, length bounds, other unions) gets no quick read at all; tests hold both reads to the
+same dict, or the same refusal, on odd answers.
 """
 
 from __future__ import annotations
@@ -25,6 +26,17 @@ _BOUNDS = {
     annotated_types.Gt: "gt",
     annotated_types.Lt: "lt",
 }
+
+
+_DECORATORS = (
+    "validators",
+    "field_validators",
+    "root_validators",
+    "model_validators",
+    "field_serializers",
+    "model_serializers",
+    "computed_fields",
+)
 
 
 class Unmirrored(Exception):
@@ -46,18 +58,17 @@ def _struct(model: type[BaseModel], made: dict[type, Any]) -> Any:
     if model in made:
         return made[model]
     config = model.model_config
-    if config.get("strict") or config.get("extra") == "allow" or model.model_computed_fields:
-        raise Unmirrored(f"{model.__name__}: strict, extra fields or computed fields")
+    # Any other setting (strict, str_strip_whitespace, ser_json_inf_nan...) changes the read.
+    if set(config) - {"extra"} or config.get("extra", "ignore") not in ("ignore", "forbid"):
+        raise Unmirrored(f"{model.__name__}: settings {dict(config)}")
     decorators = model.__pydantic_decorators__
-    if any(
-        getattr(decorators, kind)
-        for kind in ("validators", "field_validators", "root_validators", "model_validators")
-    ):
-        raise Unmirrored(f"{model.__name__}: validators")
+    if any(getattr(decorators, kind) for kind in _DECORATORS):
+        raise Unmirrored(f"{model.__name__}: validators, serializers or computed fields")
     fields = []
     for name, info in model.model_fields.items():
-        if not info.is_required() or info.alias not in (None, name):
-            raise Unmirrored(f"{model.__name__}.{name}: a default or an alias")
+        renamed = {info.alias, info.validation_alias, info.serialization_alias} - {None, name}
+        if not info.is_required() or renamed or info.exclude:
+            raise Unmirrored(f"{model.__name__}.{name}: a default, an alias or left out")
         fields.append((name, _field_type(info.annotation, info.metadata, made)))
     struct = msgspec.defstruct(
         f"Quick{model.__name__}",

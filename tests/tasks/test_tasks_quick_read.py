@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 from jobbatch_dagster.tasks import TASKS, Task, TaskResultError
 from jobbatch_dagster.tasks.followup import FOLLOWUP_EMAIL, FOLLOWUP_ROI
@@ -194,6 +194,31 @@ class _Loose(BaseModel):
     name: str
 
 
+class _Serialized(BaseModel):
+    name: str
+
+    @field_serializer("name")
+    def _upper(self, value: str) -> str:
+        return value.upper()
+
+
+class _Stripping(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+    name: str
+
+
+class _Excluded(BaseModel):
+    name: str = Field(exclude=True)
+
+
+class _Aliased(BaseModel):
+    name: str = Field(validation_alias="title")
+
+
+class _Strict(BaseModel):
+    amount: float = Field(strict=True)
+
+
 class _Union(BaseModel):
     value: int | str
 
@@ -202,6 +227,10 @@ class _Sized(BaseModel):
     items: list[str] = Field(min_length=1)
 
 
-@pytest.mark.parametrize("model", [_Defaulted, _Patterned, _Checked, _Loose, _Union, _Sized])
+UNMIRRORED = [_Defaulted, _Patterned, _Checked, _Loose, _Union, _Sized, _Serialized, _Stripping]
+UNMIRRORED += [_Excluded, _Aliased, _Strict]
+
+
+@pytest.mark.parametrize("model", UNMIRRORED)
 def test_a_model_using_what_is_not_mirrored_gets_no_quick_read(model: type[BaseModel]) -> None:
     assert quick_decoder(model) is None
