@@ -243,19 +243,19 @@ def _answered(raw: bytes | str, task: Task | None, lineno: int) -> RequestResult
     content, parsed, error = _checked_answer(body.choices[0].message.content, task)
     usage = body.usage or _NO_USAGE
     details = usage.prompt_tokens_details or _NO_DETAILS
+    # In field order, not by keyword: matching ten keywords took 0.55 µs of this call, run once
+    # per line of a 50,000-line output.
     return RequestResult(
-        custom_id=line.custom_id,
-        success=error is None,
-        content=content,
-        parsed=parsed,
-        error=error,
-        status_code=200,
-        usage=Usage(
-            usage.prompt_tokens or 0, details.cached_tokens or 0, usage.completion_tokens or 0
-        ),
-        batch_request_id=line.id,
-        model=body.model,
-        line=lineno,
+        line.custom_id,  # custom_id
+        error is None,  # success
+        content,
+        parsed,
+        error,
+        200,  # status_code
+        Usage(usage.prompt_tokens or 0, details.cached_tokens or 0, usage.completion_tokens or 0),
+        line.id,  # batch_request_id
+        body.model,  # model
+        lineno,  # line
     )
 
 
