@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         "--rehearsal", type=int, default=5000, help="postings of the cost benchmark's rehearsal"
     )
     parser.add_argument(
-        "--rounds", type=_positive, default=3, help="runs of each case; its time is their median"
+        "--rounds", type=_positive, default=5, help="runs of each case; its time is their median"
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory pass")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling chart")
