@@ -427,10 +427,6 @@ class ResultFile:
                 if raw.isspace():  # a blank line (isspace copies nothing, strip copies the line)
                     continue
                 try:
-                    if groups:
-                        yield from parse_result_lines(raw, task, lineno, groups)
-                    else:  # parse_result_line, one call less a line
-                        answered = _answered(raw, task, lineno)
-                        yield answered or _read_field_by_field(raw, task, lineno)
+                    yield from parse_result_lines(raw, task, lineno, groups)
                 except ValueError as exc:
                     self.corrupt.append(CorruptLine(self.path, lineno, str(exc)))
