@@ -80,7 +80,7 @@ class RequestResult:
     def as_dict(self, after: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The seed's result shape (custom_id, success, content, error, parsed) and the rest,
         with ``retryable``: whether a failed request may succeed if sent again (failures.py).
-        With ``after``, its keys come first and these win over them (one dict built, not two)."""
+        With ``after``, its keys come first and these win over them (no second dict to merge into)."""
         # Field by field, not dataclasses.asdict: asdict deep-copies the parsed answer and was
         # three quarters of parse_results' time.
         error = self.error
@@ -378,11 +378,11 @@ def parse_result_lines(
 _NO_FULL_PASS = 1 << 30
 _full_passes_held = 0
 _full_passes_lock = threading.Lock()
-_threshold_before: tuple[int, int, int] = gc.get_threshold()
+_threshold_before: tuple[int, int, int] | None = None  # taken by the first reader in
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+def full_collections_held() -> Iterator[None]:
     """Hold off the garbage collector's full passes while a whole output is read into objects.
 
     Reading keeps every result, so each full pass rescans all those read so far: on a 36,000-line
@@ -402,7 +402,7 @@ def collector_paused() -> Iterator[None]:
     finally:
         with _full_passes_lock:
             _full_passes_held -= 1
-            if _full_passes_held == 0:
+            if _full_passes_held == 0 and _threshold_before is not None:
                 gc.set_threshold(*_threshold_before)
 
 

@@ -15,7 +15,7 @@ from jobbatch_dagster.batch.cost import CostBreakdown
 from jobbatch_dagster.batch.failures import batch_failure
 from jobbatch_dagster.batch.harvest import DownloadedResults
 from jobbatch_dagster.batch.origins import find_shard, request_origins
-from jobbatch_dagster.batch.results import CorruptLine, collector_paused
+from jobbatch_dagster.batch.results import CorruptLine, full_collections_held
 from jobbatch_dagster.tasks.base import Task
 
 
@@ -84,10 +84,10 @@ def result_dicts(
     shard = find_shard(downloaded.status, inputs_dir)
     origins = request_origins(shard) if shard is not None else {}
     rows = []
-    with collector_paused():
+    with full_collections_held():
         for result in downloaded.results(task):
             origin = origins.get(result.custom_id) if origins else None
-            # the posting's fields, the answer's, then the seed's keys, which win (one dict built)
+            # the posting's fields, the answer's, then the seed's keys, which win over both
             if origin is None:
                 first = {**(result.parsed or {}), "task": task_name, "job_id": None, "job": None}
             else:

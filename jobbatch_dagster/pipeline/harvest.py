@@ -25,7 +25,7 @@ from jobbatch_dagster.batch.client import BatchClient, BatchStatus
 from jobbatch_dagster.batch.cost import actual_cost
 from jobbatch_dagster.batch.failures import batch_failure, unrun_reason
 from jobbatch_dagster.batch.harvest import download_results
-from jobbatch_dagster.batch.results import RequestResult, collector_paused, group_map
+from jobbatch_dagster.batch.results import RequestResult, full_collections_held, group_map
 from jobbatch_dagster.pipeline.inputs import stage_dir
 from jobbatch_dagster.pipeline.submit import utc_datetime
 from jobbatch_dagster.settings import Settings, StageConfig
@@ -140,7 +140,7 @@ def load_raw_outputs(
             compact.append(result)
             yield row
 
-    with collector_paused():
+    with full_collections_held():
         upsert_raw_outputs(con, rows())
     return compact
 

@@ -14,7 +14,7 @@ import tracemalloc
 from pathlib import Path
 
 from jobbatch_dagster.batch.harvest import DownloadedResults
-from jobbatch_dagster.batch.results import collector_paused
+from jobbatch_dagster.batch.results import full_collections_held
 from jobbatch_dagster.batch.verb_shapes import result_dicts
 from jobbatch_dagster.tasks import get_task
 from tests.batch.test_engine_result_shapes import common_line
@@ -58,12 +58,12 @@ def test_the_hold_keeps_young_passes_and_the_last_reader_restores_the_thresholds
     entered, release = threading.Event(), threading.Event()
 
     def other_reader() -> None:
-        with collector_paused():
+        with full_collections_held():
             entered.set()
             release.wait(timeout=10)
 
     thread = threading.Thread(target=other_reader)
-    with collector_paused():
+    with full_collections_held():
         inside.append((gc.isenabled(), gc.get_threshold()))
         thread.start()
         assert entered.wait(timeout=10)
