@@ -374,11 +374,33 @@ def parse_result_lines(
     return expand_group(result, task, members)
 
 
-# The oldest generation's threshold while results are read: its passes never start.
-_NO_FULL_PASS = 1 << 30
-_full_passes_held = 0
-_full_passes_lock = threading.Lock()
-_threshold_before: tuple[int, int, int] | None = None  # taken by the first reader in
+class _FullPassHold:
+    """The process's one hold on the collector's full passes: how many readers share it, and the
+    thresholds to restore when the last one leaves (taken when the first one comes in)."""
+
+    NO_FULL_PASS = 1 << 30  # the oldest generation's threshold while held: its passes never start
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.readers = 0
+        self.before = gc.get_threshold()
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.readers == 0:
+                self.before = gc.get_threshold()
+                young, middle, _ = self.before
+                gc.set_threshold(young, middle, self.NO_FULL_PASS)
+            self.readers += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.readers -= 1
+            if self.readers == 0:
+                gc.set_threshold(*self.before)
+
+
+_HOLD = _FullPassHold()
 
 
 @contextlib.contextmanager
@@ -389,21 +411,13 @@ def full_collections_held() -> Iterator[None]:
     output that was a sixth of the read. The young generations still collect, so the reference
     cycles that a refused answer's or an unreadable line's exception leaves are freed as they come
     (with the collector off altogether, a 36,000-line output of refused answers held 170 MB more).
-    Threads reading at once share the hold; the last one out restores the thresholds."""
-    global _full_passes_held, _threshold_before
-    with _full_passes_lock:
-        if _full_passes_held == 0:
-            _threshold_before = gc.get_threshold()
-            young, middle, _ = _threshold_before
-            gc.set_threshold(young, middle, _NO_FULL_PASS)
-        _full_passes_held += 1
+    Threads reading at once share the hold; the last one out restores the thresholds, also when
+    its read fails."""
+    _HOLD.enter()
     try:
         yield
     finally:
-        with _full_passes_lock:
-            _full_passes_held -= 1
-            if _full_passes_held == 0 and _threshold_before is not None:
-                gc.set_threshold(*_threshold_before)
+        _HOLD.leave()
 
 
 class ResultFile:
