@@ -64,8 +64,10 @@ class DownloadedResults:
         ``groups`` names the lines that judged several postings (one result per posting)."""
         task = task or self.task
         self.corrupt = []
+        # The output path is always read (a download writes it, empty when the batch had none),
+        # so a missing file or a folder in its place is an error naming it, never zero results.
         for path in (self.output_path, self.error_path):
-            if path is not None and path.is_file():
+            if path is not None:
                 file = ResultFile(path, task, groups)
                 yield from file
                 self.corrupt.extend(file.corrupt)

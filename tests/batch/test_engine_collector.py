@@ -11,12 +11,18 @@ import gc
 import json
 import threading
 import tracemalloc
+from datetime import date
 from pathlib import Path
 
+import duckdb
+import pytest
+
 from jobbatch_dagster.batch.harvest import DownloadedResults
-from jobbatch_dagster.batch.results import full_collections_held
+from jobbatch_dagster.batch.results import ResultFile, full_collections_held
 from jobbatch_dagster.batch.verb_shapes import result_dicts
+from jobbatch_dagster.pipeline.harvest import load_raw_outputs
 from jobbatch_dagster.tasks import get_task
+from jobbatch_dagster.warehouse import ensure_schema
 from tests.batch.test_engine_result_shapes import common_line
 
 LINES = 5_000
@@ -74,4 +80,28 @@ def test_the_hold_keeps_young_passes_and_the_last_reader_restores_the_thresholds
 
     for enabled, (young, middle, old) in inside:
         assert enabled and (young, middle) == before[:2] and old > before[2]
+    assert gc.get_threshold() == before
+
+
+def test_a_read_that_fails_gives_the_full_passes_back(tmp_path: Path) -> None:
+    """A harvest whose output file is not a file (a folder left where it was expected) fails
+    with the OS's error, and the collector's thresholds are what they were before it, for the
+    verb and for the warehouse load alike."""
+    before = gc.get_threshold()
+    folder = tmp_path / "output.jsonl"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=str(folder)):
+        result_dicts(DownloadedResults.beside(folder), get_task("qualify"), tmp_path)
+    assert gc.get_threshold() == before
+    missing = tmp_path / "typo.jsonl"  # a path mistyped is an error naming it, not zero results
+    with pytest.raises(FileNotFoundError, match=str(missing)):
+        result_dicts(DownloadedResults.beside(missing), get_task("qualify"), tmp_path)
+    assert gc.get_threshold() == before
+
+    task = get_task("qualify")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ensure_schema(con)
+        with pytest.raises(IsADirectoryError, match=str(folder)):
+            load_raw_outputs(con, ResultFile(folder, task), "batch_x", task.name, date(2026, 12, 8))
+        assert con.execute("SELECT count(*) FROM raw_outputs").fetchone() == (0,)
     assert gc.get_threshold() == before
